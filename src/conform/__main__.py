@@ -1,0 +1,3 @@
+from conform.cli import main
+
+main()

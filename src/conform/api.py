@@ -1,0 +1,126 @@
+"""The Python API: what `conform check` does, callable from a test or a notebook the same way."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from conform import __version__, engine
+from conform.errors import UsageError
+from conform.model import CheckResult, Rule, SetResult, Severity, Status
+from conform.profile import Profile, load_profile
+from conform.resources import DEFAULT_PROFILE, rules_dir
+from conform.ruleset import load_rules
+from conform.sources import open_export
+
+# Structure problems that mean a table or field is absent from the export rather than wrong in it.
+ABSENCE = ("missing_table", "missing_column", "unreadable")
+
+
+def load(profile_name: str = DEFAULT_PROFILE, rules_path: Path | None = None) -> tuple[Profile, list[Rule]]:
+    profile = load_profile(profile_name)
+    return profile, load_rules(rules_path or rules_dir(profile.name), profile)
+
+
+def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: date | None = None,
+          rules_path: Path | None = None, progress: engine.Progress | None = None) -> CheckResult:
+    profile, rules = load(profile_name, rules_path)
+    export = open_export(Path(export_path), profile)
+    as_of, as_of_source = _reference_date(as_of, export.package)
+    structure_codes = {r.params.check: r.code for r in rules if r.kind == "structure"}
+    if "alder" not in export.available().get("aktualisering", {"alder"}):
+        export._problem("derived_age", "aktualisering", field="alder")
+    run = engine.run(profile, rules, export, as_of, progress)
+    findings = pl.concat([export.structure_findings(structure_codes), run.findings], how="vertical")
+    findings = findings.sort(["rule", "table", "row", "field", "key"], nulls_last=True)
+    records = _record_counts(export)
+    notes = []
+    if "alder" not in export.available().get("aktualisering", {"alder"}):
+        notes.append("derived_age")
+    return CheckResult(
+        tool_version=__version__, profile_name=profile.name, profile_version=profile.version,
+        as_of=as_of.isoformat(), as_of_source=as_of_source, export_path=str(export_path),
+        inputs=export.inputs(records), rules=rules, findings=findings,
+        sets=set_results(profile, rules, findings, records, export, structure_codes), notes=notes,
+        not_evaluated=run.not_evaluated,
+    )
+
+
+def _reference_date(as_of: date | None, package: dict) -> tuple[date, str]:
+    if as_of is not None:
+        return as_of, "option"
+    created = package.get("created")
+    if created:
+        try:
+            return datetime.fromisoformat(str(created).replace("Z", "+00:00")).date(), "package"
+        except ValueError as exc:
+            raise UsageError(f"datapackage.json: 'created' is not an ISO 8601 date-time ({created!r}); "
+                             "fix it or give --as-of") from exc
+    return date.today(), "today"
+
+
+def _record_counts(export) -> dict[str, int]:
+    frames = {name: t.frame for name, t in export.tables.items() if t.frame is not None}
+    if not frames:
+        return {}
+    counts = pl.collect_all([f.select(pl.len()) for f in frames.values()])
+    return {name: int(c.item()) for name, c in zip(frames, counts)}
+
+
+def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, records: dict[str, int],
+                export, structure_codes: dict[str, str]) -> list[SetResult]:
+    """Verdict per information set. A finding counts against the set of the field that holds the offending
+    value when the rule covers that set, else against every set the rule covers."""
+    by_code = {r.code: r for r in rules}
+    field_sets = {(t, f.name): f.information_set for t, spec in profile.tables.items() for f in spec.fields}
+    attributed = _attribute(findings, by_code, field_sets)
+    absent_codes = [structure_codes[c] for c in ABSENCE if c in structure_codes]
+    available = export.available()
+    results = []
+    for s in profile.information_sets:
+        holders = profile.fields_of_set(s.id)
+        tables = sorted({t for t, _ in holders})
+        present = [(t, f) for t, f in holders if f.name in available.get(t, set())]
+        mine = attributed.filter(pl.col("set") == s.id)
+        covering = sorted(r.code for r in rules if s.id in r.information_sets)
+        n = sum(records.get(t, 0) for t in tables)
+        errors = mine.filter((pl.col("severity") == "error") & pl.col("row").is_not_null()) \
+            .select("table", "row").unique().height
+        warnings = mine.filter((pl.col("severity") == "warning") & pl.col("row").is_not_null()) \
+            .select("table", "row").unique().height
+        derived = s.id == "alder" and not present and "aktualisering" in available
+        if not present and not derived:
+            status = Status.MISSING
+        elif mine.filter(pl.col("rule").is_in(absent_codes)).height and not present:
+            status = Status.MISSING
+        elif mine.filter(pl.col("severity") == "error").height:
+            status = Status.NONCONFORMANT
+        elif mine.filter(pl.col("severity") == "warning").height:
+            status = Status.WARNINGS
+        else:
+            status = Status.CONFORMANT
+        results.append(SetResult(s.id, s.name, status, n, errors, warnings, covering))
+    return results
+
+
+def _attribute(findings: pl.DataFrame, by_code: dict[str, Rule], field_sets: dict) -> pl.DataFrame:
+    """One row per (finding, information set) it counts against."""
+    rule_sets = pl.DataFrame(
+        [{"rule": c, "rule_set": s, "severity": r.severity.value} for c, r in by_code.items()
+         for s in r.information_sets],
+        schema={"rule": pl.String, "rule_set": pl.String, "severity": pl.String},
+    )
+    fields = pl.DataFrame(
+        [{"table": t, "field": f, "field_set": s} for (t, f), s in field_sets.items() if s],
+        schema={"table": pl.String, "field": pl.String, "field_set": pl.String},
+    )
+    joined = (findings.select("rule", "table", "row", "field")
+              .join(fields, on=["table", "field"], how="left")
+              .join(rule_sets, on="rule", how="inner"))
+    # Where the field's own set is among the rule's sets, the finding counts against that set only.
+    covered = pl.col("field_set").is_not_null() & (pl.col("rule_set") == pl.col("field_set"))
+    rule_covers_field = covered.any().over(["rule", "table", "row", "field"])
+    return (joined.filter(covered | ~rule_covers_field)
+            .select("rule", "table", "row", "severity", pl.col("rule_set").alias("set")))

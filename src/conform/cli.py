@@ -1,0 +1,171 @@
+"""The command line: a thin shell over conform.api. Only this module imports click."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from conform import __version__, api
+from conform.errors import ConformError
+from conform.model import ExitCode, Severity
+from conform.render.document import build
+from conform.render.text import render_text
+from conform.render.violations import write_violations
+from conform.resources import DEFAULT_PROFILE
+
+
+def _fail(message: str) -> None:
+    click.echo(f"conform: {message}", err=True)
+    sys.exit(ExitCode.NOT_CHECKED)
+
+
+def _progress_printer():
+    """Progress on a terminal only: quiet when stderr is redirected or under CI."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+
+    def show(step: str, done: int, total: int) -> None:
+        click.echo(f"\r[{done}/{total}] {step:<40}", err=True, nl=done == total)
+
+    return show
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="conform")
+def main() -> None:
+    """Check a social-services export against SKR's Basinformation i socialtjänsten.
+
+    Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 could not check.
+    """
+
+
+@main.command()
+@click.argument("export", type=click.Path(path_type=Path))
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile name or folder.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Reference date (default: the package's `created` date, else today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report here instead of standard output.")
+@click.option("--violations", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write every violation to this CSV (keys in full: the data owner's working list).")
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True)
+@click.option("--reveal-ids", is_flag=True, help="Show full person-IDs in the report (masked by default).")
+def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, violations: Path | None, lang: str,
+          fail_on: str, reveal_ids: bool) -> None:
+    """Check the export folder EXPORT and report per information set."""
+    _refuse_overwriting_input(export, output, violations)
+    try:
+        result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer())
+    except ConformError as exc:
+        _fail(str(exc))
+    document = build(result, lang=lang, reveal_ids=reveal_ids)
+    if fmt == "json":
+        _write(json.dumps(document, ensure_ascii=False, indent=2) + "\n", output)
+    else:
+        _write(render_text(document), output)
+    if violations is not None:
+        violations.parent.mkdir(parents=True, exist_ok=True)
+        n = write_violations(result, violations, lang)
+        click.echo(f"conform: {n} violation(s) written to {violations}", err=True)
+    if output is not None:
+        click.echo(f"conform: report written to {output}", err=True)
+    sys.exit(result.exit_code(Severity(fail_on)))
+
+
+def _refuse_overwriting_input(export: Path, *targets: Path | None) -> None:
+    """conform never modifies its inputs: refuse to write a report over a file of the export."""
+    if not export.is_dir():
+        return
+    inputs = {p.resolve() for p in export.iterdir()}
+    for target in targets:
+        if target is not None and target.resolve() in inputs:
+            _fail(f"{target} is a file of the export; conform never writes over its input. Choose another path.")
+
+
+@main.command("rules")
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True)
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_rules(profile: str, lang: str, fmt: str) -> None:
+    """List the rules of a profile."""
+    try:
+        _, rules = api.load(profile)
+    except ConformError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        click.echo(json.dumps([_rule_dict(r, lang) for r in rules], ensure_ascii=False, indent=2))
+        return
+    for r in rules:
+        click.echo(f"{r.code}  {r.severity.value:<7}  {r.category.value:<12}  {r.name}")
+
+
+@main.command()
+@click.argument("code")
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True)
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+def explain(code: str, profile: str, lang: str) -> None:
+    """Show one rule: what it checks, its spec reference, how to fix, an example."""
+    try:
+        _, rules = api.load(profile)
+    except ConformError as exc:
+        _fail(str(exc))
+    wanted = code.upper()
+    rule = next((r for r in rules if wanted in (r.code, *r.aliases) or r.name == code), None)
+    if rule is None:
+        _fail(f"no rule {code!r}; `conform rules` lists them")
+    info = _rule_dict(rule, lang)
+    click.echo(f"{rule.code} {rule.name} ({rule.severity.value}, {rule.category.value})")
+    click.echo(f"  information sets: {', '.join(rule.information_sets) or '-'}")
+    click.echo(f"  message: {info['message']}")
+    click.echo(f"  spec: {rule.spec}")
+    click.echo(f"  fix: {info['fix']}")
+    click.echo(f"  kind: {rule.kind} {json.dumps(info['params'], ensure_ascii=False)}")
+    if rule.example:
+        for label, text in rule.example.items():
+            click.echo(f"  example ({label}): {text}")
+
+
+def _rule_dict(rule, lang: str) -> dict:
+    return {"code": rule.code, "name": rule.name, "kind": rule.kind, "category": rule.category.value,
+            "severity": rule.severity.value, "information_sets": list(rule.information_sets),
+            "message": rule.message[lang], "fix": rule.fix[lang], "spec": rule.spec,
+            "params": rule.params.model_dump(), "example": rule.example}
+
+
+@main.command()
+@click.argument("outdir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--persons", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--defects", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of records to corrupt; the expected findings are written beside the export.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default="2025-06-30",
+              show_default=True, help="The export's reference date (its `created` date).")
+def generate(outdir: Path, persons: int, defects: float, seed: int, as_of) -> None:
+    """Write a realistic synthetic export (deterministic per seed) to OUTDIR."""
+    from conform.generator import generate as run_generator
+
+    summary = run_generator(outdir, persons=persons, defects=defects, seed=seed, as_of=as_of.date())
+    click.echo(f"conform: synthetic export written to {outdir} ({summary})", err=True)
+
+
+def run() -> None:  # pragma: no cover - console entry for python -m
+    main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,120 @@
+"""What a rule kind may ask for while it compiles a rule for one table.
+
+A kind never reads files or joins tables itself: it asks this context for the columns it needs (the record's
+own, its ancestors' along the foreign keys, a person's parsed ID, an aggregate of its children) and gets back
+expressions; the context records the needs so the engine can build one view per table with exactly those
+columns. Column names in views are ``table.field`` so that a field that appears in two tables (``person_id``,
+``maluppfyllelse``) never collides.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import polars as pl
+
+from conform import personnummer, values
+from conform.profile import Profile
+
+ROW = "__row"
+PERSON_ID = "__pid"          # derived on the person table: personnummer.parse(person_id)
+DEATH_DATE = "__death_date"  # derived on the person table: earliest closure with reason "Brukaren har avlidit"
+EXISTS = "__exists"          # derived on any table: true for every record (left joins leave it null)
+
+
+class MissingInput(Exception):
+    """A rule needs a table or column the export does not have; the rule is not evaluated there."""
+
+
+def col_name(table: str, column: str) -> str:
+    return f"{table}.{column}"
+
+
+def child_max_name(child: str, column: str) -> str:
+    return f"{child}.__max.{column}"
+
+
+class TableContext:
+    def __init__(self, profile: Profile, table: str, as_of: date, available: dict[str, set[str]]):
+        self.profile = profile
+        self.table = table
+        self.spec = profile.tables[table]
+        self.as_of_date = as_of
+        self.available = available
+        self.needs: dict[str, set[str]] = defaultdict(set)
+        self.child_needs: set[tuple[str, str]] = set()
+
+    # -- resolution -------------------------------------------------------------------------------------------
+    def _resolve(self, ref: str) -> tuple[str, str]:
+        table, _, column = ref.rpartition(".")
+        table = table or self.table
+        if table != self.table and table not in self.profile.parent_chain(self.table):
+            raise ValueError(f"{ref!r} is not reachable from {self.table} along foreign keys")
+        return table, column
+
+    def has(self, ref: str) -> bool:
+        table, column = self._resolve(ref)
+        return column in self.available.get(table, set())
+
+    def _need(self, table: str, column: str) -> pl.Expr:
+        if table not in self.available:
+            raise MissingInput(table)
+        if not column.startswith("__") and column not in self.available[table]:
+            raise MissingInput(f"{table}.{column}")
+        if column == PERSON_ID or column == DEATH_DATE:
+            self.needs[table].add("person_id")
+        self.needs[table].add(column)
+        return pl.col(col_name(table, column))
+
+    # -- what kinds ask for -----------------------------------------------------------------------------------
+    @property
+    def row(self) -> pl.Expr:
+        return pl.col(ROW)
+
+    @property
+    def key(self) -> pl.Expr:
+        return self.raw(self.spec.primary_key)
+
+    def raw(self, ref: str) -> pl.Expr:
+        return self._need(*self._resolve(ref))
+
+    def date(self, ref: str) -> pl.Expr:
+        return values.parse_date(self.raw(ref))
+
+    def integer(self, ref: str) -> pl.Expr:
+        return values.parse_integer(self.raw(ref))
+
+    def items(self, ref: str) -> pl.Expr:
+        return values.split_list(self.raw(ref), self.profile.list_delimiter)
+
+    def exists(self, table: str) -> pl.Expr:
+        """True where the record's ancestor in `table` exists (by key)."""
+        self._resolve(f"{table}.x")
+        return self._need(table, EXISTS).is_not_null()
+
+    def person(self, attribute: str) -> pl.Expr:
+        """A field of the parsed person-ID of the record's person (see conform.personnummer.parse)."""
+        return self._need("person", PERSON_ID).struct.field(attribute)
+
+    def death_date(self) -> pl.Expr:
+        if "insats" not in self.available or not {"orsak_avslut", "datum_avslut"} <= self.available["insats"]:
+            raise MissingInput("insats.orsak_avslut")
+        return self._need("person", DEATH_DATE)
+
+    def child_max_date(self, child: str, column: str) -> pl.Expr:
+        if child not in self.available or column not in self.available[child]:
+            raise MissingInput(f"{child}.{column}")
+        self.child_needs.add((child, column))
+        return pl.col(child_max_name(child, column))
+
+    def age(self) -> pl.Expr:
+        """Age in whole years at datum_aktualisering: the export's `alder`, or derived from the person-ID when
+        the export has no such column."""
+        if self.has("aktualisering.alder"):
+            return self.integer("aktualisering.alder").cast(pl.Int32)
+        return personnummer.age_at(self.person("birth_date"), self.date("aktualisering.datum_aktualisering"))
+
+    @property
+    def as_of(self) -> pl.Expr:
+        return pl.lit(self.as_of_date, dtype=pl.Date)

@@ -1,0 +1,19 @@
+"""Errors that stop a check before it starts (exit code NOT_CHECKED). Problems inside an export are findings."""
+
+from __future__ import annotations
+
+
+class ConformError(Exception):
+    """A user-facing error: the message says what is wrong, where, and what to do."""
+
+
+class ProfileError(ConformError):
+    pass
+
+
+class RuleFileError(ConformError):
+    pass
+
+
+class UsageError(ConformError):
+    pass

@@ -1,0 +1,61 @@
+"""What every rule kind is: a name, a summary, a parameter model (which also yields the JSON Schema of its
+parameters) and one method that turns a rule into row checks for a table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from conform.context import TableContext
+    from conform.model import Rule
+    from conform.profile import Profile
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A vectorised check on one table's view: `mask` is true on violating records.
+
+    `value` is the offending value as text, `other` what it was compared with (if anything); `field` names the
+    field that holds the offending value.
+    """
+
+    mask: pl.Expr
+    field: str | None
+    value: pl.Expr
+    other: pl.Expr | None = None
+
+
+class RuleKind:
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    Params: ClassVar[type[Params]] = Params
+
+    def checks(self, rule: Rule, ctx: TableContext) -> list[RowCheck]:
+        """Row checks of `rule` on ctx.table; an empty list where the rule does not apply to that table.
+
+        Raise conform.context.MissingInput (via the context) when a needed table or column is absent.
+        """
+        raise NotImplementedError
+
+    def validate(self, params: Params, profile: Profile) -> list[str]:
+        """Problems with the parameters against the profile (unknown table, field, value set or value)."""
+        return []
+
+
+def field_problems(profile: Profile, table: str, *fields: str) -> list[str]:
+    if table not in profile.tables:
+        return [f"unknown table {table!r}"]
+    names = profile.tables[table].field_names
+    return [f"unknown field {table}.{f}" for f in fields if f not in names]
+
+
+def text(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.String)

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import polars as pl
+
+from conform.kinds.base import Params, RowCheck, RuleKind
+
+
+class ConsistentPersonParams(Params):
+    fields: list[str] = ["juridiskt_kon", "ursprung"]
+
+
+class ConsistentPerson(RuleKind):
+    """One person, one set of attributes: rows of the person table that name the same person (the same
+    person-ID, written with or without a separator) must agree on these fields. Every row of such a person is
+    a finding, since the export does not say which is right."""
+
+    name = "consistent_person"
+    summary = "One person with conflicting attributes"
+    Params = ConsistentPersonParams
+
+    def checks(self, rule, ctx):
+        if ctx.table != "person":
+            return []
+        person = pl.coalesce(ctx.person("normalised"), ctx.raw("person_id"))
+        out = []
+        for f in rule.params.fields:
+            if not ctx.has(f):
+                continue
+            value = ctx.raw(f)
+            conflict = value.fill_null("").n_unique().over(person) > 1
+            out.append(RowCheck(person.is_not_null() & conflict, f, value))
+        return out

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+
+from conform.kinds.base import Params, RowCheck, RuleKind, field_problems
+
+Check = Literal["unknown_code", "other_information", "combined_code", "over_category", "code_name_mismatch",
+                "outside_area"]
+
+
+class KsiCodeParams(Params):
+    check: Check
+    table: str = "insats"
+    code_field: str = "insats_kod"
+    name_field: str = "insats"
+
+
+class KsiCode(RuleKind):
+    """Checks of an Insats given as a KSI code, a name, or both, against the profile's `insats` value set (the
+    spec's Insats tables per KSI area) and `ksi_andra_koder` (the KSI codes the spec says belong to other
+    information, some of which code an Insats together with lagrum or utförarform).
+
+    - unknown_code: the code is in neither table.
+    - other_information: the code is lagrum/beslut information (e.g. YAC.10.15), not an Insats.
+    - combined_code: the code codes an Insats together with utförarform or lagrum (e.g. YAC.45.ZZ for HVB).
+    - over_category: the code or name is an over-category where the spec asks for the sub-level.
+    - code_name_mismatch: code and name both given and they name different Insatser.
+    - outside_area: the Insats belongs to a KSI area other than the target group's (malgrupp.ksi_omraden).
+    """
+
+    name = "ksi_code"
+    summary = "Insats / KSI code check"
+    Params = KsiCodeParams
+
+    def checks(self, rule, ctx):
+        p: KsiCodeParams = rule.params
+        if p.table != ctx.table:
+            return []
+        insats = ctx.profile.value_set("insats")
+        other = ctx.profile.value_set("ksi_andra_koder")
+        code, name = ctx.raw(p.code_field), ctx.raw(p.name_field)
+        coded = insats.filter(pl.col("kod").is_not_null())
+        code_to_name = dict(zip(coded["kod"], coded["insats"])) | {
+            k: v for k, v in zip(other["kod"], other["insats"]) if v}
+        code_to_area = dict(zip(coded["kod"], coded["omrade"])) | dict(zip(other["kod"], other["omrade"]))
+        name_to_area = dict(zip(insats["insats"], insats["omrade"]))
+        if p.check == "unknown_code":
+            return [RowCheck(code.is_not_null() & ~code.is_in(list(code_to_area)), p.code_field, code)]
+        if p.check in ("other_information", "combined_code"):
+            wanted = other.filter(pl.col("insats").is_null() == (p.check == "other_information"))
+            label = code.replace_strict(
+                dict(zip(other["kod"], other["ksi_namn"])), default=None)
+            return [RowCheck(code.is_in(wanted["kod"].to_list()), p.code_field, code, label)]
+        if p.check == "over_category":
+            over = insats.filter(pl.col("typ") == "overkategori")
+            by_code = code.is_in([k for k in over["kod"].to_list() if k])
+            by_name = code.is_null() & name.is_in(over["insats"].to_list())
+            return [RowCheck(by_code, p.code_field, code), RowCheck(by_name, p.name_field, name)]
+        if p.check == "code_name_mismatch":
+            named = code.replace_strict(code_to_name, default=None)
+            mask = name.is_in(list(name_to_area)) & named.is_not_null() & (named != name)
+            return [RowCheck(mask, p.name_field, name, code)]
+        # outside_area
+        area = pl.coalesce(code.replace_strict(code_to_area, default=None),
+                           name.replace_strict(name_to_area, default=None))
+        group = ctx.raw("aktualisering.malgrupp")
+        groups = ctx.profile.value_set("malgrupp")
+        outside = pl.lit(False)
+        for g, areas in zip(groups["kod"], groups["ksi_omraden"]):
+            outside = pl.when(group == g).then(~area.is_in(areas.split("|"))).otherwise(outside)
+        shown = pl.coalesce(code, name)
+        return [RowCheck(area.is_not_null() & outside, p.code_field, shown, group)]
+
+    def validate(self, params, profile):
+        return field_problems(profile, params.table, params.code_field, params.name_field)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from conform.kinds.base import Params, RowCheck, RuleKind, field_problems
+
+
+class ScaleParams(Params):
+    table: str
+    field: str
+    value_set: str = "maluppfyllelse"
+    scale_column: str = "scale"
+    group_scale_column: str = "maluppfyllelse_skala"
+
+
+class MaluppfyllelseScale(RuleKind):
+    """A Måluppfyllelse value from the other scale than the target group's: BBIC for individ- och
+    familjeomsorg, IBIC for vård och omsorg (which scale a group uses is `malgrupp.csv`'s
+    maluppfyllelse_skala). Values on neither scale are the value-set rule's finding."""
+
+    name = "maluppfyllelse_scale"
+    summary = "Måluppfyllelse on the wrong scale for the target group"
+    Params = ScaleParams
+
+    def checks(self, rule, ctx):
+        p: ScaleParams = rule.params
+        if p.table != ctx.table:
+            return []
+        scales = ctx.profile.value_set(p.value_set)
+        groups = ctx.profile.value_set("malgrupp")
+        value = ctx.raw(p.field)
+        group = ctx.raw("aktualisering.malgrupp")
+        value_column = ctx.profile.value_column(p.value_set)
+        scale = value.replace_strict(dict(zip(scales[value_column], scales[p.scale_column])), default=None)
+        expected = group.replace_strict(dict(zip(groups["kod"], groups[p.group_scale_column])), default=None)
+        return [RowCheck(scale.is_not_null() & expected.is_not_null() & (scale != expected), p.field, value,
+                         expected)]
+
+    def validate(self, params, profile):
+        return field_problems(profile, params.table, params.field)

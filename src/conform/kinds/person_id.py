@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+
+from conform.kinds.base import Params, RowCheck, RuleKind
+
+Condition = Literal["separator", "ten_digits", "missing_serial", "malformed", "invalid_date", "luhn",
+                    "birth_number_zero", "reserve_nonstandard", "reserve"]
+NUMBERS = ("personnummer", "samordningsnummer")
+
+
+class PersonIdParams(Params):
+    condition: Condition
+
+
+class PersonId(RuleKind):
+    """The form of the person's ID (person.person_id), read by conform.personnummer.parse.
+
+    Conditions: `separator` (ÅÅÅÅMMDD-NNNN), `ten_digits` (century missing), `missing_serial` (last four
+    missing), `malformed` (anything else that is no known form), `invalid_date` (no such calendar date; a
+    samordningsnummer's day less 60), `luhn` (check digit), `birth_number_zero` (NNN = 000), `reserve` (a
+    recognised reserve-number scheme) and `reserve_nonstandard` (a reserve number that breaks ÅÅÅÅMMDDNNNN or
+    carries no sex). Reserve numbers are recognised before the Luhn check and never reported as broken
+    personnummer.
+    """
+
+    name = "person_id"
+    summary = "Person-ID form"
+    Params = PersonIdParams
+
+    def checks(self, rule, ctx):
+        if ctx.table != "person":
+            return []
+        pid = ctx.person
+        kind, form = pid("kind"), pid("form")
+        number = kind.is_in(NUMBERS)
+        reserve = kind.str.starts_with("reserve_")
+        mask = {
+            "separator": number & (form == "separator"),
+            "ten_digits": form == "ten_digits",
+            "missing_serial": form == "missing_serial",
+            "malformed": (kind == "malformed") & ~form.is_in(["ten_digits", "missing_serial"]),
+            "invalid_date": number & (pid("birth_date_valid") == False),  # noqa: E712 - null means not judged
+            "luhn": number & (pid("luhn_valid") == False),  # noqa: E712
+            "birth_number_zero": number & pid("birth_number_zero"),
+            "reserve_nonstandard": reserve & ((form != "canonical") | pid("sex").is_null()),
+            "reserve": reserve,
+        }[rule.params.condition]
+        return [RowCheck(mask.fill_null(False), "person_id", ctx.raw("person_id"),
+                         kind if rule.params.condition.startswith("reserve") else None)]

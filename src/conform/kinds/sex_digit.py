@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from conform.kinds.base import Params, RowCheck, RuleKind
+
+
+class SexDigitParams(Params):
+    field: str = "juridiskt_kon"
+    value_set: str = "juridiskt_kon"
+    parity_column: str = "sex_digit_parity"
+
+
+class SexDigit(RuleKind):
+    """Juridiskt kön must agree with the person-ID's sex digit (the third digit of NNNN: even for
+    Flicka/Kvinna, odd for Pojke/Man). Not judged where the ID carries no sex or the value is not in the set."""
+
+    name = "sex_digit"
+    summary = "Juridiskt kön contradicts the person-ID"
+    Params = SexDigitParams
+
+    def checks(self, rule, ctx):
+        p: SexDigitParams = rule.params
+        if ctx.table != "person":
+            return []
+        parity = ctx.profile.value_set(p.value_set)
+        value_column = ctx.profile.value_column(p.value_set)
+        expected = ctx.raw(p.field).replace_strict(dict(zip(parity[value_column], parity[p.parity_column])),
+                                                    default=None)
+        actual = ctx.person("sex")
+        return [RowCheck(expected.is_not_null() & actual.is_not_null() & (expected != actual), p.field,
+                         ctx.raw(p.field), actual)]

@@ -1,0 +1,154 @@
+"""The result model: the one contract between the engine and every renderer.
+
+Findings live in one tidy Polars table (one row per violation); everything a renderer shows is a projection of it
+plus the rule catalogue and the per-information-set verdicts computed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Any
+
+import polars as pl
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Category(StrEnum):
+    STRUCTURE = "structure"
+    CARDINALITY = "cardinality"
+    VALUE_SET = "value_set"
+    DATE_ORDER = "date_order"
+    PERSON_ID = "person_id"
+    INTEGRITY = "integrity"
+    PLAUSIBILITY = "plausibility"
+
+
+class Status(StrEnum):
+    """Verdict for one information set; the order is the order of badness."""
+
+    CONFORMANT = "conformant"
+    WARNINGS = "warnings"
+    NONCONFORMANT = "nonconformant"
+    MISSING = "missing"
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of `conform check` (and every command that judges an export).
+
+    Priority, highest first: NOT_CHECKED (the export could not be judged at all: bad usage, no such path,
+    an invalid profile or rule file) beats FINDINGS (at least one finding at or above ``--fail-on``) beats OK.
+    Problems *inside* the export (a missing table, an unreadable file) are findings, not NOT_CHECKED.
+    """
+
+    OK = 0
+    FINDINGS = 1
+    NOT_CHECKED = 2
+
+
+# Columns of the tidy findings table, in order. `row` is the 1-based position among the table's data rows
+# (null for findings about a file or a column), `key` the record's primary key, `other` the value a
+# comparison was made against (e.g. the earlier date), when there is one.
+FINDING_COLUMNS: dict[str, pl.DataType] = {
+    "rule": pl.String(),
+    "table": pl.String(),
+    "row": pl.Int64(),
+    "key": pl.String(),
+    "field": pl.String(),
+    "value": pl.String(),
+    "other": pl.String(),
+}
+
+
+def empty_findings() -> pl.DataFrame:
+    return pl.DataFrame(schema=FINDING_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One declarative rule, as loaded from a rule file."""
+
+    code: str
+    name: str
+    kind: str
+    category: Category
+    severity: Severity
+    information_sets: tuple[str, ...]
+    message: dict[str, str]
+    spec: str
+    fix: dict[str, str]
+    params: Any
+    example: dict[str, Any] | None = None
+    aliases: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass
+class InputFile:
+    table: str
+    path: str
+    sha256: str | None
+    records: int | None
+    encoding: str | None = None
+
+
+@dataclass
+class SetResult:
+    """Verdict for one of the 17 information sets."""
+
+    id: str
+    name: str
+    status: Status
+    records: int
+    records_with_errors: int
+    records_with_warnings: int
+    rules: list[str] = field(default_factory=list)
+
+    @property
+    def conforming_share(self) -> float | None:
+        if self.records == 0 or self.status is Status.MISSING:
+            return None
+        return 1 - self.records_with_errors / self.records
+
+
+@dataclass
+class CheckResult:
+    tool_version: str
+    profile_name: str
+    profile_version: str
+    as_of: str
+    as_of_source: str
+    export_path: str
+    inputs: list[InputFile]
+    rules: list[Rule]
+    findings: pl.DataFrame
+    sets: list[SetResult]
+    notes: list[str] = field(default_factory=list)
+    not_evaluated: dict[str, set[str]] = field(default_factory=dict)  # rule code -> tables it could not run on
+
+    def counts_by_rule(self) -> dict[str, int]:
+        if self.findings.is_empty():
+            return {}
+        grouped = self.findings.group_by("rule").len()
+        return dict(zip(grouped["rule"].to_list(), grouped["len"].to_list()))
+
+    def counts_by_severity(self) -> dict[Severity, int]:
+        by_rule = self.counts_by_rule()
+        totals = {s: 0 for s in Severity}
+        for rule in self.rules:
+            totals[rule.severity] += by_rule.get(rule.code, 0)
+        return totals
+
+    def exit_code(self, fail_on: Severity) -> ExitCode:
+        counts = self.counts_by_severity()
+        failing = any(n for sev, n in counts.items() if sev.rank >= fail_on.rank)
+        return ExitCode.FINDINGS if failing else ExitCode.OK

@@ -1,0 +1,75 @@
+"""The result document: the versioned, JSON-ready projection of a check that every human-facing renderer
+(text, JSON, and later HTML) reads. Plain data only."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import polars as pl
+
+from conform.model import CheckResult, Severity
+from conform.render.findings import masked, overall_verdict, with_messages
+
+FORMAT = "conform-result"
+FORMAT_VERSION = "1.0"
+EXAMPLES_PER_RULE = 20
+EXAMPLE_COLUMNS = ["table", "row", "key", "field", "value", "other", "message"]
+
+
+def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False) -> dict:
+    findings = result.findings if reveal_ids else masked(result.findings)
+    findings = with_messages(findings, result.rules, lang)
+    counts = result.counts_by_rule()
+    examples = (findings.group_by("rule", maintain_order=True).head(EXAMPLES_PER_RULE)
+                .partition_by("rule", as_dict=True, include_key=False, maintain_order=True))
+    severities = result.counts_by_severity()
+    records = {f.table: f.records for f in result.inputs}
+    not_evaluated = result_not_evaluated(result)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "tool": {"name": "conform", "version": result.tool_version},
+        "profile": {"name": result.profile_name, "version": result.profile_version},
+        "as_of": result.as_of,
+        "as_of_source": result.as_of_source,
+        "language": lang,
+        "person_ids_masked": not reveal_ids,
+        "export": {
+            "path": result.export_path,
+            "files": [{"table": f.table, "path": f.path, "sha256": f.sha256, "records": f.records,
+                       "encoding": f.encoding} for f in result.inputs],
+            "records": records,
+        },
+        "summary": {
+            "verdict": overall_verdict(result).value,
+            "findings": {s.value: severities[s] for s in Severity},
+            "rules_evaluated": len(result.rules) - len(not_evaluated),
+            "rules_total": len(result.rules),
+        },
+        "information_sets": [
+            {"id": s.id, "name": s.name, "status": s.status.value, "records": s.records,
+             "records_with_errors": s.records_with_errors, "records_with_warnings": s.records_with_warnings,
+             "conforming_share": None if s.conforming_share is None else round(s.conforming_share, 6),
+             "rules": s.rules}
+            for s in result.sets
+        ],
+        "rules": [
+            {"code": r.code, "name": r.name, "category": r.category.value, "severity": r.severity.value,
+             "information_sets": list(r.information_sets), "spec": r.spec, "fix": r.fix[lang],
+             "count": counts.get(r.code, 0), "not_evaluated_in": sorted(not_evaluated.get(r.code, [])),
+             "examples": _rows(examples.get((r.code,)))}
+            for r in result.rules
+        ],
+        "notes": list(result.notes),
+    }
+
+
+def result_not_evaluated(result: CheckResult) -> dict[str, list[str]]:
+    return {code: sorted(tables) for code, tables in result.not_evaluated.items()}
+
+
+def _rows(frame: pl.DataFrame | None) -> list[dict]:
+    if frame is None:
+        return []
+    return frame.select(EXAMPLE_COLUMNS).to_dicts()

@@ -1,0 +1,150 @@
+"""Loads rule files: YAML, validated by a JSON Schema assembled from the rule kinds' own parameter models, so
+files and code cannot drift. Every problem is reported with file, line and key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from pydantic import ValidationError
+
+from conform.errors import RuleFileError
+from conform.kinds import KINDS
+from conform.model import Category, Rule, Severity
+from conform.profile import Profile
+
+CODE = r"^[A-Z]{3}-\d{3}$"
+
+
+def rule_file_schema(information_sets: list[str] | None = None) -> dict:
+    """The JSON Schema of a rule file: a list of rules, each with the common keys and its kind's params."""
+    per_kind = []
+    for kind in KINDS.values():
+        per_kind.append({
+            "if": {"properties": {"kind": {"const": kind.name}}, "required": ["kind"]},
+            "then": {"properties": {"params": kind.Params.model_json_schema()}},
+        })
+    set_ids = {"enum": information_sets} if information_sets else {"type": "string"}
+    messages = {"type": "object", "required": ["sv", "en"], "additionalProperties": False,
+                "properties": {"sv": {"type": "string", "minLength": 1}, "en": {"type": "string", "minLength": 1}}}
+    rule = {
+        "type": "object",
+        "required": ["code", "name", "kind", "category", "severity", "information_sets", "message", "spec", "fix"],
+        "additionalProperties": False,
+        "properties": {
+            "code": {"type": "string", "pattern": CODE},
+            "name": {"type": "string", "pattern": r"^[a-z0-9_]+$"},
+            "aliases": {"type": "array", "items": {"type": "string", "pattern": CODE}},
+            "kind": {"enum": sorted(KINDS)},
+            "category": {"enum": [c.value for c in Category]},
+            "severity": {"enum": [s.value for s in Severity]},
+            "information_sets": {"type": "array", "items": set_ids, "uniqueItems": True},
+            "message": messages,
+            "fix": messages,
+            "spec": {"type": "string", "minLength": 1},
+            "params": {"type": "object"},
+            "example": {"type": "object"},
+        },
+        "allOf": per_kind,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "conform rule file",
+        "type": "object",
+        "required": ["rules"],
+        "additionalProperties": False,
+        "properties": {"rules": {"type": "array", "items": rule}},
+    }
+
+
+def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
+    """Line (1-based) of every key/index path in a composed YAML document."""
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines.update(_line_index(value, path + (key.value,)))
+            lines[path + (key.value,)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_index(item, path + (i,)))
+    return lines
+
+
+def _where(path: Path, lines: dict[tuple, int], at: tuple) -> str:
+    probe = at
+    while probe not in lines and probe:
+        probe = probe[:-1]
+    key = "/".join(str(p) for p in at) or "(top level)"
+    return f"{path}:{lines.get(probe, 1)}: at '{key}'"
+
+
+def load_rule_file(path: Path, profile: Profile) -> list[Rule]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except UnicodeDecodeError as exc:
+        raise RuleFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"{path}: not valid YAML: {exc}") from exc
+    lines = _line_index(node) if node is not None else {}
+    schema = rule_file_schema([s.id for s in profile.information_sets])
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data),
+                    key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        deepest = max(errors, key=lambda e: len(e.absolute_path))
+        raise RuleFileError(f"{_where(path, lines, tuple(deepest.absolute_path))}: {deepest.message}")
+    rules = []
+    for i, raw in enumerate(data["rules"]):
+        kind = KINDS[raw["kind"]]
+        try:
+            params = kind.Params.model_validate(raw.get("params", {}))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            at = ("rules", i, "params", *first["loc"])
+            raise RuleFileError(f"{_where(path, lines, at)}: {first['msg']}") from exc
+        problems = kind.validate(params, profile)
+        if problems:
+            raise RuleFileError(f"{_where(path, lines, ('rules', i, 'params'))}: {'; '.join(problems)}")
+        for lang, template in raw["message"].items():
+            unknown = set(re.findall(r"{(\w+)}", template)) - MESSAGE_FIELDS
+            if unknown:
+                at = ("rules", i, "message", lang)
+                raise RuleFileError(f"{_where(path, lines, at)}: unknown placeholder(s) "
+                                    f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(MESSAGE_FIELDS))}")
+        rules.append(Rule(
+            code=raw["code"], name=raw["name"], kind=raw["kind"], category=Category(raw["category"]),
+            severity=Severity(raw["severity"]), information_sets=tuple(raw["information_sets"]),
+            message=raw["message"], spec=raw["spec"], fix=raw["fix"], params=params,
+            example=raw.get("example"), aliases=tuple(raw.get("aliases", [])),
+            source=f"{path.name}:{lines.get(('rules', i), 1)}",
+        ))
+    return rules
+
+
+# Placeholders a message template may use: the columns of a finding.
+MESSAGE_FIELDS = {"table", "row", "key", "field", "value", "other"}
+
+
+def load_rules(folder: Path, profile: Profile) -> list[Rule]:
+    if not folder.is_dir():
+        raise RuleFileError(f"no rule folder {folder}")
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        for rule in load_rule_file(path, profile):
+            for code in (rule.code, *rule.aliases):
+                if code in seen:
+                    raise RuleFileError(f"{rule.source}: rule code {code} is already used at {seen[code]}")
+                seen[code] = rule.source
+            rules.append(rule)
+    if not rules:
+        raise RuleFileError(f"{folder}: no rules (*.yaml) found")
+    return sorted(rules, key=lambda r: r.code)
+
+
+def schema_dict(profile: Profile | None = None) -> dict[str, Any]:
+    return rule_file_schema([s.id for s in profile.information_sets] if profile else None)

@@ -1,0 +1,191 @@
+"""Reads an export folder into lazy, all-text tables and reports what is wrong with its files.
+
+Nothing here judges values; it finds the files, checks headers against the profile, proves the bytes are
+UTF-8 (hashing them in the same pass, for the report's evidence) and finds rows with the wrong number of fields,
+which CSV readers otherwise pad or drop silently.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from conform.context import ROW
+from conform.errors import UsageError
+from conform.model import FINDING_COLUMNS, InputFile
+from conform.profile import Profile
+
+CHUNK = 1 << 22
+PROBLEM_COLUMNS = {"check": pl.String(), **FINDING_COLUMNS}
+QUOTE = '"'
+SEPARATOR = ","
+
+
+@dataclass
+class TableSource:
+    name: str
+    path: Path
+    header: list[str]
+    frame: pl.LazyFrame | None = None
+    sha256: str | None = None
+
+
+@dataclass
+class Export:
+    path: Path
+    package: dict
+    tables: dict[str, TableSource] = field(default_factory=dict)
+    problems: list[pl.DataFrame] = field(default_factory=list)  # structure findings, with a `check` column
+
+    def available(self) -> dict[str, set[str]]:
+        return {name: set(t.header) for name, t in self.tables.items() if t.frame is not None}
+
+    def inputs(self, records: dict[str, int]) -> list[InputFile]:
+        return [InputFile(t.name, t.path.name, t.sha256, records.get(t.name), "utf-8")
+                for t in self.tables.values()]
+
+    def structure_findings(self, codes: dict[str, str]) -> pl.DataFrame:
+        """The problems found while reading, as findings of the structure rules (check name -> rule code)."""
+        if not self.problems:
+            return pl.DataFrame(schema=FINDING_COLUMNS)
+        problems = pl.concat(self.problems, how="vertical")
+        return (problems.filter(pl.col("check").is_in(list(codes)))
+                .with_columns(rule=pl.col("check").replace_strict(codes, default=None))
+                .select(list(FINDING_COLUMNS)))
+
+    def _problem(self, check: str, table: str, **cols) -> None:
+        row = {"check": check, "rule": None, "table": table} | {k: cols.get(k) for k in FINDING_COLUMNS
+                                                                 if k not in ("rule", "table")}
+        self.problems.append(pl.DataFrame([row], schema=PROBLEM_COLUMNS))
+
+
+def open_export(path: Path, profile: Profile) -> Export:
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder")
+    if not path.is_dir():
+        raise UsageError(f"{path}: an export is a folder holding one CSV file per table "
+                         f"({', '.join(t + '.csv' for t in profile.tables)})")
+    package = _read_package(path)
+    export = Export(path, package)
+    declared = {r.get("name"): r.get("path") for r in package.get("resources", []) if isinstance(r, dict)}
+    for table, spec in profile.tables.items():
+        file = path / (declared.get(table) or f"{table}.csv")
+        if not file.is_file():
+            export._problem("missing_table", table, value=file.name)
+            continue
+        _open_table(export, table, file, list(spec.field_names))
+    return export
+
+
+def _read_package(path: Path) -> dict:
+    descriptor = path / "datapackage.json"
+    if not descriptor.is_file():
+        return {}
+    try:
+        package = json.loads(descriptor.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{descriptor}: not valid UTF-8 JSON ({exc}); fix or remove it "
+                         "(without it, files are found by table name)") from exc
+    if not isinstance(package, dict):
+        raise UsageError(f"{descriptor}: expected a JSON object (a Frictionless data package descriptor)")
+    return package
+
+
+def _open_table(export: Export, table: str, file: Path, expected: list[str]) -> None:
+    digest, bad = _hash_and_validate_utf8(file)
+    source = TableSource(table, file, [], sha256=digest)
+    export.tables[table] = source
+    if bad is not None:
+        line, position, reason = bad
+        export._problem("unreadable", table, row=line - 1 if line > 1 else None,
+                        other=f"not UTF-8 text: {reason} at byte {position} (line {line})")
+        return
+    header = _read_header(file)
+    if header is None:
+        export._problem("unreadable", table, other="the file is empty: no header line")
+        return
+    source.header = header
+    duplicates = sorted({c for c in header if header.count(c) > 1})
+    if duplicates:
+        export._problem("unreadable", table, other=f"column(s) named twice in the header: {', '.join(duplicates)}")
+        return
+    hint = None
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        sep = next(s for s in ";\t|" if s in header[0])
+        hint = f"the header holds {sep!r}: the file seems to use {sep!r}, not ',' as its delimiter"
+    for column in expected:
+        if column not in header:
+            export._problem("missing_column", table, field=column, other=hint)
+    for column in header:
+        if column not in expected:
+            export._problem("unknown_column", table, field=column)
+    _find_ragged_rows(export, table, file, len(header))
+    present = [c for c in header if c in expected]
+    source.frame = (
+        pl.scan_csv(file, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
+                    row_index_name=ROW, row_index_offset=1, quote_char=QUOTE, separator=SEPARATOR)
+        .select(ROW, *present)
+        .with_columns(pl.col(ROW).cast(pl.Int64))
+    )
+
+
+def _hash_and_validate_utf8(file: Path) -> tuple[str, tuple[int, int, str] | None]:
+    """SHA-256 of the file and, if it is not valid UTF-8, (line, byte offset, reason) of the first bad byte."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    offset, lines, bad = 0, 1, None
+    with file.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            if bad is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    bad = (lines + chunk.count(b"\n", 0, exc.start), offset + exc.start, exc.reason)
+                lines += chunk.count(b"\n")
+            offset += len(chunk)
+    if bad is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            bad = (lines, offset, exc.reason)
+    return digest.hexdigest(), bad
+
+
+def _read_header(file: Path) -> list[str] | None:
+    with file.open(encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+    if not first.strip():
+        return None
+    return next(csv.reader(io.StringIO(first), delimiter=SEPARATOR, quotechar=QUOTE))
+
+
+def _find_ragged_rows(export: Export, table: str, file: Path, width: int) -> None:
+    """Data rows whose number of fields differs from the header's, found line by line as one vectorised scan.
+
+    Quoted sections are removed before counting separators. A line with an odd number of quotes is part of a
+    field with a line break inside; such lines cannot be judged one by one and are left to the CSV reader.
+    """
+    lines = pl.scan_lines(file, name="text").with_row_index("line", offset=1)
+    unquoted = pl.col("text").str.replace_all(r'"[^"]*"', "")
+    fields = unquoted.str.count_matches(SEPARATOR, literal=True) + 1
+    balanced = pl.col("text").str.count_matches(QUOTE, literal=True) % 2 == 0
+    ragged = (
+        lines.filter((pl.col("line") > 1) & (pl.col("text").str.len_bytes() > 0) & balanced & (fields != width))
+        .select(
+            check=pl.lit("ragged_row"), rule=pl.lit(None, pl.String), table=pl.lit(table),
+            row=(pl.col("line") - 1).cast(pl.Int64), key=pl.lit(None, pl.String), field=pl.lit(None, pl.String),
+            value=pl.lit(None, pl.String),
+            other=pl.format("line {}: {} fields, the header has {}", "line", fields, pl.lit(width)),
+        )
+        .collect()
+    )
+    if ragged.height:
+        export.problems.append(ragged)
