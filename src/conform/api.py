@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -19,9 +20,11 @@ from conform.sources import open_export
 ABSENCE = ("missing_table", "missing_column", "unreadable")
 
 
-def load(profile_name: str = DEFAULT_PROFILE, rules_path: Path | None = None) -> tuple[Profile, list[Rule]]:
+@lru_cache(maxsize=8)
+def load(profile_name: str = DEFAULT_PROFILE, rules_path: Path | None = None) -> tuple[Profile, tuple[Rule, ...]]:
+    """The validated profile and its rules; cached per process, since both are read-only."""
     profile = load_profile(profile_name)
-    return profile, load_rules(rules_path or rules_dir(profile.name), profile)
+    return profile, tuple(load_rules(rules_path or rules_dir(profile.name), profile))
 
 
 def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: date | None = None,
@@ -112,12 +115,14 @@ def _attribute(findings: pl.DataFrame, by_code: dict[str, Rule], field_sets: dic
          for s in r.information_sets],
         schema={"rule": pl.String, "rule_set": pl.String, "severity": pl.String},
     )
+    # A finding about a whole file or row (no field) belongs to every set its table holds.
     fields = pl.DataFrame(
-        [{"table": t, "field": f, "field_set": s} for (t, f), s in field_sets.items() if s],
+        [{"table": t, "field": f, "field_set": s} for (t, f), s in field_sets.items() if s]
+        + [{"table": t, "field": None, "field_set": s} for t, s in {(t, s) for (t, _), s in field_sets.items() if s}],
         schema={"table": pl.String, "field": pl.String, "field_set": pl.String},
     )
     joined = (findings.select("rule", "table", "row", "field")
-              .join(fields, on=["table", "field"], how="left")
+              .join(fields, on=["table", "field"], how="left", nulls_equal=True)
               .join(rule_sets, on="rule", how="inner"))
     # Where the field's own set is among the rule's sets, the finding counts against that set only.
     covered = pl.col("field_set").is_not_null() & (pl.col("rule_set") == pl.col("field_set"))

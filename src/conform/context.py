@@ -44,6 +44,9 @@ class TableContext:
         self.available = available
         self.needs: dict[str, set[str]] = defaultdict(set)
         self.child_needs: set[tuple[str, str]] = set()
+        # Typed readings of text columns (view column name -> expression), computed once per view however
+        # many checks use them: parsing dates and splitting lists dominate the cost of a check.
+        self.typed: dict[str, pl.Expr] = {}
 
     # -- resolution -------------------------------------------------------------------------------------------
     def _resolve(self, ref: str) -> tuple[str, str]:
@@ -58,11 +61,23 @@ class TableContext:
         return column in self.available.get(table, set())
 
     def _need(self, table: str, column: str) -> pl.Expr:
-        if table not in self.available:
-            raise MissingInput(table)
+        chain = self.profile.parent_chain(self.table)
+        path = chain[: chain.index(table) + 1] if table in chain else [table]
+        for i, step in enumerate([self.table, *path] if path[0] != self.table else path):
+            # An ancestor is reached through every table between, by their keys, so each must be readable.
+            if step not in self.available:
+                raise MissingInput(step)
+            spec = self.profile.tables[step]
+            links = ([spec.foreign_key[0]] if spec.foreign_key and step != table else []) + \
+                ([spec.primary_key] if step != self.table else [])
+            missing = [c for c in links if c not in self.available[step]]
+            if missing:
+                raise MissingInput(f"{step}.{missing[0]}")
         if not column.startswith("__") and column not in self.available[table]:
             raise MissingInput(f"{table}.{column}")
-        if column == PERSON_ID or column == DEATH_DATE:
+        if column in (PERSON_ID, DEATH_DATE):
+            if "person_id" not in self.available[table]:
+                raise MissingInput(f"{table}.person_id")
             self.needs[table].add("person_id")
         self.needs[table].add(column)
         return pl.col(col_name(table, column))
@@ -79,14 +94,20 @@ class TableContext:
     def raw(self, ref: str) -> pl.Expr:
         return self._need(*self._resolve(ref))
 
+    def _typed(self, ref: str, suffix: str, parse) -> pl.Expr:
+        raw = self.raw(ref)
+        name = f"{raw.meta.output_name()}#{suffix}"
+        self.typed.setdefault(name, parse(raw).alias(name))
+        return pl.col(name)
+
     def date(self, ref: str) -> pl.Expr:
-        return values.parse_date(self.raw(ref))
+        return self._typed(ref, "date", values.parse_date)
 
     def integer(self, ref: str) -> pl.Expr:
-        return values.parse_integer(self.raw(ref))
+        return self._typed(ref, "int", values.parse_integer)
 
     def items(self, ref: str) -> pl.Expr:
-        return values.split_list(self.raw(ref), self.profile.list_delimiter)
+        return self._typed(ref, "items", lambda raw: values.split_list(raw, self.profile.list_delimiter))
 
     def exists(self, table: str) -> pl.Expr:
         """True where the record's ancestor in `table` exists (by key)."""

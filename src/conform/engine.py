@@ -33,12 +33,20 @@ class EngineRun:
 
 
 class Views:
-    """Builds the per-table views the checks run on."""
+    """Builds the per-table views the checks run on.
 
-    def __init__(self, profile: Profile, export: Export, death_reason: str | None):
+    Ancestor columns are gathered once per run: each ancestor's context (its own needed columns joined with its
+    parent's context) is materialised top-down, so a table's view is one join to its direct parent's context
+    rather than a chain of joins repeated for every table.
+    """
+
+    def __init__(self, profile: Profile, export: Export, death_reason: str | None,
+                 contexts: dict[str, TableContext]):
         self.profile = profile
         self.export = export
         self.death_reason = death_reason
+        self.contexts = contexts
+        self._ancestors: dict[str, pl.LazyFrame] = {}
 
     def frame(self, table: str, columns: set[str]) -> pl.LazyFrame:
         """A table's own columns (raw text) and derived columns, renamed ``table.column``."""
@@ -47,36 +55,47 @@ class Views:
         if spec.foreign_key:
             raw.add(spec.foreign_key[0])
         raw &= set(self.export.tables[table].header)
-        lf = self.export.tables[table].frame
         exprs = [pl.col(ROW)] + [pl.col(c).alias(col_name(table, c)) for c in sorted(raw)]
         if PERSON_ID in columns:
             exprs.append(personnummer.parse(pl.col("person_id")).alias(col_name(table, PERSON_ID)))
         if EXISTS in columns:
             exprs.append(pl.lit(True).alias(col_name(table, EXISTS)))
-        lf = lf.select(exprs)
+        lf = self.export.tables[table].frame.select(exprs)
         if DEATH_DATE in columns:
             lf = lf.join(self.death_dates(), left_on=col_name(table, "person_id"), right_on="__person",
                          how="left")
         return lf
 
-    def lineage(self, table: str, needs: dict[str, set[str]]) -> pl.LazyFrame:
-        """`table`'s frame with the needed columns of its ancestors joined along the foreign keys.
+    def _needed_above(self, table: str) -> dict[str, set[str]]:
+        """Columns of `table` and its ancestors that any table below it (or it) asks for."""
+        wanted: dict[str, set[str]] = {}
+        for ctx in self.contexts.values():
+            chain = [ctx.table, *self.profile.parent_chain(ctx.table)]
+            if table in chain:
+                for t in chain[chain.index(table):]:
+                    wanted.setdefault(t, set()).update(ctx.needs.get(t, set()))
+        return wanted
 
-        Ancestors are deduplicated on their key first (keeping the first row), so a duplicate parent key, which
-        is a finding of its own, never multiplies the child's records.
+    def ancestor(self, table: str) -> pl.LazyFrame | None:
+        """The context of `table` as an ancestor: its needed columns and its own ancestors', one row per key.
+
+        Deduplicated on the key first (keeping the first row), so a duplicate parent key, which is a finding of
+        its own, never multiplies a child's records. Materialised once and reused by every table below.
         """
-        chain = self.profile.parent_chain(table)
-        wanted = [i for i, p in enumerate(chain) if needs.get(p)]
-        upper = None
-        for parent in reversed(chain[: wanted[-1] + 1] if wanted else []):
-            spec = self.profile.tables[parent]
-            lf = self.frame(parent, needs.get(parent, set())).drop(ROW)
-            lf = lf.unique(subset=[col_name(parent, spec.primary_key)], keep="first", maintain_order=False)
+        if table in self._ancestors:
+            return self._ancestors[table]
+        wanted = self._needed_above(table)
+        if not any(wanted.values()):
+            return None
+        spec = self.profile.tables[table]
+        lf = self.frame(table, wanted.get(table, set())).drop(ROW)
+        lf = lf.unique(subset=[col_name(table, spec.primary_key)], keep="first", maintain_order=False)
+        if spec.foreign_key:
+            upper = self.ancestor(spec.foreign_key[1])
             if upper is not None:
-                lf = self._join_parent(lf, parent, upper)
-            upper = lf
-        base = self.frame(table, needs.get(table, set()))
-        return self._join_parent(base, table, upper) if upper is not None else base
+                lf = self._join_parent(lf, table, upper)
+        self._ancestors[table] = lf.collect().lazy()
+        return self._ancestors[table]
 
     def _join_parent(self, lf: pl.LazyFrame, table: str, parent_frame: pl.LazyFrame) -> pl.LazyFrame:
         fk, parent = self.profile.tables[table].foreign_key
@@ -85,24 +104,32 @@ class Views:
 
     def death_dates(self) -> pl.LazyFrame:
         """Per person-ID, the earliest datum_avslut of an insats closed for the death reason."""
-        lf = self.lineage("insats", {"insats": {"orsak_avslut", "datum_avslut"}, "aktualisering": {"person_id"}})
-        reasons = values.split_list(pl.col("insats.orsak_avslut"), self.profile.list_delimiter)
-        return (lf.filter(reasons.list.contains(self.death_reason).fill_null(False))
-                .group_by(pl.col("aktualisering.person_id").alias("__person"))
-                .agg(values.parse_date(pl.col("insats.datum_avslut")).min().alias(col_name("person", DEATH_DATE))))
+        insats = self.export.tables["insats"].frame.select("beslut_id", "orsak_avslut", "datum_avslut")
+        beslut = self.export.tables["beslut"].frame.select("beslut_id", "aktualisering_id") \
+            .unique("beslut_id", keep="first")
+        aktualisering = self.export.tables["aktualisering"].frame.select("aktualisering_id", "person_id") \
+            .unique("aktualisering_id", keep="first")
+        reasons = values.split_list(pl.col("orsak_avslut"), self.profile.list_delimiter)
+        return (insats.filter(reasons.list.contains(self.death_reason).fill_null(False))
+                .join(beslut, on="beslut_id", how="inner")
+                .join(aktualisering, on="aktualisering_id", how="inner")
+                .group_by(pl.col("person_id").alias("__person"))
+                .agg(values.parse_date(pl.col("datum_avslut")).min().alias(col_name("person", DEATH_DATE))))
 
-    def child_max(self, table: str, child: str, column: str) -> pl.LazyFrame:
+    def child_max(self, child: str, column: str) -> pl.LazyFrame:
         fk, _ = self.profile.tables[child].foreign_key
         return (self.export.tables[child].frame
                 .group_by(pl.col(fk).alias("__parent"))
                 .agg(values.parse_date(pl.col(column)).max().alias(child_max_name(child, column))))
 
     def view(self, ctx: TableContext) -> pl.LazyFrame:
-        lf = self.lineage(ctx.table, ctx.needs)
+        lf = self.frame(ctx.table, ctx.needs.get(ctx.table, set()))
+        if ctx.spec.foreign_key and any(ctx.needs.get(p) for p in self.profile.parent_chain(ctx.table)):
+            lf = self._join_parent(lf, ctx.table, self.ancestor(ctx.spec.foreign_key[1]))
         key = col_name(ctx.table, ctx.spec.primary_key)
         for child, column in sorted(ctx.child_needs):
-            lf = lf.join(self.child_max(ctx.table, child, column), left_on=key, right_on="__parent", how="left")
-        return lf
+            lf = lf.join(self.child_max(child, column), left_on=key, right_on="__parent", how="left")
+        return lf.with_columns(ctx.typed.values()) if ctx.typed else lf
 
 
 def _death_reason(rules: list[Rule]) -> str | None:
@@ -116,22 +143,25 @@ def _death_reason(rules: list[Rule]) -> str | None:
 def run(profile: Profile, rules: list[Rule], export: Export, as_of: date,
         progress: Progress | None = None) -> EngineRun:
     available = export.available()
-    views = Views(profile, export, _death_reason(rules))
     result = EngineRun(empty_findings())
-    parts = []
     tables = [t for t in profile.tables if t in available]
+    contexts: dict[str, TableContext] = {}
+    compiled: dict[str, list[tuple[Rule, RowCheck]]] = {}
+    for table in tables:
+        ctx = contexts[table] = TableContext(profile, table, as_of, available)
+        compiled[table] = []
+        for rule in rules:
+            try:
+                compiled[table] += [(rule, c) for c in KINDS[rule.kind].checks(rule, ctx)]
+            except MissingInput:
+                result.not_evaluated.setdefault(rule.code, set()).add(table)
+    views = Views(profile, export, _death_reason(rules), contexts)
+    parts = []
     for done, table in enumerate(tables):
         if progress:
             progress(table, done, len(tables))
-        ctx = TableContext(profile, table, as_of, available)
-        checks: list[tuple[Rule, RowCheck]] = []
-        for rule in rules:
-            try:
-                checks += [(rule, c) for c in KINDS[rule.kind].checks(rule, ctx)]
-            except MissingInput:
-                result.not_evaluated.setdefault(rule.code, set()).add(table)
-        if checks:
-            parts.append(_evaluate(table, ctx, views.view(ctx), checks))
+        if compiled[table]:
+            parts.append(_evaluate(table, contexts[table], views.view(contexts[table]), compiled[table]))
     if progress:
         progress("done", len(tables), len(tables))
     if parts:

@@ -46,8 +46,8 @@ Forms (``form`` field: how the string is written)
                     personnummer/samordningsnummer (by DD), the Luhn digit, birth number and sex digit are checked, but
                     ``birth_date`` and ``normalised`` are null because the century cannot be known; the date is
                     validated leniently (29 February passes when ÅÅ is divisible by 4).
-``missing_serial``  ``ÅÅÅÅMMDD``, ``ÅÅÅÅMMDD-`` (or ``+``), ``ÅÅÅÅMMDD-XXXX``/``-xxxx`` or ``ÅÅÅÅMMDDXXXX``: the last four
-                    are missing (an error). ``kind`` is personnummer/samordningsnummer (by DD) and the birth date is
+``missing_serial``  ``ÅÅÅÅMMDD``, ``ÅÅÅÅMMDD-`` (or ``+``), ``ÅÅÅÅMMDD-XXXX``/``-xxxx`` or ``ÅÅÅÅMMDDXXXX``: the last
+                    four are missing (an error). ``kind`` is personnummer/samordningsnummer (by DD) and the birth date is
                     parsed; ``luhn_valid``, ``birth_number_zero`` and ``sex`` are null.
 ``whitespace``      leading or trailing whitespace (any Unicode space, tab, newline); ``kind`` is ``malformed`` and no
                     other field is filled: the value is reported as written, never silently stripped.
@@ -63,7 +63,7 @@ are never reported as broken personnummer. Each scheme is described in ``RESERVE
 Region Stockholm (``reserve_stockholm``), ``99ÅÅÅÅNNNNNC``, all digits
     Inera's table of local reserve identities (version 1.2, "corrected check digits for SLL, VGR and CLNK") gives
     ``99yyyyNNNNNC``, year 1980-2299, serial 00000-99999, and a Luhn check digit over positions 5 to 11 only;
-    its examples (991981000010, 991945000023, 991993000032) verify under exactly that rule. Region Stockholm's own
+    the table's three examples verify under exactly that rule (and under no other span). Region Stockholm's own
     guide (Vårdgivarguiden, "Reservnummer", 2023) says positions 3-4 are the century and 5-6 the year of issue, and
     that the second-to-last digit is odd or even by sex. Caution: public code disagrees on the Luhn span (one library
     computes it over positions 3-11, another, following an older version of the Inera table, over positions 1-11);
@@ -80,9 +80,9 @@ National reserve identity (``reserve_national``, NRID), ``XXÅÅMMDDNNGC``
 Västra Götalandsregionen (``reserve_vgr``), ``ÅÅÅÅMMDDGggC``
     A real birth date, G = ``K`` (kvinna), ``M`` (man) or ``X`` (unknown) at position 9, gg a serial (06-79, odd for
     men and even for women; 80-89 when sex is unknown) and a Luhn check digit over positions 3-11 with the letter
-    first replaced by K = 5, M = 7, X = 8 (the Inera table's corrected examples 19810829M071, 19450829K088 and
-    19930829X802 verify under that rule). ``parse`` does not check the serial's range or parity against G (there
-    is no field for it); ``sex`` comes from the letter. Breaks the form (a letter). Carries sex (K/M; not X).
+    first replaced by K = 5, M = 7, X = 8 (the Inera table's corrected examples verify under that rule).
+    ``parse`` does not check the serial's range or parity against G (there is no field for it); ``sex`` comes
+    from the letter. Breaks the form (a letter). Carries sex (K/M; not X).
 
 Other regions' local formats (Skåne, Värmland, Örebro, Blekinge, ...) are not recognised and come out ``malformed``.
 
@@ -117,8 +117,8 @@ Sources
   nwendel/PersonIdentifiers.Swedish, files src/PersonIdentifiers.Swedish/NationalReserveNumber.cs,
   src/PersonIdentifiers.Swedish/Internal/Luhn.cs, src/PersonIdentifiers.Swedish/Local/RegionStockholm/
   RegionStockholmLocalReserveNumber.cs and the test data src/PersonIdentifiers.Swedish.Tests/TestData/
-  NationalReserveNumbersTheoryData.cs (example NRIDs such as 22790814AA01, 25780404KHD5, 00342145BZ31 and
-  00749852BZK0, all of which verify under the rule implemented here); the PHP personnummer library published as
+  NationalReserveNumbersTheoryData.cs (example NRIDs with known and unknown date and sex, all of which verify under
+  the rule implemented here); the PHP personnummer library published as
   pinefox/personnummer (SLL and VGR reserve numbers; VGR letter mapping K = 5, M = 7, X = 8).
 """
 
@@ -159,7 +159,8 @@ RESERVE_SCHEMES: dict[str, dict[str, Any]] = {
         "name": "Region Stockholm local reservnummer",
         "layout": "99ÅÅÅÅNNNNNC (ÅÅÅÅ = year of issue, NNNNN = serial, C = Luhn over positions 5-11)",
         "breaks_canonical_form": True,
-        "carries_sex": True,  # position 11 odd = man, even = woman
+        "carries_sex": True,
+        "sex_from": "position 11: odd = man, even = woman",
         "has_birth_date": False,
         "has_check_digit": True,
     },
@@ -168,15 +169,17 @@ RESERVE_SCHEMES: dict[str, dict[str, Any]] = {
         "layout": "XXÅÅMMDDNNGC (XX = century+3k or 00, NN letters, G digit or letter, "
         "C = Luhn over 11 characters, letters as ASCII codes)",
         "breaks_canonical_form": True,
-        "carries_sex": "when G is a digit",
-        "has_birth_date": "unless XX is 00",
+        "carries_sex": True,
+        "sex_from": "G (position 11) when it is a digit: odd = man, even = woman; a letter means unknown",
+        "has_birth_date": True,  # except XX = 00 (unknown birth date)
         "has_check_digit": True,
     },
     "reserve_vgr": {
         "name": "Västra Götalandsregionen local reservnummer",
         "layout": "ÅÅÅÅMMDDGggC (G = K/M/X, C = Luhn over positions 3-11 with K=5, M=7, X=8)",
         "breaks_canonical_form": True,
-        "carries_sex": "K (woman) and M (man); not X",
+        "carries_sex": True,
+        "sex_from": "G (position 9): K = woman, M = man, X = unknown",
         "has_birth_date": True,
         "has_check_digit": True,
     },
@@ -458,6 +461,10 @@ def parse(raw: pl.Expr) -> pl.Expr:
     (Boolean; null when not applicable), ``birth_number_zero`` (Boolean; True when positions 9-11 are 000; null for
     reserve numbers, missing serials and malformed values) and ``sex`` (Utf8 ``'odd'``/``'even'``; null when the ID
     carries none). See the module docstring for the rules.
+
+    The expression is large (planning it costs some tens of milliseconds, whatever the row count): bind it once per
+    query, e.g. ``lf.with_columns(pid=parse(pl.col("person_id")))``, and read ``pl.col("pid").struct.field(...)``
+    rather than calling ``parse(...)`` again for each field.
     """
     st = _stages(raw)
     out = st.struct.with_fields(__out=pl.struct(*(_F(name) for name in _OUT_FIELDS))).struct.field("__out")

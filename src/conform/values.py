@@ -22,16 +22,8 @@ def parse_date(raw: pl.Expr) -> pl.Expr:
     )
 
 
-def date_unparseable(raw: pl.Expr) -> pl.Expr:
-    return raw.is_not_null() & parse_date(raw).is_null()
-
-
 def parse_integer(raw: pl.Expr) -> pl.Expr:
     return pl.when(raw.str.contains(WHOLE_NUMBER)).then(raw.cast(pl.Int64, strict=False)).otherwise(None)
-
-
-def integer_unparseable(raw: pl.Expr) -> pl.Expr:
-    return raw.is_not_null() & parse_integer(raw).is_null()
 
 
 def split_list(raw: pl.Expr, delimiter: str) -> pl.Expr:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from conform import values
 from conform.kinds.base import Params, RowCheck, RuleKind
 
 
@@ -20,6 +19,6 @@ class Parseable(RuleKind):
     Params = ParseableParams
 
     def checks(self, rule, ctx):
-        unparseable = values.date_unparseable if rule.params.type == "date" else values.integer_unparseable
-        return [RowCheck(unparseable(ctx.raw(f.name)), f.name, ctx.raw(f.name))
+        read = ctx.date if rule.params.type == "date" else ctx.integer
+        return [RowCheck(ctx.raw(f.name).is_not_null() & read(f.name).is_null(), f.name, ctx.raw(f.name))
                 for f in ctx.spec.fields if f.type == rule.params.type and ctx.has(f.name)]

@@ -4,6 +4,7 @@ from typing import Literal
 
 import polars as pl
 
+from conform import personnummer
 from conform.kinds.base import Params, RowCheck, RuleKind
 
 Condition = Literal["separator", "ten_digits", "missing_serial", "malformed", "invalid_date", "luhn",
@@ -36,16 +37,20 @@ class PersonId(RuleKind):
         pid = ctx.person
         kind, form = pid("kind"), pid("form")
         number = kind.is_in(NUMBERS)
-        reserve = kind.str.starts_with("reserve_")
+        reserve = kind.is_in(list(personnummer.RESERVE_SCHEMES))
+        breaking = [k for k, scheme in personnummer.RESERVE_SCHEMES.items() if scheme["breaks_canonical_form"]]
+        complete = form.is_in(["canonical", "separator"])  # the other forms are their own findings
         mask = {
             "separator": number & (form == "separator"),
             "ten_digits": form == "ten_digits",
             "missing_serial": form == "missing_serial",
             "malformed": (kind == "malformed") & ~form.is_in(["ten_digits", "missing_serial"]),
-            "invalid_date": number & (pid("birth_date_valid") == False),  # noqa: E712 - null means not judged
-            "luhn": number & (pid("luhn_valid") == False),  # noqa: E712
+            # A reserve number with an impossible date or a wrong check digit is broken too; null means the
+            # scheme has no date or no check digit, which is not judged.
+            "invalid_date": complete & (pid("birth_date_valid") == False),  # noqa: E712
+            "luhn": complete & (pid("luhn_valid") == False),  # noqa: E712
             "birth_number_zero": number & pid("birth_number_zero"),
-            "reserve_nonstandard": reserve & ((form != "canonical") | pid("sex").is_null()),
+            "reserve_nonstandard": kind.is_in(breaking) | (reserve & pid("sex").is_null()),
             "reserve": reserve,
         }[rule.params.condition]
         return [RowCheck(mask.fill_null(False), "person_id", ctx.raw("person_id"),

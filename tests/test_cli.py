@@ -1,0 +1,183 @@
+"""End to end: the CLI on real export folders."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from conform.cli import main
+from conform.model import ExitCode
+from conform.resources import SCHEMAS_DIR
+from rulecases import write_export
+
+AS_OF = ["--as-of", "2025-06-30"]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def clean(tmp_path) -> Path:
+    write_export(tmp_path / "clean", {})
+    return tmp_path / "clean"
+
+
+@pytest.fixture
+def defective(tmp_path) -> Path:
+    write_export(tmp_path / "bad", {"set": {
+        "person": {"201401042385": {"juridiskt_kon": "Kvinna"}},
+        "beslut": {"B_VUX": {"datum_beslut": "2024-02-28"}},
+        "aktualisering": {"A_BOU": {"aktualiseringsorsak": "Brister i omsorg|Ej självförsörjande"}},
+    }})
+    return tmp_path / "bad"
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_clean_export_passes_with_exit_0(clean):
+    result = run("check", str(clean), *AS_OF)
+    assert result.exit_code == ExitCode.OK
+    assert "Samlad bedömning: GODKÄND (0 fel, 0 varningar" in result.output
+    assert "Referensdatum: 2025-06-30 (angivet med --as-of)" in result.output
+
+
+def test_errors_give_exit_1_and_name_rule_and_record(defective):
+    result = run("check", str(defective), *AS_OF)
+    assert result.exit_code == ExitCode.FINDINGS
+    assert "VAL-001 [fel] 1 ×" in result.output
+    assert "DAT-001 [fel] 1 ×" in result.output
+    assert "beslut:2 [B_VUX]" in result.output
+
+
+def test_fail_on_warning(tmp_path):
+    write_export(tmp_path, {"set": {"aktualisering": {"A_BOU": {
+        "aktualiseringsorsak": "Brister i omsorg|Ej självförsörjande"}}}})
+    assert run("check", str(tmp_path), *AS_OF).exit_code == ExitCode.OK
+    assert run("check", str(tmp_path), *AS_OF, "--fail-on", "warning").exit_code == ExitCode.FINDINGS
+
+
+def test_english_output(defective):
+    result = run("check", str(defective), *AS_OF, "--lang", "en")
+    assert "Overall verdict: NOT APPROVED" in result.output
+    assert 'Juridiskt kön "Kvinna" is not in the value set' in result.output
+
+
+def test_json_is_valid_deterministic_and_masked(defective, tmp_path):
+    schema = json.loads((SCHEMAS_DIR / "result.schema.json").read_text(encoding="utf-8"))
+    first, second = tmp_path / "1.json", tmp_path / "2.json"
+    assert run("check", str(defective), *AS_OF, "--format", "json", "-o", str(first)).exit_code == 1
+    assert run("check", str(defective), *AS_OF, "--format", "json", "-o", str(second)).exit_code == 1
+    a, b = json.loads(first.read_text()), json.loads(second.read_text())
+    jsonschema.validate(a, schema)
+    a.pop("generated_at"), b.pop("generated_at")
+    assert a == b
+    assert a["as_of"] == "2025-06-30" and a["summary"]["verdict"] == "nonconformant"
+    statuses = {s["id"]: s["status"] for s in a["information_sets"]}
+    assert statuses["juridiskt_kon"] == "nonconformant" and statuses["ursprung"] == "conformant"
+    assert statuses["aktualiseringsorsak"] == "warnings"
+    text = first.read_text()
+    assert "201401042385" not in text and "20140104-****" in text
+
+
+def test_reveal_ids_shows_full_person_id(defective):
+    result = run("check", str(defective), *AS_OF, "--format", "json", "--reveal-ids")
+    assert "201401042385" in result.output
+
+
+def test_violations_csv_lists_every_violation_in_full(defective, tmp_path):
+    target = tmp_path / "v.csv"
+    result = run("check", str(defective), *AS_OF, "--violations", str(target))
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert list(rows[0])[:9] == ["table", "row", "key", "rule", "severity", "category", "field", "value", "other"]
+    assert {(r["rule"], r["table"], r["row"], r["key"]) for r in rows} >= {
+        ("VAL-001", "person", "1", "201401042385"), ("DAT-001", "beslut", "2", "B_VUX")}
+    assert f"{len(rows)} violation(s) written" in result.output
+
+
+def test_inputs_are_never_modified(defective, tmp_path):
+    before = digests(defective)
+    run("check", str(defective), *AS_OF, "--format", "json", "-o", str(tmp_path / "r.json"),
+        "--violations", str(tmp_path / "v.csv"))
+    refused = run("check", str(defective), *AS_OF, "-o", str(defective / "person.csv"))
+    assert refused.exit_code == ExitCode.NOT_CHECKED
+    assert "never writes over its input" in refused.output
+    assert digests(defective) == before
+
+
+def test_missing_path_is_exit_2_without_traceback(tmp_path):
+    result = run("check", str(tmp_path / "nowhere"))
+    assert result.exit_code == ExitCode.NOT_CHECKED
+    assert "no such file or folder" in result.output and "Traceback" not in result.output
+
+
+def test_missing_table_is_a_finding_not_a_crash(tmp_path):
+    write_export(tmp_path, {"drop_tables": ["uppfoljning"]})
+    result = run("check", str(tmp_path), *AS_OF, "--format", "json")
+    assert result.exit_code == ExitCode.FINDINGS
+    doc = json.loads(result.output)
+    statuses = {s["id"]: s["status"] for s in doc["information_sets"]}
+    assert statuses["datum_uppfoljning"] == "missing" and statuses["sip"] == "missing"
+    assert statuses["juridiskt_kon"] == "conformant"
+
+
+def test_non_utf8_file_is_a_structure_finding(tmp_path):
+    write_export(tmp_path, {})
+    person = tmp_path / "person.csv"
+    person.write_bytes(person.read_text(encoding="utf-8").encode("cp1252"))
+    result = run("check", str(tmp_path), *AS_OF, "--lang", "en")
+    assert result.exit_code == ExitCode.FINDINGS
+    assert "STR-004" in result.output and "not UTF-8" in result.output and "line 2" in result.output
+
+
+def test_semicolon_file_gets_a_delimiter_hint(tmp_path):
+    write_export(tmp_path, {"raw": {"person": "person_id;juridiskt_kon;ursprung\n201401042385;Flicka/Kvinna;\n"}})
+    result = run("check", str(tmp_path), *AS_OF, "--lang", "en")
+    assert "STR-002" in result.output and "seems to use ';'" in result.output
+
+
+def test_ragged_row_is_found(tmp_path):
+    write_export(tmp_path, {"raw": {"person": "person_id,juridiskt_kon,ursprung\n"
+                                              "201401042385,Flicka/Kvinna\n198502069993,Pojke/Man,\n"}})
+    result = run("check", str(tmp_path), *AS_OF, "--format", "json")
+    doc = json.loads(result.output)
+    ragged = next(r for r in doc["rules"] if r["code"] == "STR-005")
+    assert ragged["count"] == 1 and ragged["examples"][0]["row"] == 1
+
+
+def test_bad_profile_is_exit_2_naming_the_place(tmp_path, clean):
+    import shutil
+
+    from conform.resources import profile_dir
+    broken = tmp_path / "profile"
+    shutil.copytree(profile_dir(), broken)
+    descriptor = json.loads((broken / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][0]["schema"]["fields"][1]["cardinality"] = "2"
+    (broken / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = run("check", str(clean), "--profile", str(broken))
+    assert result.exit_code == ExitCode.NOT_CHECKED
+    assert "resources/0/schema/fields/1/cardinality" in result.output
+
+
+def test_rules_and_explain():
+    listing = run("rules")
+    assert listing.exit_code == 0 and "PID-006" in listing.output and "VAL-016" in listing.output
+    explained = run("explain", "pid-006", "--lang", "en")
+    assert "Luhn" in explained.output and "spec:" in explained.output and "example (fail)" in explained.output
+    assert run("explain", "XYZ-999").exit_code == ExitCode.NOT_CHECKED
+
+
+def test_console_script_runs(clean):
+    completed = subprocess.run([sys.executable, "-m", "conform", "check", str(clean), *AS_OF],
+                               capture_output=True, text=True, env={"CI": "true", "PATH": ""})
+    assert completed.returncode == 0, completed.stderr
