@@ -33,11 +33,11 @@ class EngineRun:
 
 
 class Views:
-    """Builds the per-table views the checks run on.
+    """Builds the per-table views the checks run on, top-down along the foreign keys.
 
-    Ancestor columns are gathered once per run: each ancestor's context (its own needed columns joined with its
-    parent's context) is materialised top-down, so a table's view is one join to its direct parent's context
-    rather than a chain of joins repeated for every table.
+    A table's view holds its own needed columns, the context of its parent (the parent's needed columns and
+    theirs, one row per parent key) and aggregates of its children. Each view is materialised once; the
+    context a child needs is then cut from it, so no file is read and no join is made twice.
     """
 
     def __init__(self, profile: Profile, export: Export, death_reason: str | None,
@@ -46,7 +46,7 @@ class Views:
         self.export = export
         self.death_reason = death_reason
         self.contexts = contexts
-        self._ancestors: dict[str, pl.LazyFrame] = {}
+        self._context: dict[str, pl.DataFrame | None] = {}
 
     def frame(self, table: str, columns: set[str]) -> pl.LazyFrame:
         """A table's own columns (raw text) and derived columns, renamed ``table.column``."""
@@ -66,41 +66,48 @@ class Views:
                          how="left")
         return lf
 
-    def _needed_above(self, table: str) -> dict[str, set[str]]:
-        """Columns of `table` and its ancestors that any table below it (or it) asks for."""
+    def needed_from(self, table: str) -> dict[str, set[str]]:
+        """Columns of `table` and of its ancestors that the tables below it ask for."""
         wanted: dict[str, set[str]] = {}
         for ctx in self.contexts.values():
-            chain = [ctx.table, *self.profile.parent_chain(ctx.table)]
+            chain = self.profile.parent_chain(ctx.table)
             if table in chain:
                 for t in chain[chain.index(table):]:
                     wanted.setdefault(t, set()).update(ctx.needs.get(t, set()))
         return wanted
 
-    def ancestor(self, table: str) -> pl.LazyFrame | None:
-        """The context of `table` as an ancestor: its needed columns and its own ancestors', one row per key.
+    def view(self, ctx: TableContext) -> pl.DataFrame:
+        table, spec = ctx.table, ctx.spec
+        below = self.needed_from(table)
+        lf = self.frame(table, ctx.needs.get(table, set()) | below.get(table, set()))
+        parent_context = self._context.get(spec.foreign_key[1]) if spec.foreign_key else None
+        if parent_context is not None:
+            fk, parent = spec.foreign_key
+            lf = lf.join(parent_context.lazy(), left_on=col_name(table, fk),
+                         right_on=col_name(parent, self.profile.tables[parent].primary_key), how="left",
+                         coalesce=False)
+        key = col_name(table, spec.primary_key)
+        for child, column in sorted(ctx.child_needs):
+            lf = lf.join(self.child_max(child, column), left_on=key, right_on="__parent", how="left")
+        return lf.with_columns(ctx.typed.values()).collect() if ctx.typed else lf.collect()
 
-        Deduplicated on the key first (keeping the first row), so a duplicate parent key, which is a finding of
-        its own, never multiplies a child's records. Materialised once and reused by every table below.
+    def keep_context(self, table: str, view: pl.DataFrame, duplicate_keys: bool) -> None:
+        """Cut, from a table's materialised view, the context its children need: one row per key.
+
+        With duplicate keys (a finding of their own) the first row is kept, so a duplicate parent never
+        multiplies a child's records.
         """
-        if table in self._ancestors:
-            return self._ancestors[table]
-        wanted = self._needed_above(table)
-        if not any(wanted.values()):
-            return None
-        spec = self.profile.tables[table]
-        lf = self.frame(table, wanted.get(table, set())).drop(ROW)
-        lf = lf.unique(subset=[col_name(table, spec.primary_key)], keep="first", maintain_order=False)
-        if spec.foreign_key:
-            upper = self.ancestor(spec.foreign_key[1])
-            if upper is not None:
-                lf = self._join_parent(lf, table, upper)
-        self._ancestors[table] = lf.collect().lazy()
-        return self._ancestors[table]
-
-    def _join_parent(self, lf: pl.LazyFrame, table: str, parent_frame: pl.LazyFrame) -> pl.LazyFrame:
-        fk, parent = self.profile.tables[table].foreign_key
-        parent_key = col_name(parent, self.profile.tables[parent].primary_key)
-        return lf.join(parent_frame, left_on=col_name(table, fk), right_on=parent_key, how="left", coalesce=False)
+        below = self.needed_from(table)
+        if not any(below.values()):
+            self._context[table] = None
+            return
+        key = col_name(table, self.profile.tables[table].primary_key)
+        columns = [key] + [col_name(t, c) for t, cs in below.items() for c in sorted(cs)
+                           if col_name(t, c) in view.columns and col_name(t, c) != key]
+        context = view.select(columns)
+        if duplicate_keys:
+            context = context.unique(subset=[key], keep="first", maintain_order=True)
+        self._context[table] = context
 
     def death_dates(self) -> pl.LazyFrame:
         """Per person-ID, the earliest datum_avslut of an insats closed for the death reason."""
@@ -122,15 +129,6 @@ class Views:
                 .group_by(pl.col(fk).alias("__parent"))
                 .agg(values.parse_date(pl.col(column)).max().alias(child_max_name(child, column))))
 
-    def view(self, ctx: TableContext) -> pl.LazyFrame:
-        lf = self.frame(ctx.table, ctx.needs.get(ctx.table, set()))
-        if ctx.spec.foreign_key and any(ctx.needs.get(p) for p in self.profile.parent_chain(ctx.table)):
-            lf = self._join_parent(lf, ctx.table, self.ancestor(ctx.spec.foreign_key[1]))
-        key = col_name(ctx.table, ctx.spec.primary_key)
-        for child, column in sorted(ctx.child_needs):
-            lf = lf.join(self.child_max(child, column), left_on=key, right_on="__parent", how="left")
-        return lf.with_columns(ctx.typed.values()) if ctx.typed else lf
-
 
 def _death_reason(rules: list[Rule]) -> str | None:
     for rule in rules:
@@ -144,7 +142,8 @@ def run(profile: Profile, rules: list[Rule], export: Export, as_of: date,
         progress: Progress | None = None) -> EngineRun:
     available = export.available()
     result = EngineRun(empty_findings())
-    tables = [t for t in profile.tables if t in available]
+    # Top-down along the foreign keys: a table's view needs its parent's context.
+    tables = sorted((t for t in profile.tables if t in available), key=lambda t: len(profile.parent_chain(t)))
     contexts: dict[str, TableContext] = {}
     compiled: dict[str, list[tuple[Rule, RowCheck]]] = {}
     for table in tables:
@@ -156,12 +155,17 @@ def run(profile: Profile, rules: list[Rule], export: Export, as_of: date,
             except MissingInput:
                 result.not_evaluated.setdefault(rule.code, set()).add(table)
     views = Views(profile, export, _death_reason(rules), contexts)
+    unique_rules = {r.code for r in rules if r.kind == "keys" and r.params.check == "unique"}
     parts = []
     for done, table in enumerate(tables):
         if progress:
             progress(table, done, len(tables))
-        if compiled[table]:
-            parts.append(_evaluate(table, contexts[table], views.view(contexts[table]), compiled[table]))
+        view = views.view(contexts[table])
+        found = _evaluate(table, contexts[table], view, compiled[table]) if compiled[table] else empty_findings()
+        parts.append(found)
+        # Without a uniqueness rule nothing says whether keys repeat, so deduplicate to be safe.
+        duplicates = not unique_rules or found.filter(pl.col("rule").is_in(unique_rules)).height > 0
+        views.keep_context(table, view, duplicates)
     if progress:
         progress("done", len(tables), len(tables))
     if parts:
@@ -169,12 +173,12 @@ def run(profile: Profile, rules: list[Rule], export: Export, as_of: date,
     return result
 
 
-def _evaluate(table: str, ctx: TableContext, view: pl.LazyFrame,
+def _evaluate(table: str, ctx: TableContext, view: pl.DataFrame,
               checks: list[tuple[Rule, RowCheck]]) -> pl.DataFrame:
     hits = pl.concat_list([pl.when(c.mask).then(pl.lit(i, pl.UInt16)) for i, (_, c) in enumerate(checks)])
-    violating = (view.with_columns(hits.list.drop_nulls().alias(HITS))
+    violating = (view.lazy().with_columns(hits.list.drop_nulls().alias(HITS))
                  .filter(pl.col(HITS).list.len() > 0)
-                 .collect(engine="streaming"))
+                 .collect())
     if violating.is_empty():
         return empty_findings()
     key = pl.col(col_name(table, ctx.spec.primary_key)) if ctx.spec.primary_key in ctx.available[table] \

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+from concurrent.futures import Future, ThreadPoolExecutor
 import hashlib
 import io
 import json
@@ -24,6 +25,7 @@ from conform.profile import Profile
 
 CHUNK = 1 << 22
 PROBLEM_COLUMNS = {"check": pl.String(), **FINDING_COLUMNS}
+HASHERS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conform-sha256")
 QUOTE = '"'
 SEPARATOR = ","
 
@@ -34,7 +36,11 @@ class TableSource:
     path: Path
     header: list[str]
     frame: pl.LazyFrame | None = None
-    sha256: str | None = None
+    digest: Future | None = None
+
+    @property
+    def sha256(self) -> str | None:
+        return self.digest.result() if self.digest else None
 
 
 @dataclass
@@ -99,15 +105,20 @@ def _read_package(path: Path) -> dict:
 
 
 def _open_table(export: Export, table: str, file: Path, expected: list[str]) -> None:
-    digest, bad = _hash_and_validate_utf8(file)
-    source = TableSource(table, file, [], sha256=digest)
+    # Hashing runs beside the checks (hashlib releases the GIL); the digest is the report's evidence.
+    source = TableSource(table, file, [], digest=HASHERS.submit(_sha256, file))
     export.tables[table] = source
-    if bad is not None:
-        line, position, reason = bad
-        export._problem("unreadable", table, row=line - 1 if line > 1 else None,
-                        other=f"not UTF-8 text: {reason} at byte {position} (line {line})")
-        return
-    header = _read_header(file)
+    try:
+        header = _read_header(file)
+    except UnicodeDecodeError:
+        header = None
+    if header is None or not _find_ragged_rows(export, table, file, len(header)):
+        bad = _first_non_utf8(file)
+        if bad is not None:
+            line, position, reason = bad
+            export._problem("unreadable", table, row=line - 1 if line > 1 else None,
+                            other=f"not UTF-8 text: {reason} at byte {position} (line {line})")
+            return
     if header is None:
         export._problem("unreadable", table, other="the file is empty: no header line")
         return
@@ -126,7 +137,6 @@ def _open_table(export: Export, table: str, file: Path, expected: list[str]) -> 
     for column in header:
         if column not in expected:
             export._problem("unknown_column", table, field=column)
-    _find_ragged_rows(export, table, file, len(header))
     present = [c for c in header if c in expected]
     source.frame = (
         pl.scan_csv(file, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
@@ -136,27 +146,31 @@ def _open_table(export: Export, table: str, file: Path, expected: list[str]) -> 
     )
 
 
-def _hash_and_validate_utf8(file: Path) -> tuple[str, tuple[int, int, str] | None]:
-    """SHA-256 of the file and, if it is not valid UTF-8, (line, byte offset, reason) of the first bad byte."""
+def _sha256(file: Path) -> str:
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    offset, lines, bad = 0, 1, None
     with file.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
-            if bad is None:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    bad = (lines + chunk.count(b"\n", 0, exc.start), offset + exc.start, exc.reason)
-                lines += chunk.count(b"\n")
+    return digest.hexdigest()
+
+
+def _first_non_utf8(file: Path) -> tuple[int, int, str] | None:
+    """(line, byte offset, reason) of the first byte that is not UTF-8; only run once a file has failed."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    offset, lines = 0, 1
+    with file.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return lines + chunk.count(b"\n", 0, exc.start), offset + exc.start, exc.reason
+            lines += chunk.count(b"\n")
             offset += len(chunk)
-    if bad is None:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            bad = (lines, offset, exc.reason)
-    return digest.hexdigest(), bad
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        return lines, offset, exc.reason
+    return None
 
 
 def _read_header(file: Path) -> list[str] | None:
@@ -167,8 +181,9 @@ def _read_header(file: Path) -> list[str] | None:
     return next(csv.reader(io.StringIO(first), delimiter=SEPARATOR, quotechar=QUOTE))
 
 
-def _find_ragged_rows(export: Export, table: str, file: Path, width: int) -> None:
+def _find_ragged_rows(export: Export, table: str, file: Path, width: int) -> bool:
     """Data rows whose number of fields differs from the header's, found line by line as one vectorised scan.
+    False when the file is not UTF-8 text (the scan proves that as it goes).
 
     Quoted sections are removed before counting separators. A line with an odd number of quotes is part of a
     field with a line break inside; such lines cannot be judged one by one and are left to the CSV reader.
@@ -177,7 +192,7 @@ def _find_ragged_rows(export: Export, table: str, file: Path, width: int) -> Non
     unquoted = pl.col("text").str.replace_all(r'"[^"]*"', "")
     fields = unquoted.str.count_matches(SEPARATOR, literal=True) + 1
     balanced = pl.col("text").str.count_matches(QUOTE, literal=True) % 2 == 0
-    ragged = (
+    query = (
         lines.filter((pl.col("line") > 1) & (pl.col("text").str.len_bytes() > 0) & balanced & (fields != width))
         .select(
             check=pl.lit("ragged_row"), rule=pl.lit(None, pl.String), table=pl.lit(table),
@@ -185,7 +200,13 @@ def _find_ragged_rows(export: Export, table: str, file: Path, width: int) -> Non
             value=pl.lit(None, pl.String),
             other=pl.format("line {}: {} fields, the header has {}", "line", fields, pl.lit(width)),
         )
-        .collect()
     )
+    try:
+        ragged = query.collect()
+    except pl.exceptions.ComputeError as exc:
+        if "utf8" in str(exc).lower() or "utf-8" in str(exc).lower():
+            return False
+        raise
     if ragged.height:
         export.problems.append(ragged)
+    return True

@@ -1,0 +1,140 @@
+"""Benchmark: `conform check` against the floor (DuckDB reading every field of the same CSVs as text) and against
+`frictionless validate` with the profile's Table Schemas, measured in one run, reported as medians and ratios.
+
+    python bench/run.py                       # 1M persons, 3 repeats; frictionless at 100k; memory at 1M and 3M
+    python bench/run.py --persons 200000 --repeats 1 --no-scaling --frictionless-persons 20000   # a quick look
+
+Peak memory is the maximum resident set size reported by /usr/bin/time -v for each command. Exports are made by
+`conform generate` (deterministic per seed) under bench/out/ and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+TABLES = ["person", "aktualisering", "beslut", "insats", "uppfoljning"]
+AS_OF = "2025-06-30"
+
+
+def export_for(persons: int) -> Path:
+    folder = OUT / f"export-{persons}"
+    if not (folder / "uppfoljning.csv").is_file():
+        print(f"generating {persons:,} persons into {folder} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "conform", "generate", str(folder), "--persons", str(persons),
+                        "--seed", "7", "--as-of", AS_OF], check=True)
+    return folder
+
+
+def timed(command: list[str]) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS in KiB and exit code of a command run under /usr/bin/time -v."""
+    start = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{command[:4]}… failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return seconds, int(match.group(1)) if match else -1, done.returncode
+
+
+FLOOR = """
+import duckdb, sys
+con = duckdb.connect()
+for table in {tables!r}:
+    source = "read_csv('{folder}/" + table + ".csv', all_varchar=true, header=true, delim=',', quote='\\"')"
+    columns = [r[0] for r in con.execute("describe select * from " + source).fetchall()]
+    # Touch every field of every row: the least any checker must do.
+    con.execute("select " + ", ".join('max(length("' + c + '"))' for c in columns) + " from " + source).fetchall()
+"""
+
+
+def floor_command(folder: Path) -> list[str]:
+    return [sys.executable, "-c", FLOOR.format(tables=TABLES, folder=folder)]
+
+
+def conform_command(folder: Path) -> list[str]:
+    return [sys.executable, "-m", "conform", "check", str(folder), "--as-of", AS_OF, "--format", "json",
+            "--output", str(OUT / "report.json")]
+
+
+def frictionless_package(folder: Path) -> Path:
+    """The profile's data package with its resources pointing at this export's files."""
+    profile = json.loads((ROOT / "profiles" / "basinformation-1.0" / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in profile["resources"]:
+        resource["path"] = str(folder / f"{resource['name']}.csv")
+    profile.pop("conform", None)
+    target = OUT / f"frictionless-{folder.name}.json"
+    target.write_text(json.dumps(profile, ensure_ascii=False), encoding="utf-8")
+    return target
+
+
+def frictionless_command(folder: Path) -> list[str]:
+    binary = shutil.which("frictionless") or str(Path(sys.executable).parent / "frictionless")
+    return [binary, "validate", str(frictionless_package(folder)), "--trusted"]
+
+
+def median_run(command: list[str], repeats: int) -> dict:
+    runs = [timed(command) for _ in range(repeats)]
+    return {"seconds": [round(r[0], 3) for r in runs], "median_seconds": round(statistics.median(r[0] for r in runs), 3),
+            "peak_rss_mib": round(max(r[1] for r in runs) / 1024, 1)}
+
+
+def records(folder: Path) -> int:
+    return sum(sum(1 for _ in (folder / f"{t}.csv").open(encoding="utf-8")) - 1 for t in TABLES)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--frictionless-persons", type=int, default=100_000)
+    parser.add_argument("--scaling-persons", type=int, default=3_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-scaling", action="store_true")
+    parser.add_argument("--no-frictionless", action="store_true")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    main_export = export_for(args.persons)
+    result: dict = {"persons": args.persons, "records": records(main_export), "repeats": args.repeats}
+    # Interleave floor and check so that both see the same machine state.
+    floor, check = [], []
+    for _ in range(args.repeats):
+        floor.append(timed(floor_command(main_export)))
+        check.append(timed(conform_command(main_export)))
+    result["floor"] = {"median_seconds": round(statistics.median(r[0] for r in floor), 3),
+                       "peak_rss_mib": round(max(r[1] for r in floor) / 1024, 1)}
+    result["check"] = {"median_seconds": round(statistics.median(r[0] for r in check), 3),
+                       "peak_rss_mib": round(max(r[1] for r in check) / 1024, 1)}
+    result["check_vs_floor"] = round(result["check"]["median_seconds"] / result["floor"]["median_seconds"], 2)
+
+    if not args.no_frictionless:
+        small = export_for(args.frictionless_persons)
+        result["frictionless_persons"] = args.frictionless_persons
+        result["frictionless"] = median_run(frictionless_command(small), 1)
+        result["check_small"] = median_run(conform_command(small), args.repeats)
+        result["frictionless_vs_check"] = round(
+            result["frictionless"]["median_seconds"] / result["check_small"]["median_seconds"], 1)
+
+    if not args.no_scaling:
+        large = export_for(args.scaling_persons)
+        result["scaling_persons"] = args.scaling_persons
+        result["check_large"] = median_run(conform_command(large), 1)
+        result["memory_growth"] = round(result["check_large"]["peak_rss_mib"] / result["check"]["peak_rss_mib"], 2)
+        result["input_growth"] = round(records(large) / result["records"], 2)
+
+    (OUT / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
