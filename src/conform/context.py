@@ -119,8 +119,14 @@ class TableContext:
         return self._need("person", PERSON_ID).struct.field(attribute)
 
     def death_date(self) -> pl.Expr:
-        if "insats" not in self.available or not {"orsak_avslut", "datum_avslut"} <= self.available["insats"]:
-            raise MissingInput("insats.orsak_avslut")
+        """The earliest closure of an insats of the record's person for the death reason: found from insats up
+        through beslut and aktualisering to the person, so every table and link on that path must be readable."""
+        path = {"insats": {"beslut_id", "orsak_avslut", "datum_avslut"}, "beslut": {"beslut_id", "aktualisering_id"},
+                "aktualisering": {"aktualisering_id", "person_id"}}
+        for table, columns in path.items():
+            missing = columns - self.available.get(table, set())
+            if missing:
+                raise MissingInput(f"{table}.{sorted(missing)[0]}")
         return self._need("person", DEATH_DATE)
 
     def child_max_date(self, child: str, column: str) -> pl.Expr:

@@ -72,7 +72,9 @@ class Export:
         self.problems.append(pl.DataFrame([row], schema=PROBLEM_COLUMNS))
 
 
-def open_export(path: Path, profile: Profile) -> Export:
+def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, str]] = frozenset()) -> Export:
+    """Open an export folder. A missing column in `derivable` ((table, field) pairs the engine can compute) is
+    reported as derived, not as missing."""
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
     if not path.is_dir():
@@ -86,7 +88,7 @@ def open_export(path: Path, profile: Profile) -> Export:
         if not file.is_file():
             export._problem("missing_table", table, value=file.name)
             continue
-        _open_table(export, table, file, list(spec.field_names))
+        _open_table(export, table, file, list(spec.field_names), {f for t, f in derivable if t == table})
     return export
 
 
@@ -104,7 +106,7 @@ def _read_package(path: Path) -> dict:
     return package
 
 
-def _open_table(export: Export, table: str, file: Path, expected: list[str]) -> None:
+def _open_table(export: Export, table: str, file: Path, expected: list[str], derivable: set[str]) -> None:
     # Hashing runs beside the checks (hashlib releases the GIL); the digest is the report's evidence.
     source = TableSource(table, file, [], digest=HASHERS.submit(_sha256, file))
     export.tables[table] = source
@@ -133,7 +135,9 @@ def _open_table(export: Export, table: str, file: Path, expected: list[str]) -> 
         hint = f"the header holds {sep!r}: the file seems to use {sep!r}, not ',' as its delimiter"
     for column in expected:
         if column not in header:
-            export._problem("missing_column", table, field=column, other=hint)
+            derived = column in derivable and hint is None
+            export._problem("derived_" + column if derived else "missing_column", table, field=column,
+                            other=None if derived else hint)
     for column in header:
         if column not in expected:
             export._problem("unknown_column", table, field=column)

@@ -8,7 +8,7 @@ from conform import personnummer
 from conform.kinds.base import Params, RowCheck, RuleKind
 
 Condition = Literal["separator", "ten_digits", "missing_serial", "malformed", "invalid_date", "luhn",
-                    "birth_number_zero", "reserve_nonstandard", "reserve"]
+                    "birth_number_zero", "reserve_nonstandard"]
 NUMBERS = ("personnummer", "samordningsnummer")
 
 
@@ -21,10 +21,10 @@ class PersonId(RuleKind):
 
     Conditions: `separator` (ÅÅÅÅMMDD-NNNN), `ten_digits` (century missing), `missing_serial` (last four
     missing), `malformed` (anything else that is no known form), `invalid_date` (no such calendar date; a
-    samordningsnummer's day less 60), `luhn` (check digit), `birth_number_zero` (NNN = 000), `reserve` (a
-    recognised reserve-number scheme) and `reserve_nonstandard` (a reserve number that breaks ÅÅÅÅMMDDNNNN or
-    carries no sex). Reserve numbers are recognised before the Luhn check and never reported as broken
-    personnummer.
+    samordningsnummer's day less 60), `luhn` (check digit), `birth_number_zero` (NNN = 000) and
+    `reserve_nonstandard` (a reserve number of a recognised scheme that breaks ÅÅÅÅMMDDNNNN or carries no sex;
+    the finding names the scheme). Reserve numbers are recognised before the Luhn check and never reported as
+    broken personnummer.
     """
 
     name = "person_id"
@@ -51,7 +51,6 @@ class PersonId(RuleKind):
             "luhn": complete & (pid("luhn_valid") == False),  # noqa: E712
             "birth_number_zero": number & pid("birth_number_zero"),
             "reserve_nonstandard": kind.is_in(breaking) | (reserve & pid("sex").is_null()),
-            "reserve": reserve,
         }[rule.params.condition]
         return [RowCheck(mask.fill_null(False), "person_id", ctx.raw("person_id"),
-                         kind if rule.params.condition.startswith("reserve") else None)]
+                         kind if rule.params.condition == "reserve_nonstandard" else None)]

@@ -5,7 +5,7 @@ from typing import Literal
 from conform.kinds.base import Params, RuleKind
 
 StructureCheck = Literal["missing_table", "missing_column", "unknown_column", "unreadable", "ragged_row",
-                         "derived_age"]
+                         "derived_alder"]
 
 
 class StructureParams(Params):
@@ -21,7 +21,7 @@ class Structure(RuleKind):
     - unknown_column: a header column the profile does not know;
     - unreadable: a file that is not UTF-8 text or not CSV;
     - ragged_row: a data row with more or fewer fields than the header;
-    - derived_age: the export has no `alder` column, so ages are derived from the person-IDs.
+    - derived_alder: the export has no `alder` column, so ages are derived from the person-IDs.
     """
 
     name = "structure"
