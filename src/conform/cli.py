@@ -160,7 +160,14 @@ def generate(outdir: Path, persons: int, defects: float, seed: int, as_of) -> No
     from conform.generator import generate as run_generator
 
     summary = run_generator(outdir, persons=persons, defects=defects, seed=seed, as_of=as_of.date())
-    click.echo(f"conform: synthetic export written to {outdir} ({summary})", err=True)
+    tables = ", ".join(f"{t} {n:,}" for t, n in summary.counts.items())
+    click.echo(f"conform: synthetic export written to {outdir}: {tables}", err=True)
+    if summary.defects:
+        click.echo(f"conform: {sum(summary.defects.values())} defects injected over {len(summary.defects)} rules; "
+                   f"expected findings in {outdir / 'expected_findings.csv'}", err=True)
+    if summary.synthesised_ids:
+        click.echo(f"conform: {summary.synthesised_ids:,} person-IDs synthesised beyond Skatteverket's test lists",
+                   err=True)
 
 
 def run() -> None:  # pragma: no cover - console entry for python -m
