@@ -47,6 +47,8 @@ class TableContext:
         # Typed readings of text columns (view column name -> expression), computed once per view however
         # many checks use them: parsing dates and splitting lists dominate the cost of a check.
         self.typed: dict[str, pl.Expr] = {}
+        # Intermediate results several checks share, computed after the typed readings they may use.
+        self.derived: dict[str, pl.Expr] = {}
 
     # -- resolution -------------------------------------------------------------------------------------------
     def _resolve(self, ref: str) -> tuple[str, str]:
@@ -99,6 +101,12 @@ class TableContext:
         name = f"{raw.meta.output_name()}#{suffix}"
         self.typed.setdefault(name, parse(raw).alias(name))
         return pl.col(name)
+
+    def computed(self, name: str, expr: pl.Expr) -> pl.Expr:
+        """An expression computed once per view under `name`, for intermediate results several checks share."""
+        column = f"{self.table}.#{name}"
+        self.derived.setdefault(column, expr.alias(column))
+        return pl.col(column)
 
     def date(self, ref: str) -> pl.Expr:
         return self._typed(ref, "date", values.parse_date)

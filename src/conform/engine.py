@@ -22,7 +22,7 @@ from conform.model import FINDING_COLUMNS, Rule, empty_findings
 from conform.profile import Profile
 from conform.sources import Export
 
-HITS = "__hits"
+MASK = "__mask"
 Progress = Callable[[str, int, int], None]
 
 
@@ -47,6 +47,7 @@ class Views:
         self.death_reason = death_reason
         self.contexts = contexts
         self._context: dict[str, pl.DataFrame | None] = {}
+        self._served: set[str] = set()
 
     def frame(self, table: str, columns: set[str]) -> pl.LazyFrame:
         """A table's own columns (raw text) and derived columns, renamed ``table.column``."""
@@ -86,10 +87,16 @@ class Views:
             lf = lf.join(parent_context.lazy(), left_on=col_name(table, fk),
                          right_on=col_name(parent, self.profile.tables[parent].primary_key), how="left",
                          coalesce=False)
+            self._served.add(table)
+            if all(c in self._served for c in self.profile.children(parent) if c in self.contexts):
+                del self._context[parent]  # every child has joined it: free the memory before the next view
         key = col_name(table, spec.primary_key)
         for child, column in sorted(ctx.child_needs):
             lf = lf.join(self.child_max(child, column), left_on=key, right_on="__parent", how="left")
-        return lf.with_columns(ctx.typed.values()).collect() if ctx.typed else lf.collect()
+        for stage in (ctx.typed, ctx.derived):
+            if stage:
+                lf = lf.with_columns(stage.values())
+        return lf.collect()
 
     def keep_context(self, table: str, view: pl.DataFrame, duplicate_keys: bool) -> None:
         """Cut, from a table's materialised view, the context its children need: one row per key.
@@ -110,15 +117,20 @@ class Views:
         self._context[table] = context
 
     def death_dates(self) -> pl.LazyFrame:
-        """Per person-ID, the earliest datum_avslut of an insats closed for the death reason."""
-        insats = self.export.tables["insats"].frame.select("beslut_id", "orsak_avslut", "datum_avslut")
-        beslut = self.export.tables["beslut"].frame.select("beslut_id", "aktualisering_id") \
-            .unique("beslut_id", keep="first")
-        aktualisering = self.export.tables["aktualisering"].frame.select("aktualisering_id", "person_id") \
-            .unique("aktualisering_id", keep="first")
+        """Per person-ID, the earliest datum_avslut of an insats closed for the death reason.
+
+        The few insatser closed by death are found first; beslut and aktualisering are cut to the records they
+        point at before anything is deduplicated or joined, so the lookup costs about one scan of each file.
+        """
         reasons = values.split_list(pl.col("orsak_avslut"), self.profile.list_delimiter)
-        return (insats.filter(reasons.list.contains(self.death_reason).fill_null(False))
-                .join(beslut, on="beslut_id", how="inner")
+        deaths = (self.export.tables["insats"].frame.select("beslut_id", "orsak_avslut", "datum_avslut")
+                  .filter(reasons.list.contains(self.death_reason).fill_null(False))
+                  .collect().lazy())
+        beslut = (self.export.tables["beslut"].frame.select("beslut_id", "aktualisering_id")
+                  .join(deaths, on="beslut_id", how="semi").unique("beslut_id", keep="first"))
+        aktualisering = (self.export.tables["aktualisering"].frame.select("aktualisering_id", "person_id")
+                         .join(beslut, on="aktualisering_id", how="semi").unique("aktualisering_id", keep="first"))
+        return (deaths.join(beslut, on="beslut_id", how="inner")
                 .join(aktualisering, on="aktualisering_id", how="inner")
                 .group_by(pl.col("person_id").alias("__person"))
                 .agg(values.parse_date(pl.col("datum_avslut")).min().alias(col_name("person", DEATH_DATE))))
@@ -166,6 +178,7 @@ def run(profile: Profile, rules: list[Rule], export: Export, as_of: date,
         # Without a uniqueness rule nothing says whether keys repeat, so deduplicate to be safe.
         duplicates = not unique_rules or found.filter(pl.col("rule").is_in(unique_rules)).height > 0
         views.keep_context(table, view, duplicates)
+        del view  # before the next view is built, so two are never held at once
     if progress:
         progress("done", len(tables), len(tables))
     if parts:
@@ -175,9 +188,12 @@ def run(profile: Profile, rules: list[Rule], export: Export, as_of: date,
 
 def _evaluate(table: str, ctx: TableContext, view: pl.DataFrame,
               checks: list[tuple[Rule, RowCheck]]) -> pl.DataFrame:
-    hits = pl.concat_list([pl.when(c.mask).then(pl.lit(i, pl.UInt16)) for i, (_, c) in enumerate(checks)])
-    violating = (view.lazy().with_columns(hits.list.drop_nulls().alias(HITS))
-                 .filter(pl.col(HITS).list.len() > 0)
+    """All checks of a table in one pass: each mask becomes a boolean column over the whole view (so window
+    expressions see every record), only records that fail any of them are kept, and the findings are cut from
+    that small frame per check."""
+    masks = [c.mask.fill_null(False).alias(f"{MASK}{i}") for i, (_, c) in enumerate(checks)]
+    violating = (view.lazy().with_columns(masks)
+                 .filter(pl.any_horizontal(pl.col(f"{MASK}{i}") for i in range(len(checks))))
                  .collect())
     if violating.is_empty():
         return empty_findings()
@@ -185,7 +201,7 @@ def _evaluate(table: str, ctx: TableContext, view: pl.DataFrame,
         else pl.lit(None, pl.String)
     parts = []
     for i, (rule, check) in enumerate(checks):
-        part = violating.filter(pl.col(HITS).list.contains(i))
+        part = violating.filter(pl.col(f"{MASK}{i}"))
         if part.is_empty():
             continue
         parts.append(part.select(

@@ -83,12 +83,22 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     package = _read_package(path)
     export = Export(path, package)
     declared = {r.get("name"): r.get("path") for r in package.get("resources", []) if isinstance(r, dict)}
-    for table, spec in profile.tables.items():
+    files, headers = {}, {}
+    for table in profile.tables:
         file = path / (declared.get(table) or f"{table}.csv")
         if not file.is_file():
             export._problem("missing_table", table, value=file.name)
             continue
-        _open_table(export, table, file, list(spec.field_names), {f for t, f in derivable if t == table})
+        files[table] = file
+        try:
+            headers[table] = _read_header(file)
+        except UnicodeDecodeError:
+            headers[table] = None
+    scans = _ragged_rows({t: (files[t], len(h)) for t, h in headers.items() if h is not None})
+    for table, file in files.items():
+        spec = profile.tables[table]
+        _open_table(export, table, file, headers[table], scans.get(table), list(spec.field_names),
+                    {f for t, f in derivable if t == table})
     return export
 
 
@@ -106,15 +116,15 @@ def _read_package(path: Path) -> dict:
     return package
 
 
-def _open_table(export: Export, table: str, file: Path, expected: list[str], derivable: set[str]) -> None:
+def _open_table(export: Export, table: str, file: Path, header: list[str] | None, ragged: pl.DataFrame | None,
+                expected: list[str], derivable: set[str]) -> None:
+    """`ragged` is the ragged-row scan of the file, None when the scan found it is not UTF-8 text."""
     # Hashing runs beside the checks (hashlib releases the GIL); the digest is the report's evidence.
     source = TableSource(table, file, [], digest=HASHERS.submit(_sha256, file))
     export.tables[table] = source
-    try:
-        header = _read_header(file)
-    except UnicodeDecodeError:
-        header = None
-    if header is None or not _find_ragged_rows(export, table, file, len(header)):
+    if ragged is not None and ragged.height:
+        export.problems.append(ragged)
+    if header is None or ragged is None:
         bad = _first_non_utf8(file)
         if bad is not None:
             line, position, reason = bad
@@ -185,9 +195,8 @@ def _read_header(file: Path) -> list[str] | None:
     return next(csv.reader(io.StringIO(first), delimiter=SEPARATOR, quotechar=QUOTE))
 
 
-def _find_ragged_rows(export: Export, table: str, file: Path, width: int) -> bool:
+def _ragged_query(table: str, file: Path, width: int) -> pl.LazyFrame:
     """Data rows whose number of fields differs from the header's, found line by line as one vectorised scan.
-    False when the file is not UTF-8 text (the scan proves that as it goes).
 
     Quoted sections are removed before counting separators. A line with an odd number of quotes is part of a
     field with a line break inside; such lines cannot be judged one by one and are left to the CSV reader.
@@ -196,7 +205,7 @@ def _find_ragged_rows(export: Export, table: str, file: Path, width: int) -> boo
     unquoted = pl.col("text").str.replace_all(r'"[^"]*"', "")
     fields = unquoted.str.count_matches(SEPARATOR, literal=True) + 1
     balanced = pl.col("text").str.count_matches(QUOTE, literal=True) % 2 == 0
-    query = (
+    return (
         lines.filter((pl.col("line") > 1) & (pl.col("text").str.len_bytes() > 0) & balanced & (fields != width))
         .select(
             check=pl.lit("ragged_row"), rule=pl.lit(None, pl.String), table=pl.lit(table),
@@ -205,12 +214,22 @@ def _find_ragged_rows(export: Export, table: str, file: Path, width: int) -> boo
             other=pl.format("line {}: {} fields, the header has {}", "line", fields, pl.lit(width)),
         )
     )
+
+
+def _ragged_rows(files: dict[str, tuple[Path, int]]) -> dict[str, pl.DataFrame | None]:
+    """The ragged-row scans of all files at once; None for a file the scan found not to be UTF-8 text (the scan
+    proves that as it goes, so the bytes are decoded in Python only to locate a bad one)."""
+    queries = {t: _ragged_query(t, file, width) for t, (file, width) in files.items()}
     try:
-        ragged = query.collect()
+        return dict(zip(queries, pl.collect_all(list(queries.values()))))
+    except pl.exceptions.ComputeError:
+        return {t: _collect_utf8(q) for t, q in queries.items()}
+
+
+def _collect_utf8(query: pl.LazyFrame) -> pl.DataFrame | None:
+    try:
+        return query.collect()
     except pl.exceptions.ComputeError as exc:
         if "utf8" in str(exc).lower() or "utf-8" in str(exc).lower():
-            return False
+            return None
         raise
-    if ragged.height:
-        export.problems.append(ragged)
-    return True

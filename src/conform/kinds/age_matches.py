@@ -37,9 +37,10 @@ class AgeMatches(RuleKind):
         age = ctx.integer(p.field)
         birth, on = ctx.person("birth_date"), ctx.date(p.on)
         shift = pl.duration(days=p.tolerance_days)
-        exact = personnummer.age_at(birth, on)
+        exact = ctx.computed("age_exact", personnummer.age_at(birth, on))
         # An earlier birth date gives the higher age; the tolerance window spans [age(birth+d), age(birth-d)].
-        low, high = personnummer.age_at(birth + shift, on), personnummer.age_at(birth - shift, on)
+        low = ctx.computed(f"age_low_{p.tolerance_days}", personnummer.age_at(birth + shift, on))
+        high = ctx.computed(f"age_high_{p.tolerance_days}", personnummer.age_at(birth - shift, on))
         judged = age.is_not_null() & exact.is_not_null()
         within = (age >= low) & (age <= high)
         mask = judged & (age != exact) & (within if p.mode == "near_birthday" else ~within)
