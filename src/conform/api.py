@@ -16,8 +16,6 @@ from conform.resources import DEFAULT_PROFILE, rules_dir
 from conform.ruleset import load_rules
 from conform.sources import open_export
 
-# Structure problems that mean a table or field is absent from the export rather than wrong in it.
-ABSENCE = ("missing_table", "missing_column", "unreadable")
 # Columns the engine computes when an export lacks them: the standard says Ålder "bör uträknas från person-ID".
 DERIVABLE = frozenset({("aktualisering", "alder")})
 
@@ -44,7 +42,7 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
         tool_version=__version__, profile_name=profile.name, profile_version=profile.version,
         as_of=as_of.isoformat(), as_of_source=as_of_source, export_path=str(export_path),
         inputs=export.inputs(records), rules=rules, findings=findings,
-        sets=set_results(profile, rules, findings, records, export, structure_codes), notes=notes,
+        sets=set_results(profile, rules, findings, records, export), notes=notes,
         not_evaluated=run.not_evaluated,
     )
 
@@ -71,13 +69,13 @@ def _record_counts(export) -> dict[str, int]:
 
 
 def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, records: dict[str, int],
-                export, structure_codes: dict[str, str]) -> list[SetResult]:
-    """Verdict per information set. A finding counts against the set of the field that holds the offending
-    value when the rule covers that set, else against every set the rule covers."""
+                export) -> list[SetResult]:
+    """Verdict per information set: missing when the export holds none of its fields (and cannot derive
+    them), else by the worst finding that counts against it. A finding counts against the set of the field
+    that holds the offending value when the rule covers that set, else against every set the rule covers."""
     by_code = {r.code: r for r in rules}
     field_sets = {(t, f.name): f.information_set for t, spec in profile.tables.items() for f in spec.fields}
     attributed = _attribute(findings, by_code, field_sets)
-    absent_codes = [structure_codes[c] for c in ABSENCE if c in structure_codes]
     available = export.available()
     results = []
     for s in profile.information_sets:
@@ -91,10 +89,8 @@ def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, rec
             .select("table", "row").unique().height
         warnings = mine.filter((pl.col("severity") == "warning") & pl.col("row").is_not_null()) \
             .select("table", "row").unique().height
-        derived = s.id == "alder" and not present and "aktualisering" in available
+        derived = [(t, f) for t, f in holders if (t, f.name) in DERIVABLE and t in available]
         if not present and not derived:
-            status = Status.MISSING
-        elif mine.filter(pl.col("rule").is_in(absent_codes)).height and not present:
             status = Status.MISSING
         elif mine.filter(pl.col("severity") == "error").height:
             status = Status.NONCONFORMANT

@@ -18,7 +18,7 @@ from conform import personnummer, values
 from conform.profile import Profile
 
 ROW = "__row"
-PERSON_ID = "__pid"          # derived on the person table: personnummer.parse(person_id)
+PERSON_ID = "__pid."         # prefix of the fields of personnummer.parse(person_id), derived on the person table
 DEATH_DATE = "__death_date"  # derived on the person table: earliest closure with reason "Brukaren har avlidit"
 EXISTS = "__exists"          # derived on any table: true for every record (left joins leave it null)
 
@@ -77,7 +77,7 @@ class TableContext:
                 raise MissingInput(f"{step}.{missing[0]}")
         if not column.startswith("__") and column not in self.available[table]:
             raise MissingInput(f"{table}.{column}")
-        if column in (PERSON_ID, DEATH_DATE):
+        if column.startswith(PERSON_ID) or column == DEATH_DATE:
             if "person_id" not in self.available[table]:
                 raise MissingInput(f"{table}.person_id")
             self.needs[table].add("person_id")
@@ -124,7 +124,8 @@ class TableContext:
 
     def person(self, attribute: str) -> pl.Expr:
         """A field of the parsed person-ID of the record's person (see conform.personnummer.parse)."""
-        return self._need("person", PERSON_ID).struct.field(attribute)
+        # Each field is its own column, so that tables below carry only the fields they use.
+        return self._need("person", PERSON_ID + attribute)
 
     def death_date(self) -> pl.Expr:
         """The earliest closure of an insats of the record's person for the death reason: found from insats up

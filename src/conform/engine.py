@@ -1,9 +1,10 @@
-"""Runs compiled rules over an export with Polars: one lazy query per table, all of its checks at once.
+"""Runs compiled rules over an export with Polars: one view per table, all of its checks in one pass.
 
 For each table the engine asks every rule kind for its row checks (vectorised boolean expressions), builds one
-view of the table with exactly the columns those checks need (the record's own, its ancestors' joined along
-the foreign keys, aggregates of its children, the parsed person-ID), and evaluates every check in a single
-pass that keeps only violating records. Every rule runs on every record; every violation is kept.
+view of the table with exactly the columns those checks need (the record's own, its parent's context joined
+along the foreign key, aggregates of its children, the parsed person-ID), and evaluates every check over it,
+keeping only violating records. Tables go top-down so that each parent's context is cut once from its own view.
+Every rule runs on every record; every violation is kept.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from conform.profile import Profile
 from conform.sources import Export
 
 MASK = "__mask"
+PARSED = "__parsed_person_id"
 Progress = Callable[[str, int, int], None]
 
 
@@ -57,11 +59,15 @@ class Views:
             raw.add(spec.foreign_key[0])
         raw &= set(self.export.tables[table].header)
         exprs = [pl.col(ROW)] + [pl.col(c).alias(col_name(table, c)) for c in sorted(raw)]
-        if PERSON_ID in columns:
-            exprs.append(personnummer.parse(pl.col("person_id")).alias(col_name(table, PERSON_ID)))
+        person_fields = sorted(c for c in columns if c.startswith(PERSON_ID))
+        if person_fields:
+            exprs.append(personnummer.parse(pl.col("person_id")).alias(PARSED))
         if EXISTS in columns:
             exprs.append(pl.lit(True).alias(col_name(table, EXISTS)))
         lf = self.export.tables[table].frame.select(exprs)
+        if person_fields:  # parsed once, then only the fields asked for are kept
+            lf = lf.with_columns(pl.col(PARSED).struct.field(c.removeprefix(PERSON_ID)).alias(col_name(table, c))
+                                 for c in person_fields).drop(PARSED)
         if DEATH_DATE in columns:
             lf = lf.join(self.death_dates(), left_on=col_name(table, "person_id"), right_on="__person",
                          how="left")

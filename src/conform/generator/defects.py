@@ -396,14 +396,19 @@ def val_011(c: Ctx, n: int) -> int:
     return len(rows)
 
 
-def val_013(c: Ctx, n: int) -> int:
-    ok = np.array([len(g.over) > 0 for g in c.vs.groups])[c.i_group]
+def _insats_from(c: Ctx, n: int, rule: str, candidates) -> int:
+    """Give `n` insatser one of their group's `candidates(group)` (code and name), each expecting `rule`."""
+    ok = np.array([len(candidates(g)) > 0 for g in c.vs.groups])[c.i_group]
     rows = c.pick("insats", ok, n)
     for r in rows:
-        it = c.choice(c.vs.groups[c.i_group[r]].over)
+        it = c.choice(candidates(c.vs.groups[c.i_group[r]]))
         _set_insats(c, r, c.vs.insats_kod[it], c.vs.insats_name[it])
-        c.expect("insats", c.key("insats", r), "VAL-013")
+        c.expect("insats", c.key("insats", r), rule)
     return len(rows)
+
+
+def val_013(c: Ctx, n: int) -> int:
+    return _insats_from(c, n, "VAL-013", lambda g: g.over)
 
 
 def val_014(c: Ctx, n: int) -> int:
@@ -429,13 +434,7 @@ def val_015(c: Ctx, n: int) -> int:
 
 
 def val_016(c: Ctx, n: int) -> int:
-    ok = np.array([len(g.foreign) > 0 for g in c.vs.groups])[c.i_group]
-    rows = c.pick("insats", ok, n)
-    for r in rows:
-        it = c.choice(c.vs.groups[c.i_group[r]].foreign)
-        _set_insats(c, r, c.vs.insats_kod[it], c.vs.insats_name[it])
-        c.expect("insats", c.key("insats", r), "VAL-016")
-    return len(rows)
+    return _insats_from(c, n, "VAL-016", lambda g: g.foreign)
 
 
 def _wrong_scale(table: str, rule: str):
