@@ -43,7 +43,7 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
         as_of=as_of.isoformat(), as_of_source=as_of_source, export_path=str(export_path),
         inputs=export.inputs(records), rules=rules, findings=findings,
         sets=set_results(profile, rules, findings, records, export), notes=notes,
-        not_evaluated=run.not_evaluated,
+        not_evaluated=run.not_evaluated, export=export,
     )
 
 
@@ -75,7 +75,7 @@ def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, rec
     that holds the offending value when the rule covers that set, else against every set the rule covers."""
     by_code = {r.code: r for r in rules}
     field_sets = {(t, f.name): f.information_set for t, spec in profile.tables.items() for f in spec.fields}
-    attributed = _attribute(findings, by_code, field_sets)
+    attributed = attribute_findings(findings, by_code, field_sets)
     available = export.available()
     results = []
     for s in profile.information_sets:
@@ -102,7 +102,7 @@ def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, rec
     return results
 
 
-def _attribute(findings: pl.DataFrame, by_code: dict[str, Rule], field_sets: dict) -> pl.DataFrame:
+def attribute_findings(findings: pl.DataFrame, by_code: dict[str, Rule], field_sets: dict) -> pl.DataFrame:
     """One row per (finding, information set) it counts against."""
     rule_sets = pl.DataFrame(
         [{"rule": c, "rule_set": s, "severity": r.severity.value} for c, r in by_code.items()

@@ -14,7 +14,6 @@ from conform import __version__, api
 from conform.errors import ConformError
 from conform.model import ExitCode, Severity
 from conform.render.document import build
-from conform.render.text import render_text
 from conform.render.violations import write_violations
 from conform.resources import DEFAULT_PROFILE
 
@@ -65,10 +64,12 @@ def main() -> None:
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True)
 @click.option("--reveal-ids", is_flag=True, help="Show full person-IDs in the report (masked by default).")
+@click.option("--html", "html", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the HTML report (as `conform report`) to this file.")
 def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, violations: Path | None, lang: str,
-          fail_on: str, reveal_ids: bool) -> None:
+          fail_on: str, reveal_ids: bool, html: Path | None) -> None:
     """Check the export folder EXPORT and report per information set."""
-    _refuse_overwriting_input(export, output, violations)
+    _refuse_overwriting_input(export, output, violations, html)
     try:
         result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer())
     except ConformError as exc:
@@ -77,13 +78,56 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
     if fmt == "json":
         _write(json.dumps(document, ensure_ascii=False, indent=2) + "\n", output)
     else:
+        from conform.render.text import render_text  # Jinja2 only when a template is rendered
+
         _write(render_text(document), output)
     if violations is not None:
         violations.parent.mkdir(parents=True, exist_ok=True)
         n = write_violations(result, violations, lang)
         click.echo(f"conform: {n} violation(s) written to {violations}", err=True)
+    if html is not None:
+        _write(_html_report(result, profile, lang, reveal_ids, None, None), html)
+        click.echo(f"conform: HTML report written to {html}", err=True)
     if output is not None:
         click.echo(f"conform: report written to {output}", err=True)
+    sys.exit(result.exit_code(Severity(fail_on)))
+
+
+def _html_report(result, profile: str, lang: str, reveal_ids: bool, vendor: str | None,
+                 system_version: str | None) -> str:
+    from conform.render.html import report_html
+
+    try:
+        return report_html(result, profile, lang, reveal_ids, vendor, system_version)
+    except ConformError as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.argument("export", type=click.Path(path_type=Path))
+@click.option("--html", "html", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the HTML report to this file (default: standard output).")
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile name or folder.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Reference date (default: the package's `created` date, else today).")
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True)
+@click.option("--reveal-ids", is_flag=True, help="Show full person-IDs in the report (masked by default).")
+@click.option("--vendor", help="Vendor/system name for the report (default: the export's datapackage.json title).")
+@click.option("--system-version", help="System version for the report (default: the datapackage.json version).")
+def report(export: Path, html: Path | None, profile: str, as_of, lang: str, fail_on: str, reveal_ids: bool,
+           vendor: str | None, system_version: str | None) -> None:
+    """Check EXPORT and write one self-contained HTML report: verdict, information sets per target group,
+    value-set coverage, capability findings, findings per rule and follow-up figures. Opens offline and prints
+    to A4. Exit codes as for `check`."""
+    _refuse_overwriting_input(export, html)
+    try:
+        result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer())
+    except ConformError as exc:
+        _fail(str(exc))
+    _write(_html_report(result, profile, lang, reveal_ids, vendor, system_version), html)
+    if html is not None:
+        click.echo(f"conform: HTML report written to {html}", err=True)
     sys.exit(result.exit_code(Severity(fail_on)))
 
 

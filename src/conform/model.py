@@ -134,6 +134,9 @@ class CheckResult:
     sets: list[SetResult]
     notes: list[str] = field(default_factory=list)
     not_evaluated: dict[str, set[str]] = field(default_factory=dict)  # rule code -> tables it could not run on
+    # The opened export (conform.sources.Export), for renderers that summarise its records (the HTML report)
+    # without reading and hashing the files again. Not part of the serialised result.
+    export: Any = field(default=None, repr=False, compare=False)
 
     def counts_by_rule(self) -> dict[str, int]:
         if self.findings.is_empty():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from functools import cache
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import polars as pl
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from conform.api import DERIVABLE, _attribute, load
+from conform.api import DERIVABLE, attribute_findings, load
 from conform.context import ROW
 from conform.model import CheckResult, Severity, Status
 from conform.profile import Profile
@@ -68,11 +69,12 @@ def build_report(result: CheckResult, profile: str | Profile = DEFAULT_PROFILE, 
                  reveal_ids: bool = False, vendor: str | None = None, system_version: str | None = None) -> dict:
     """The result document plus a `report` key holding everything the HTML page shows, as plain data.
 
-    `profile` is the profile the check ran with (name or folder, as given to `conform check`): the export is
-    read again to place each record in its target group."""
+    `profile` is the profile the check ran with (name or folder, as given to `conform check`). The export the
+    check opened is reused to place each record in its target group (read again only for a result made
+    elsewhere)."""
     document = build(result, lang=lang, reveal_ids=reveal_ids)
-    prof = load(profile)[0] if isinstance(profile, str) else profile
-    export = open_export(Path(result.export_path), prof, DERIVABLE)
+    prof = load(profile, None)[0] if isinstance(profile, str) else profile  # the key api.check caches under
+    export = result.export or open_export(Path(result.export_path), prof, DERIVABLE)
     tables = _collect(export)
     L = labels(lang)["html"]
     fmt = Formatter(lang)
@@ -85,7 +87,10 @@ def build_report(result: CheckResult, profile: str | Profile = DEFAULT_PROFILE, 
         "lang_attr": lang,
         "system": _system(export.package, vendor, system_version, L),
         "verdict": document["summary"]["verdict"],
-        "counts": {k: fmt.int(v) for k, v in document["summary"]["findings"].items()},
+        "counts_text": _counts_text(document["summary"]["findings"], fmt, labels(lang)),
+        "sets_summary": _sets_summary(document["information_sets"], fmt, labels(lang)),
+        "rules_evaluated": L["rules_evaluated"].format(n=fmt.int(document["summary"]["rules_evaluated"]),
+                                                       total=fmt.int(document["summary"]["rules_total"])),
         "files": [f | {"records_text": "?" if f["records"] is None else fmt.int(f["records"])}
                   for f in document["export"]["files"]],
         "groups": groups,
@@ -98,6 +103,18 @@ def build_report(result: CheckResult, profile: str | Profile = DEFAULT_PROFILE, 
         "charts": _charts(result, prof, tables, membership, groups, coverage, fmt, L),
     }
     return document
+
+
+def _counts_text(findings: dict[str, int], fmt: Formatter, L: dict) -> str:
+    e, w, i = findings["error"], findings["warning"], findings["info"]
+    return (f"{fmt.int(e)} {L['html']['error_one'] if e == 1 else L['errors']} · "
+            f"{fmt.int(w)} {L['warning'] if w == 1 else L['warnings']} · {fmt.int(i)} {L['info']}")
+
+
+def _sets_summary(sets: list[dict], fmt: Formatter, L: dict) -> str:
+    counts = {status.value: sum(1 for s in sets if s["status"] == status.value) for status in Status}
+    parts = " · ".join(f"{fmt.int(n)} {L['status_names'][status]}" for status, n in counts.items())
+    return L["html"]["sets_summary"].format(total=fmt.int(len(sets)), parts=parts)
 
 
 def _collect(export) -> dict[str, pl.DataFrame]:
@@ -114,6 +131,7 @@ def _system(package: dict, vendor: str | None, version: str | None, L: dict) -> 
                     "version": text(package.get("version"))}
     name, version_ = text(vendor), text(version)
     return {
+        "given": bool(name or from_package["name"]),
         "name": name or from_package["name"] or L["not_given"],
         "name_source": L["source_option"] if name else (L["source_package"] if from_package["name"] else ""),
         "version": version_ or from_package["version"] or L["not_given"],
@@ -166,35 +184,36 @@ def _membership(profile: Profile, tables: dict[str, pl.DataFrame], codes: list[s
     whose group is missing, not a standard code or cannot be followed (a dangling reference) is in OTHER_GROUP."""
     schema = {"table": pl.String, "row": pl.Int64, "group": pl.String}
     holder = next((t for t, s in profile.tables.items() if GROUP_FIELD in s.field_names), None)
-    key_groups: dict[str, pl.DataFrame] = {}   # table -> (primary key, group)
-    row_groups: dict[str, pl.DataFrame] = {}   # table -> (ROW, group)
+    lazy = {t: f.lazy() for t, f in tables.items()}
+    key_groups: dict[str, pl.LazyFrame] = {}   # table -> (key, group), unique: the groups of each primary key
+    row_groups: dict[str, pl.LazyFrame] = {}   # table -> (ROW, group)
 
     def has(table: str, *columns: str) -> bool:
         return table in tables and all(c in tables[table].columns for c in columns)
 
     if holder is not None and has(holder, GROUP_FIELD):
-        frame, spec = tables[holder], profile.tables[holder]
-        row_groups[holder] = frame.select(ROW, group=pl.col(GROUP_FIELD))
+        spec = profile.tables[holder]
+        group = pl.when(pl.col(GROUP_FIELD).is_in(codes)).then(GROUP_FIELD).otherwise(pl.lit(OTHER_GROUP))
+        source = lazy[holder].with_columns(group=group)
+        row_groups[holder] = source.select(ROW, "group")
         if has(holder, spec.primary_key):
-            key_groups[holder] = frame.select(pl.col(spec.primary_key).alias("key"), group=pl.col(GROUP_FIELD))
+            key_groups[holder] = source.select(pl.col(spec.primary_key).alias("key"), "group").unique()
         # Upwards: the tables the holder points to (person) take the groups of the records pointing at them.
-        below = holder
+        below, links = holder, source
         for parent in profile.parent_chain(holder):
             own, _ = profile.tables[below].foreign_key
-            pspec = profile.tables[parent]
-            if below == holder:
-                link = frame.select(pl.col(own).alias("key"), group=pl.col(GROUP_FIELD)) if has(holder, own) else None
-            elif below in key_groups and has(below, own, profile.tables[below].primary_key):
-                link = (tables[below].select(pl.col(own).alias("fk"), pl.col(profile.tables[below].primary_key)
-                                             .alias("key"))
-                        .join(key_groups[below], on="key").select(pl.col("fk").alias("key"), "group"))
-            else:
-                link = None
-            if link is None:
+            if not has(below, own) or (below != holder and below not in key_groups):
                 break
+            if below == holder:
+                link = links.select(pl.col(own).alias("key"), "group")
+            else:
+                pk = profile.tables[below].primary_key
+                link = (lazy[below].select(pl.col(own).alias("fk"), pl.col(pk).alias("key"))
+                        .join(key_groups[below], on="key").select(pl.col("fk").alias("key"), "group"))
             key_groups[parent] = link.unique()
-            if has(parent, pspec.primary_key):
-                row_groups[parent] = (tables[parent].select(ROW, pl.col(pspec.primary_key).alias("key"))
+            pk = profile.tables[parent].primary_key
+            if has(parent, pk):
+                row_groups[parent] = (lazy[parent].select(ROW, pl.col(pk).alias("key"))
                                       .join(key_groups[parent], on="key", how="left").select(ROW, "group"))
             below = parent
         # Downwards: every table below takes the groups of the record it points to.
@@ -204,20 +223,17 @@ def _membership(profile: Profile, tables: dict[str, pl.DataFrame], codes: list[s
             if parent not in key_groups or not has(table, own):
                 continue
             pk = profile.tables[table].primary_key
-            joined = tables[table].select(ROW, pl.col(own).alias("key"), *([pk] if has(table, pk) else [])) \
+            joined = lazy[table].select(ROW, pl.col(own).alias("key"), *([pk] if has(table, pk) else [])) \
                 .join(key_groups[parent], on="key", how="left")
             row_groups[table] = joined.select(ROW, "group")
             if has(table, pk):
                 key_groups[table] = joined.select(pl.col(pk).alias("key"), "group").unique()
-    frames = []
-    for table, frame in tables.items():
-        rows = row_groups.get(table, frame.select(ROW, group=pl.lit(None, pl.String)))
-        frames.append(rows.select(table=pl.lit(table), row=pl.col(ROW).cast(pl.Int64), group="group"))
+    frames = [row_groups.get(table, lazy[table].select(ROW, group=pl.lit(None, pl.String)))
+              .select(table=pl.lit(table), row=pl.col(ROW).cast(pl.Int64), group=pl.col("group").fill_null(OTHER_GROUP))
+              for table in tables]
     if not frames:
         return pl.DataFrame(schema=schema)
-    return (pl.concat(frames, how="vertical")
-            .with_columns(group=pl.when(pl.col("group").is_in(codes)).then("group").otherwise(pl.lit(OTHER_GROUP)))
-            .unique().sort("table", "row", "group"))
+    return pl.concat(pl.collect_all(frames), how="vertical")
 
 
 # -- the matrix -------------------------------------------------------------------------------------------------
@@ -234,7 +250,7 @@ def _matrix(result: CheckResult, profile: Profile, document: dict, membership: p
                .group_by("set", "group").agg(pl.col("records").sum()))
     by_code = {r.code: r for r in result.rules}
     field_sets = {(t, f.name): f.information_set for t, spec in profile.tables.items() for f in spec.fields}
-    attributed = _attribute(result.findings, by_code, field_sets)
+    attributed = attribute_findings(result.findings, by_code, field_sets)
     row = pl.struct("table", "row")
     bad = (attributed.filter(pl.col("row").is_not_null()).join(membership, on=["table", "row"])
            .group_by("set", "group")
@@ -292,9 +308,12 @@ def synonyms() -> dict[str, dict[str, str]]:
     return {vs: {str(k).strip().casefold(): str(v) for k, v in (terms or {}).items()} for vs, terms in data.items()}
 
 
-def closest(value: str, standard: list[str], value_set: str) -> tuple[str | None, str | None]:
-    """(closest standard value, basis): a known synonym, a value that differs in case or spacing only, or the
-    nearest spelling (difflib)."""
+def closest(value: str, standard: list[str], value_set: str, delimiter: str | None = None,
+            codes: bool = False) -> tuple[str | None, str | None]:
+    """(closest standard value, basis) for a value outside the standard: a known synonym, a value that differs
+    in case or spacing only, several standard values in a field that takes one, the one standard value that
+    begins with or contains it as a word, or (not for codes, where near spellings mean nothing) the nearest
+    spelling by difflib."""
     key = " ".join(value.split()).casefold()
     known = synonyms().get(value_set, {})
     if key in known and known[key] in standard:
@@ -302,6 +321,14 @@ def closest(value: str, standard: list[str], value_set: str) -> tuple[str | None
     folded = {" ".join(s.split()).casefold(): s for s in standard}
     if key in folded:
         return folded[key], "case"
+    if delimiter and delimiter in value and all(p.strip() in standard for p in value.split(delimiter)):
+        return None, "several"
+    if codes:
+        return None, None
+    word = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
+    containing = [s for f, s in folded.items() if len(key) > 1 and word.search(f)]
+    if len(containing) == 1:
+        return containing[0], "contains"
     match = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
     return (folded[match[0]], "spelling") if match else (None, None)
 
@@ -344,7 +371,7 @@ def _coverage(profile: Profile, tables: dict[str, pl.DataFrame], fmt: Formatter,
         nonstandard = []
         for value, n in sorted(((v, n) for v, n in counts.items() if v not in set(standard)),
                                key=lambda vn: (-vn[1], vn[0])):
-            match, basis = closest(value, standard, value_set)
+            match, basis = closest(value, standard, value_set, profile.list_delimiter, codes=column == "kod")
             nonstandard.append({"value": value, "count": fmt.int(n), "closest": match or "",
                                 "basis": L["closest_basis"][basis] if basis else ""})
         read = any(t in tables and f in tables[t].columns for t, f in fields)
@@ -366,20 +393,22 @@ def _coverage(profile: Profile, tables: dict[str, pl.DataFrame], fmt: Formatter,
 
 
 def _observed(profile: Profile, tables: dict[str, pl.DataFrame], fields: list[tuple[str, str]]) -> pl.DataFrame:
-    """(value, records): how many records hold each value, over the given fields, list items counted apiece."""
+    """(value, records): how many records hold each value, over the given fields, list items counted apiece
+    (an item repeated within one record counts once)."""
     frames = []
     for table, name in fields:
         if table not in tables or name not in tables[table].columns:
             continue
-        spec = profile.tables[table].field(name)
         raw = pl.col(name)
-        values = raw.str.split(profile.list_delimiter) if spec.is_list else pl.concat_list(raw)
-        frames.append(tables[table].select(pl.lit(table).alias("table"), ROW, value=values)
-                      .explode("value").filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
-                      .unique())
+        if profile.tables[table].field(name).is_list:
+            frame = tables[table].lazy().select(value=raw.str.split(profile.list_delimiter).list.unique()) \
+                .explode("value")
+        else:
+            frame = tables[table].lazy().select(value=raw)
+        frames.append(frame.filter(pl.col("value").is_not_null() & (pl.col("value") != "")))
     if not frames:
         return pl.DataFrame(schema={"value": pl.String, "records": pl.UInt32})
-    return pl.concat(frames).group_by("value").len("records")
+    return pl.concat(frames).group_by("value").len("records").collect()
 
 
 # -- capability -------------------------------------------------------------------------------------------------
@@ -452,7 +481,10 @@ def _rules(result: CheckResult, document: dict, profile: Profile, fmt: Formatter
                    key=lambda r: (SEVERITY_ORDER[r["severity"]], r["code"]))
     return [{
         "code": r["code"], "severity": r["severity"], "count": fmt.int(r["count"]),
-        "message": PLACEHOLDER.sub("…", by_code[r["code"]].message[lang]),
+        # The rule's message where it has no placeholders, else its first example's (concrete) message.
+        "message": (by_code[r["code"]].message[lang] if not PLACEHOLDER.search(by_code[r["code"]].message[lang])
+                    or not r["examples"] else r["examples"][0]["message"]),
+        "message_is_example": bool(PLACEHOLDER.search(by_code[r["code"]].message[lang]) and r["examples"]),
         "spec": r["spec"], "fix": r["fix"], "category": r["category"],
         "sets": ", ".join(set_names.get(s, s) for s in r["information_sets"]),
         "examples": [{"where": _where(e, fmt), "key": e["key"] or "", "message": e["message"] or ""}
