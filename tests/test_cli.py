@@ -181,3 +181,41 @@ def test_console_script_runs(clean):
     completed = subprocess.run([sys.executable, "-m", "conform", "check", str(clean), *AS_OF],
                                capture_output=True, text=True, env={"CI": "true", "PATH": ""})
     assert completed.returncode == 0, completed.stderr
+
+
+def _result_json(folder: Path, target: Path) -> Path:
+    assert run("check", str(folder), *AS_OF, "--format", "json", "-o", str(target)).exit_code in (0, 1)
+    return target
+
+
+def test_diff_exit_codes_gate_a_release(clean, defective, tmp_path):
+    old, new = _result_json(clean, tmp_path / "old.json"), _result_json(defective, tmp_path / "new.json")
+    worse = run("diff", str(old), str(new))
+    assert worse.exit_code == ExitCode.FINDINGS and "VAL-001" in worse.output
+    assert run("diff", str(new), str(old)).exit_code == ExitCode.OK
+    as_json = json.loads(run("diff", str(old), str(new), "--format", "json").output)
+    assert as_json["format"] == "conform-diff" and as_json["regression"] is True
+
+
+def test_compare_writes_matrix_and_refuses_other_profiles(clean, defective, tmp_path):
+    a, b = _result_json(clean, tmp_path / "a.json"), _result_json(defective, tmp_path / "b.json")
+    page, matrix = tmp_path / "c.html", tmp_path / "c.csv"
+    done = run("compare", str(a), str(b), "--name", "Leverantör A", "--name", "Leverantör B",
+               "--html", str(page), "--csv", str(matrix))
+    assert done.exit_code == 0
+    assert "Leverantör B" in page.read_text(encoding="utf-8")
+    rows = list(csv.reader(matrix.open(encoding="utf-8")))
+    assert len(rows) >= 18 and any("Leverantör A" in cell for cell in rows[0])
+    other = json.loads(b.read_text(encoding="utf-8"))
+    other["profile"]["version"] = "2.0.0"
+    b.write_text(json.dumps(other), encoding="utf-8")
+    refused = run("compare", str(a), str(b))
+    assert refused.exit_code == ExitCode.NOT_CHECKED and "2.0.0" in refused.output
+
+
+def test_junit_and_markdown_formats(defective):
+    junit = run("check", str(defective), *AS_OF, "--format", "junit")
+    assert junit.exit_code == ExitCode.FINDINGS and junit.output.startswith("<?xml")
+    assert 'name="VAL-001' in junit.output and "<failure" in junit.output
+    markdown = run("check", str(defective), *AS_OF, "--format", "markdown")
+    assert "**Samlad bedömning: EJ GODKÄND**" in markdown.output and "| Juridiskt kön |" in markdown.output

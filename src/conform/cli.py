@@ -56,7 +56,9 @@ def main() -> None:
 @click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile name or folder.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Reference date (default: the package's `created` date, else today).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "markdown"]), default="text",
+              show_default=True, help="junit: one test case per rule, for CI; markdown: a short summary for a "
+                                      "pull request or job summary.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report here instead of standard output.")
 @click.option("--violations", type=click.Path(path_type=Path, dir_okay=False),
@@ -77,6 +79,14 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
     document = build(result, lang=lang, reveal_ids=reveal_ids)
     if fmt == "json":
         _write(json.dumps(document, ensure_ascii=False, indent=2) + "\n", output)
+    elif fmt == "junit":
+        from conform.render.junit import junit_xml
+
+        _write(junit_xml(document), output)
+    elif fmt == "markdown":
+        from conform.render.markdown import markdown_summary
+
+        _write(markdown_summary(document), output)
     else:
         from conform.render.text import render_text  # Jinja2 only when a template is rendered
 
@@ -182,6 +192,67 @@ def explain(code: str, profile: str, lang: str) -> None:
     if rule.example:
         for label, text in rule.example.items():
             click.echo(f"  example ({label}): {text}")
+
+
+@main.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--name", "names", multiple=True, help="A vendor's name, once per RESULT in order "
+                                                     "(default: the export folder's name).")
+@click.option("--html", type=click.Path(path_type=Path, dir_okay=False), help="Write the comparison page here.")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the same matrix as CSV here.")
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+def compare(results: tuple[Path, ...], names: tuple[str, ...], html: Path | None, csv_path: Path | None,
+            lang: str) -> None:
+    """Compare several vendors' results (JSON from `conform check --format json`) side by side.
+
+    Refuses results made with different profile versions. Without --html or --csv the CSV goes to standard output.
+    """
+    from conform.compare import compare as build_matrix
+    from conform.compare import compare_csv, compare_html, load_results
+
+    if names and len(names) != len(results):
+        _fail(f"--name was given {len(names)} time(s) for {len(results)} result(s); give one per result or none")
+    try:
+        matrix = build_matrix(load_results(results), names=list(names) or None, sources=list(results))
+    except ConformError as exc:
+        _fail(str(exc))
+    if html:
+        _write(compare_html(matrix, lang), html)
+        click.echo(f"conform: comparison written to {html}", err=True)
+    if csv_path or not html:
+        _write(compare_csv(matrix), csv_path)
+        if csv_path:
+            click.echo(f"conform: comparison matrix written to {csv_path}", err=True)
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("new", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+def diff(old: Path, new: Path, fmt: str, output: Path | None, lang: str) -> None:
+    """What changed from OLD to NEW (two results of `conform check --format json`).
+
+    Exit codes: 0 no regression; 1 NEW has an error-level finding OLD did not, or a set became nonconformant or
+    missing; 2 could not compare.
+    """
+    from conform.compare import load_result
+    from conform.diff import diff as build_diff
+    from conform.diff import diff_html, diff_text, exit_code
+
+    try:
+        d = build_diff(load_result(old), load_result(new), sources=[old, new])
+    except ConformError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        _write(json.dumps(d, ensure_ascii=False, indent=2) + "\n", output)
+    elif fmt == "html":
+        _write(diff_html(d, lang), output)
+    else:
+        _write(diff_text(d, lang), output)
+    sys.exit(exit_code(d))
 
 
 def _rule_dict(rule, lang: str) -> dict:

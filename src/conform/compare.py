@@ -1,0 +1,346 @@
+"""`conform compare`: several vendors' check results side by side, the procurement view.
+
+Input is result documents as `conform check --format json` writes them (render.document.build); nothing is
+re-checked. `compare` builds the matrix as plain data (information set × vendor: status and conforming share,
+plus one summary per vendor and the evidence each result carries); `compare_html` and `compare_csv` render it.
+Results made with different profiles (name or version) are refused: their verdicts are not comparable.
+
+The helpers shared with `conform diff` (reading and validating result files, the profile check, the HTML
+environment) live here too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import unicodedata
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jsonschema import Draft202012Validator
+
+from conform import __version__
+from conform.errors import ConformError, UsageError
+from conform.model import Severity, Status
+from conform.render.document import FORMAT, FORMAT_VERSION
+from conform.render.text import labels
+from conform.resources import SCHEMAS_DIR, TEMPLATES_DIR
+
+COMPARE_FORMAT = "conform-compare"
+COMPARE_FORMAT_VERSION = "1.0"
+RESULT_SCHEMA = SCHEMAS_DIR / "result.schema.json"
+# The HTML pages hold no script and load nothing: inline CSS only (the same policy as the check report).
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; "
+       "base-uri 'none'; form-action 'none'")
+STATUS_ORDER = {s.value: i for i, s in enumerate(Status)}          # conformant < warnings < nonconformant < missing
+SEVERITY_RANK = {s.value: s.rank for s in Severity}
+# A spreadsheet runs a cell starting with one of these as a formula; such cells are prefixed with ' (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Unicode categories shown escaped in text output: controls, format characters (bidi overrides, zero-width),
+# surrogates, private use, unassigned, line and paragraph separators.
+HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+# -- reading result documents ------------------------------------------------------------------------------------
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(RESULT_SCHEMA.read_text(encoding="utf-8")))
+
+
+def load_result(path: str | Path) -> dict:
+    """One result document, read and validated; a ConformError naming the file says what is wrong."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise UsageError(f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the file ({exc})") from exc
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                         "give a file written by `conform check --format json`") from exc
+    validate_result(document, str(path))
+    return document
+
+
+def load_results(paths: Iterable[str | Path]) -> list[dict]:
+    """Result documents, read and validated in order (see load_result)."""
+    paths = list(paths)
+    if not paths:
+        raise UsageError("no result files given: name one or more files written by `conform check --format json`")
+    return [load_result(p) for p in paths]
+
+
+def validate_result(document, source: str) -> None:
+    if not isinstance(document, dict) or "format" not in document:
+        raise UsageError(f"{source}: not a conform result (no \"format\" field); "
+                         "give a file written by `conform check --format json`")
+    if document["format"] != FORMAT:
+        raise UsageError(f"{source}: not a conform check result (its format is {document['format']!r}, "
+                         f"expected {FORMAT!r}); give a file written by `conform check --format json`")
+    if document.get("format_version") != FORMAT_VERSION:
+        raise UsageError(f"{source}: result format version {document.get('format_version')!r} is not the "
+                         f"version this conform reads ({FORMAT_VERSION}); check the export again with this conform")
+    errors = sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise UsageError(f"{source}: not a valid conform result (result.schema.json): at {where}: "
+                         f"{first.message}{more}")
+
+
+def require_same_profile(documents: Sequence[dict], sources: Sequence[str] | None = None) -> None:
+    """Refuses results made with different profiles: their rules and verdicts do not compare."""
+    labels_ = _sources(documents, sources)
+    first = documents[0]["profile"]
+    for document, source in zip(documents[1:], labels_[1:]):
+        other = document["profile"]
+        if (other["name"], other["version"]) != (first["name"], first["version"]):
+            raise ConformError(
+                f"results made with different profiles cannot be compared: {labels_[0]} was checked with "
+                f"{first['name']} {first['version']}, {source} with {other['name']} {other['version']}; "
+                "check the exports again with the same profile")
+
+
+def _sources(documents: Sequence[dict], sources: Sequence[str] | None) -> list[str]:
+    if sources is not None:
+        if len(sources) != len(documents):
+            raise UsageError(f"{len(sources)} source names for {len(documents)} results")
+        return [str(s) for s in sources]
+    return [f"the result of {d['export']['path']}" for d in documents]
+
+
+# -- the matrix --------------------------------------------------------------------------------------------------
+
+def compare(documents: Sequence[dict], names: Sequence[str] | None = None,
+            sources: Sequence[str | Path] | None = None) -> dict:
+    """Information set × vendor, plus one summary and the evidence per vendor. Plain data, JSON-ready.
+
+    `names` are the vendors' names in the order of `documents`; by default each export's folder name.
+    `sources` are the files the documents came from (for messages and the evidence); optional."""
+    documents = list(documents)
+    if not documents:
+        raise UsageError("nothing to compare: give one or more result files")
+    if names is not None and len(names) != len(documents):
+        raise UsageError(f"{len(names)} names given for {len(documents)} result files: give one name per file")
+    source_texts = None if sources is None else [str(s) for s in sources]
+    require_same_profile(documents, source_texts)
+    vendor_names = _vendor_names(documents, names, source_texts)
+
+    set_order: list[tuple[str, str]] = []
+    for document in documents:
+        for s in document["information_sets"]:
+            if s["id"] not in {i for i, _ in set_order}:
+                set_order.append((s["id"], s["name"]))
+    by_set = [{s["id"]: s for s in d["information_sets"]} for d in documents]
+
+    sets = []
+    for set_id, set_name in set_order:
+        cells = []
+        for sets_of in by_set:
+            s = sets_of.get(set_id)
+            cells.append(None if s is None else {
+                "status": s["status"], "conforming_share": s["conforming_share"], "records": s["records"],
+                "records_with_errors": s["records_with_errors"], "records_with_warnings": s["records_with_warnings"]})
+        sets.append({"id": set_id, "name": set_name, "cells": cells})
+
+    vendors = [_vendor(d, name, None if source_texts is None else source_texts[i])
+               for i, (d, name) in enumerate(zip(documents, vendor_names))]
+    return {
+        "format": COMPARE_FORMAT,
+        "format_version": COMPARE_FORMAT_VERSION,
+        "generated_at": now(),
+        "tool": {"name": "conform", "version": __version__},
+        "profile": dict(documents[0]["profile"]),
+        "vendors": vendors,
+        "sets": sets,
+        "rules": _rules(documents),
+        "notes": _notes(documents, vendors),
+    }
+
+
+def _vendor_names(documents: Sequence[dict], names: Sequence[str] | None, sources: Sequence[str] | None) -> list[str]:
+    if names is not None:
+        chosen = [str(n) for n in names]
+    else:
+        chosen = []
+        for i, d in enumerate(documents):
+            name = Path(d["export"]["path"].rstrip("/\\") or ".").name
+            if not name or name in {".", ".."}:
+                name = Path(sources[i]).stem if sources else f"#{i + 1}"
+            chosen.append(name)
+    # Two exports in folders of the same name still get two columns that can be told apart.
+    seen: dict[str, int] = {}
+    unique = []
+    for name in (printable(n) for n in chosen):
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def _vendor(document: dict, name: str, source: str | None) -> dict:
+    sets = document["information_sets"]
+    conformant = sum(1 for s in sets if s["status"] == Status.CONFORMANT)
+    with_warnings = sum(1 for s in sets if s["status"] == Status.WARNINGS)
+    rules = sorted((r for r in document["rules"] if r["count"]),
+                   key=lambda r: (-SEVERITY_RANK[r["severity"]], -r["count"], r["code"]))
+    return {
+        "name": name,
+        "source": source,
+        "export_path": document["export"]["path"],
+        "as_of": document["as_of"],
+        "as_of_source": document["as_of_source"],
+        "tool_version": document["tool"]["version"],
+        "generated_at": document["generated_at"],
+        "language": document["language"],
+        "person_ids_masked": document["person_ids_masked"],
+        "files": [{"table": f["table"], "path": f["path"], "sha256": f["sha256"], "records": f["records"]}
+                  for f in document["export"]["files"]],
+        "verdict": document["summary"]["verdict"],
+        "findings": dict(document["summary"]["findings"]),
+        "rules_evaluated": document["summary"]["rules_evaluated"],
+        "rules_total": document["summary"]["rules_total"],
+        "rules_with_findings": [{"code": r["code"], "severity": r["severity"], "count": r["count"]} for r in rules],
+        "sets_total": len(sets),
+        "sets_conformant": conformant,
+        "sets_with_warnings": with_warnings,
+        # Conformant with or without remarks: the sets without an error that the export holds.
+        "share_sets_conformant": round((conformant + with_warnings) / len(sets), 6) if sets else None,
+    }
+
+
+def _rules(documents: Sequence[dict]) -> list[dict]:
+    """Every rule with a finding in at least one result: its count per vendor (None where the result has no
+    such rule), in the order of the rule catalogue."""
+    catalogue: dict[str, dict] = {}
+    for document in documents:
+        for r in document["rules"]:
+            catalogue.setdefault(r["code"], r)
+    by_doc = [{r["code"]: r for r in d["rules"]} for d in documents]
+    rows = []
+    for code, rule in catalogue.items():
+        found = [rules.get(code) for rules in by_doc]
+        if not any(r and r["count"] for r in found):
+            continue
+        rows.append({"code": code, "name": rule["name"], "category": rule["category"], "severity": rule["severity"],
+                     "spec": rule["spec"], "counts": [None if r is None else r["count"] for r in found],
+                     "not_evaluated": [bool(r and r["not_evaluated_in"]) for r in found]})
+    return rows
+
+
+def _notes(documents: Sequence[dict], vendors: list[dict]) -> list[dict]:
+    """Differences between the results that a reader must know to read the matrix fairly."""
+    notes = []
+    if len({v["as_of"] for v in vendors}) > 1:
+        notes.append({"code": "as_of_differs"})
+    if len({v["tool_version"] for v in vendors}) > 1:
+        notes.append({"code": "tool_differs"})
+    if len({tuple(sorted(r["code"] for r in d["rules"])) for d in documents}) > 1:
+        notes.append({"code": "rules_differ"})
+    if len({v["person_ids_masked"] for v in vendors}) > 1:
+        notes.append({"code": "masking_differs"})
+    return notes
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# -- rendering ---------------------------------------------------------------------------------------------------
+
+@cache
+def html_environment() -> Environment:
+    """The Jinja2 environment of the compare and diff pages: autoescape on for every template, so each value
+    taken from a result (vendor names, paths, example values) is shown as text."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["share"] = share_text
+    env.filters["int"] = int_text
+    env.filters["fill"] = lambda text, **values: fill(text, **values)
+    env.filters["printable"] = printable
+    return env
+
+
+@cache
+def text_environment() -> Environment:
+    """The Jinja2 environment of the plain-text and Markdown outputs (diff text, CI summary): no HTML escaping;
+    the `printable` filter shows control characters from an export as \\xNN, so no escape sequence reaches
+    a terminal."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=False, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["share"] = share_text
+    env.filters["int"] = int_text
+    env.filters["fill"] = lambda text, **values: fill(text, **values)
+    env.filters["printable"] = printable
+    return env
+
+
+def printable(value) -> str:
+    """A value for a terminal or a CI log: control characters (escape sequences, NUL) shown as \\xNN."""
+    if value is None:
+        return ""
+    return "".join(c if unicodedata.category(c) not in HIDDEN else f"\\x{ord(c):02x}" if ord(c) < 256
+                   else f"\\u{ord(c):04x}" for c in str(value))
+
+
+def share_text(share: float | None, lang: str) -> str:
+    """A conforming share as a percentage, rounded down so that a share with any error never reads 100 %."""
+    if share is None:
+        return "–"
+    percent = 100 if share >= 1 else math.floor(share * 100)
+    return f"{percent}\u00a0%" if lang == "sv" else f"{percent}%"
+
+
+def int_text(n: int | None, lang: str) -> str:
+    if n is None:
+        return "–"
+    text = f"{n:,}"
+    return text.replace(",", "\u00a0") if lang == "sv" else text
+
+
+def fill(template: str, **values) -> str:
+    """A label with {placeholders}; values that are not in the label are ignored."""
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", str(value))
+    return template
+
+
+def compare_html(matrix: dict, lang: str = "sv") -> str:
+    """One self-contained page: the matrix with coloured status cells and shares, a legend, the summary per
+    vendor, and the evidence (as_of, tool version, input hashes) of each result."""
+    template = html_environment().get_template("compare.html.j2")
+    return template.render(m=matrix, L=labels(lang), C=labels(lang)["compare"], lang=lang, csp=CSP)
+
+
+def compare_csv(matrix: dict) -> str:
+    """The matrix as CSV: one row per information set; per vendor a status column (the status code) and a share
+    column (0..1, empty where the set is missing)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = ["information_set", "name"]
+    for v in matrix["vendors"]:
+        header += [f"{v['name']} status", f"{v['name']} share"]
+    writer.writerow([_cell(h) for h in header])
+    for s in matrix["sets"]:
+        row = [s["id"], s["name"]]
+        for cell in s["cells"]:
+            if cell is None:
+                row += ["", ""]
+            else:
+                share = cell["conforming_share"]
+                row += [cell["status"], "" if share is None else f"{share:.6f}".rstrip("0").rstrip(".")]
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value

@@ -1,0 +1,107 @@
+"""`conform check --format junit`: the result document as JUnit XML, which GitLab, Jenkins and Azure DevOps show.
+
+One test suite ("conform <profile>"), one test case per rule (classname = the rule's category, name = "CODE name").
+A rule with findings at severity error or warning fails: the failure's message carries the count and a message,
+its text up to 20 examples (one per line, person-IDs masked as in the document), the fix and the spec section.
+An info rule and a rule without findings pass (an info rule's findings go to system-out); a rule that could not
+be evaluated (its table or column is missing) is skipped. The shape follows the JUnit XML schema the Jenkins xUnit
+plugin publishes (junit-10.xsd), which is what these platforms read.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from conform.model import Severity
+from conform.render.findings import PLACEHOLDER
+from conform.render.text import labels
+
+FAILING = {Severity.ERROR.value, Severity.WARNING.value}
+# Characters XML 1.0 cannot carry at all (most C0 controls, surrogates, U+FFFE/FFFF): shown as \xNN / \uNNNN.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def junit_xml(document: dict) -> str:
+    L = labels(document["language"])
+    CI = L["ci"]
+    profile = document["profile"]
+    suite = ET.Element("testsuite", {
+        "name": _safe(f"conform {profile['name']}"), "tests": "0", "failures": "0", "errors": "0", "skipped": "0",
+        "time": "0",
+        # JUnit timestamps carry no zone (as Ant writes them); this one is UTC, as generated_at in properties says.
+        "timestamp": document["generated_at"].removesuffix("Z"),
+    })
+    properties = ET.SubElement(suite, "properties")
+    for name, value in [
+        ("profile", profile["name"]), ("profile_version", profile["version"]),
+        ("tool_version", document["tool"]["version"]), ("as_of", document["as_of"]),
+        ("as_of_source", document["as_of_source"]), ("export", document["export"]["path"]),
+        ("verdict", document["summary"]["verdict"]),
+        *((f"findings_{s}", str(n)) for s, n in document["summary"]["findings"].items()),
+        ("generated_at", document["generated_at"]), ("person_ids_masked", str(document["person_ids_masked"]).lower()),
+    ]:
+        ET.SubElement(properties, "property", {"name": name, "value": _safe(value)})
+
+    failures = skipped = 0
+    for rule in document["rules"]:
+        case = ET.SubElement(suite, "testcase", {"name": _safe(f"{rule['code']} {rule['name']}"),
+                                                 "classname": rule["category"], "time": "0"})
+        if rule["count"] and rule["severity"] in FAILING:
+            failures += 1
+            failure = ET.SubElement(case, "failure", {"message": _safe(_message(rule, CI)),
+                                                      "type": rule["severity"]})
+            failure.text = _safe(_details(rule, CI))
+        elif rule["not_evaluated_in"] and not rule["count"]:
+            skipped += 1
+            ET.SubElement(case, "skipped", {"message": _safe(f"{L['not_evaluated']}: "
+                                                             f"{', '.join(rule['not_evaluated_in'])}")})
+        elif rule["count"]:
+            out = ET.SubElement(case, "system-out")
+            out.text = _safe(CI["junit_info"].replace("{count}", str(rule["count"])) + "\n" + _details(rule, CI))
+    suite.set("tests", str(len(document["rules"])))
+    suite.set("failures", str(failures))
+    suite.set("skipped", str(skipped))
+
+    root = ET.Element("testsuites", {"name": "conform", "tests": str(len(document["rules"])),
+                                     "failures": str(failures), "errors": "0", "time": "0"})
+    root.append(suite)
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _message(rule: dict, CI: dict) -> str:
+    first = rule["examples"][0]["message"] if rule["examples"] else rule["name"]
+    template = CI["junit_message_one"] if rule["count"] == 1 else CI["junit_message"]
+    return template.replace("{count}", str(rule["count"])).replace("{message}", _one_line(first))
+
+
+def _details(rule: dict, CI: dict) -> str:
+    lines = [_example(e) for e in rule["examples"]]
+    if rule["count"] > len(rule["examples"]):
+        lines.append(CI["junit_more"].replace("{n}", str(rule["count"] - len(rule["examples"]))))
+    fix = _fill(rule["fix"], rule["examples"][0]) if rule["examples"] else rule["fix"]
+    lines.append(f"{CI['junit_fix']}: {_one_line(fix)}")
+    lines.append(f"{CI['junit_spec']}: {_one_line(rule['spec'])}")
+    return "\n".join(lines)
+
+
+def _fill(template: str, example: dict) -> str:
+    """A fix text's {placeholders} (table, field, value, …) filled from the rule's first example."""
+    return PLACEHOLDER.sub(lambda m: "" if example.get(m.group(1)) is None else str(example[m.group(1)])
+                           if m.group(1) in example else m.group(0), template)
+
+
+def _example(e: dict) -> str:
+    where = e["table"] + (f":{e['row']}" if e["row"] is not None else "")
+    key = f" [{_one_line(e['key'])}]" if e["key"] else ""
+    return f"{where}{key} {_one_line(e['message'])}"
+
+
+def _one_line(text: str | None) -> str:
+    return "" if text is None else " ".join(str(text).splitlines())
+
+
+def _safe(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                        str(text))

@@ -1,0 +1,219 @@
+"""CI formats of `conform check`: JUnit XML (validated against tests/golden/junit.xsd, a restriction of the Jenkins
+xUnit plugin's junit-10.xsd) and the Markdown summary. Golden files: tests/golden/junit.xml and summary.md;
+regenerate with CONFORM_UPDATE_GOLDEN=1."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conform.api import check
+from conform.render.document import build
+from conform.render.junit import junit_xml
+from conform.render.markdown import markdown_summary
+from rulecases import write_export
+
+GOLDEN = Path(__file__).parent / "golden"
+XSD = GOLDEN / "junit.xsd"
+GENERATED_AT = "2025-07-01T12:00:00Z"
+TOOL_VERSION = "0.0.0-test"
+
+VALUE_ERRORS = {"set": {
+    "person": {"201401042385": {"juridiskt_kon": "Kvinna"}, "198502069993": {"ursprung": "Sverige"}},
+    "aktualisering": {"A_BOU": {"aktualiseringstyp": "Anmälning"}},
+}}
+MISSING_TABLE = {"drop_tables": ["uppfoljning"]}
+HOSTILE = {"set": {
+    "person": {"201401042385": {"juridiskt_kon": "<script>alert('x')</script>",
+                                "ursprung": "@team :x: [l](javascript:y) | `z` *w* #12"}},
+    "aktualisering": {"A_BOU": {"aktualiseringstyp": "Anm\x01\x1b[31mälan & <b>co</b>"}},
+}}
+
+
+def make_document(root: Path, name: str, patch: dict, lang: str = "sv", reveal_ids: bool = False) -> dict:
+    with contextlib.chdir(root):
+        as_of = write_export(Path(name), patch)
+        document = build(check(Path(name), as_of=as_of), lang=lang, reveal_ids=reveal_ids)
+    document["generated_at"] = GENERATED_AT
+    document["tool"]["version"] = TOOL_VERSION
+    return document
+
+
+def assert_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("CONFORM_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.exists(), f"{path} missing: run the tests once with CONFORM_UPDATE_GOLDEN=1 and review it"
+    assert text == path.read_text(encoding="utf-8"), f"{name}: not as golden (CONFORM_UPDATE_GOLDEN=1 updates)"
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory) -> dict[str, dict]:
+    root = tmp_path_factory.mktemp("ci")
+    return {
+        "clean": make_document(root, "clean", {}),
+        "errors": make_document(root, "errors", VALUE_ERRORS),
+        "missing": make_document(root, "missing", MISSING_TABLE, lang="en"),
+        "hostile": make_document(root, "hostile", HOSTILE),
+    }
+
+
+# -- JUnit -------------------------------------------------------------------------------------------------------
+
+def validate_junit(xml: str) -> None:
+    """Against the XSD with lxml (skipped, visibly, where lxml is not installed); the structural checks below
+    run either way."""
+    etree = pytest.importorskip("lxml.etree", reason="lxml validates the JUnit XML against tests/golden/junit.xsd")
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    parsed = etree.fromstring(xml.encode("utf-8"))
+    assert schema.validate(parsed), schema.error_log
+
+
+def cases(xml: str) -> dict[str, ET.Element]:
+    root = ET.fromstring(xml)
+    return {c.get("name").split()[0]: c for c in root.iter("testcase")}
+
+
+@pytest.mark.parametrize("name", ["clean", "errors", "missing", "hostile", "warning_and_info"])
+def test_junit_validates_against_the_schema(docs, name):
+    validate_junit(junit_xml(docs[name] if name in docs else with_warning_and_info(docs["errors"])))
+
+
+def with_warning_and_info(document: dict) -> dict:
+    """The document with two findings added to one warning rule and one info rule."""
+    document = copy.deepcopy(document)
+    example = next(r for r in document["rules"] if r["code"] == "VAL-001")["examples"][0]
+    for severity in ("warning", "info"):
+        rule = next(r for r in document["rules"] if r["severity"] == severity)
+        rule["count"] = 2
+        rule["examples"] = [dict(example, message=f"{severity} m1"), dict(example, message=f"{severity} m2")]
+    return document
+
+
+@pytest.mark.parametrize("name", ["clean", "errors", "missing", "hostile"])
+def test_junit_one_suite_one_case_per_rule(docs, name):
+    document = docs[name]
+    root = ET.fromstring(junit_xml(document))
+    assert root.tag == "testsuites"
+    suites = root.findall("testsuite")
+    assert len(suites) == 1
+    suite = suites[0]
+    assert suite.get("name") == "conform basinformation-1.0"
+    testcases = suite.findall("testcase")
+    assert len(testcases) == len(document["rules"]) == int(suite.get("tests")) == int(root.get("tests"))
+    assert [c.get("name") for c in testcases] == [f"{r['code']} {r['name']}" for r in document["rules"]]
+    assert [c.get("classname") for c in testcases] == [r["category"] for r in document["rules"]]
+    failing = [r for r in document["rules"] if r["count"] and r["severity"] in {"error", "warning"}]
+    assert int(suite.get("failures")) == len(failing) == len(suite.findall("testcase/failure"))
+    assert int(suite.get("skipped")) == len(suite.findall("testcase/skipped"))
+    assert suite.get("errors") == "0"
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["as_of"] == "2025-06-30" and properties["profile_version"] == document["profile"]["version"]
+
+
+def test_junit_failure_carries_count_message_and_masked_examples(docs):
+    case = cases(junit_xml(docs["errors"]))["VAL-001"]
+    failure = case.find("failure")
+    assert failure.get("type") == "error"
+    message = 'Juridiskt kön "Kvinna" finns inte i värdemängden (Flicka/Kvinna, Pojke/Man).'
+    assert failure.get("message") == "1 avvikelse: " + message
+    lines = failure.text.splitlines()
+    assert lines[0] == "person:1 [20140104-****] " + message
+    assert lines[-2].startswith("Åtgärd: ") and lines[-1] == "Standarden: Juridiskt kön, Värdemängder"
+    assert "201401042385" not in junit_xml(docs["errors"])
+    assert cases(junit_xml(docs["errors"]))["CAR-001"].find("failure") is None
+
+
+def test_junit_caps_examples_at_20_and_says_how_many_more(docs):
+    document = copy.deepcopy(docs["errors"])
+    rule = next(r for r in document["rules"] if r["code"] == "VAL-001")
+    rule["count"] = 57
+    rule["examples"] = [dict(rule["examples"][0], row=i + 1) for i in range(20)]
+    failure = cases(junit_xml(document))["VAL-001"].find("failure")
+    assert failure.get("message").startswith("57 avvikelser, t.ex.: Juridiskt kön")
+    lines = failure.text.splitlines()
+    assert len([line for line in lines if line.startswith("person:")]) == 20
+    assert "… och 37 till" in failure.text
+
+
+def test_junit_skips_rules_not_evaluated_and_fills_the_fix(docs):
+    by_code = cases(junit_xml(docs["missing"]))
+    skipped = by_code["DAT-004"].find("skipped")
+    assert skipped is not None and skipped.get("message") == "could not be checked in: insats"
+    failure = by_code["STR-001"].find("failure")
+    assert failure.get("message") == ("1 finding: Table uppfoljning is missing from the export "
+                                      "(expected the file uppfoljning.csv).")
+    assert "Fix: Export table uppfoljning as uppfoljning.csv" in failure.text
+    assert "{table}" not in failure.text
+
+
+def test_junit_warnings_fail_info_passes(docs):
+    document = with_warning_and_info(docs["errors"])
+    warning = next(r for r in document["rules"] if r["severity"] == "warning")
+    info = next(r for r in document["rules"] if r["severity"] == "info")
+    result = cases(junit_xml(document))
+    assert result[warning["code"]].find("failure").get("type") == "warning"
+    assert result[warning["code"]].find("failure").get("message") == "2 avvikelser, t.ex.: warning m1"
+    assert result[info["code"]].find("failure") is None
+    assert "info m1" in result[info["code"]].find("system-out").text
+
+
+def test_junit_keeps_export_text_as_text(docs):
+    xml = junit_xml(docs["hostile"])
+    root = ET.fromstring(xml)                                   # well-formed despite the control characters
+    assert "\x01" not in xml and "\x1b" not in xml
+    message = cases(xml)["VAL-001"].find("failure").get("message")
+    assert "<script>alert('x')</script>" in message            # text content, escaped in the XML source
+    assert "<script>" not in xml
+    assert root.find("testsuite") is not None
+
+
+def test_junit_golden(docs):
+    assert_golden("junit.xml", junit_xml(docs["errors"]))
+
+
+# -- Markdown ----------------------------------------------------------------------------------------------------
+
+def test_markdown_summary_golden(docs):
+    assert_golden("summary.md", markdown_summary(docs["errors"]))
+
+
+def test_markdown_summary_content(docs):
+    text = markdown_summary(docs["errors"])
+    assert "**Samlad bedömning: EJ GODKÄND** (3 fel, 0 varningar, 0 info)" in text
+    assert "Referensdatum 2025-06-30" in text and "basinformation-1.0 1.0.0" in text
+    set_rows = [line for line in text.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert len(set_rows) == 17
+    assert "| 3 | Juridiskt kön | **uppfyller inte** | 6 | 83\u00a0% |" in text
+    rule_rows = [line for line in text.splitlines() if re.match(r"\| [A-Z]{3}-\d{3} \|", line)]
+    assert [row.split("|")[1].strip() for row in rule_rows] == ["VAL-001", "VAL-002", "VAL-004"]
+    assert not any(unicodedata.category(c) == "So" for c in text), "no emoji or symbols"
+    english = markdown_summary(docs["missing"])
+    assert "**Overall verdict: NOT APPROVED**" in english and "| **missing** |" in english
+    assert "1 of 77 rules could not be checked." in english
+
+
+def test_markdown_summary_clean_export(docs):
+    text = markdown_summary(docs["clean"])
+    assert "**Samlad bedömning: GODKÄND**" in text and "Inga avvikelser." in text
+
+
+def test_markdown_summary_escapes_export_values(docs):
+    text = markdown_summary(docs["hostile"])
+    assert "<script" not in text and "&lt;script&gt;" in text
+    assert "<b>" not in text and "&amp;" in text
+    assert "\x1b" not in text and "\x01" not in text
+    for raw in ("@team", ":x:", "[l](javascript", "`z`", "*w*", "#12"):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), text), raw
+    assert r"\@team \:x\: \[l\](javascript\:y) \| \`z\` \*w\* \#12" in text
+    for line in text.splitlines():
+        if line.startswith("| VAL-002 "):
+            assert len(re.findall(r"(?<!\\)\|", line)) == 5         # the value's | does not add a cell

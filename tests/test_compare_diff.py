@@ -1,0 +1,384 @@
+"""conform compare (vendors side by side) and conform diff (before/after), on result documents of real checks.
+
+Each "vendor" is an export written by rulecases.write_export (the clean base of rule_cases/base.yaml, patched),
+checked with conform.api.check and turned into the result document by render.document.build, exactly as
+`conform check --format json` does. Golden files: tests/golden/diff.*; regenerate with CONFORM_UPDATE_GOLDEN=1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import csv
+import html
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conform.compare import compare, compare_csv, compare_html, load_result, load_results
+from conform.diff import DIFF_FORMAT, diff, diff_html, diff_text, exit_code
+from conform.errors import ConformError
+from conform.api import check
+from conform.render.document import build
+from rulecases import write_export
+
+GOLDEN = Path(__file__).parent / "golden"
+GENERATED_AT = "2025-07-01T12:00:00Z"
+TOOL_VERSION = "0.0.0-test"
+
+# Three vendors: a clean export; one with value-set errors; one without the uppfoljning table.
+VALUE_ERRORS = {"set": {
+    "person": {"201401042385": {"juridiskt_kon": "Kvinna"}, "198502069993": {"ursprung": "Sverige"}},
+    "aktualisering": {"A_BOU": {"aktualiseringstyp": "Anmälning"}},
+}}
+MORE_VALUE_ERRORS = {"set": {
+    "person": {"201401042385": {"juridiskt_kon": "Kvinna"}, "198502069993": {"ursprung": "Sverige"},
+               "193801147061": {"juridiskt_kon": "Man"}},
+    "aktualisering": {"A_BOU": {"aktualiseringstyp": "Anmälning"}},
+}}
+MISSING_TABLE = {"drop_tables": ["uppfoljning"]}
+HOSTILE = {"set": {
+    "person": {"201401042385": {"juridiskt_kon": "<script>alert('x')</script>"}},
+    "aktualisering": {"A_BOU": {"aktualiseringstyp": "Anm\x07\x1b[31mälan & <b>co</b>"}},
+}}
+
+
+def make_document(root: Path, name: str, patch: dict, lang: str = "sv", reveal_ids: bool = False) -> dict:
+    """A result document for an export written under root/name, with the export path as the relative `name`
+    and the run-dependent fields (generated_at, tool version) fixed so that outputs can be compared verbatim."""
+    with contextlib.chdir(root):
+        as_of = write_export(Path(name), patch)
+        document = build(check(Path(name), as_of=as_of), lang=lang, reveal_ids=reveal_ids)
+    document["generated_at"] = GENERATED_AT
+    document["tool"]["version"] = TOOL_VERSION
+    return document
+
+
+def write_document(path: Path, document: dict) -> Path:
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def assert_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("CONFORM_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.exists(), f"{path} missing: run the tests once with CONFORM_UPDATE_GOLDEN=1 and review it"
+    assert text == path.read_text(encoding="utf-8"), f"{name}: not as golden (CONFORM_UPDATE_GOLDEN=1 updates)"
+
+
+def assert_self_contained(page: str) -> None:
+    assert page.startswith("<!DOCTYPE html>")
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
+    assert csp, "no Content-Security-Policy meta"
+    policy = html.unescape(csp.group(1))
+    assert "default-src 'none'" in policy and "script-src 'none'" in policy
+    assert "<script" not in page.lower()
+    assert not re.search(r"\b(src|href)\s*=", page, re.I), "the page must load and link nothing"
+    assert "@import" not in page and "url(" not in page
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory) -> dict[str, dict]:
+    root = tmp_path_factory.mktemp("vendors")
+    return {
+        "alfa": make_document(root, "alfa", {}),
+        "beta": make_document(root, "beta", VALUE_ERRORS),
+        "gamma": make_document(root, "gamma", MISSING_TABLE),
+        "beta2": make_document(root, "beta2", MORE_VALUE_ERRORS),
+        "hostile": make_document(root, "hostile", HOSTILE),
+    }
+
+
+@pytest.fixture(scope="module")
+def matrix(docs) -> dict:
+    m = compare([docs["alfa"], docs["beta"], docs["gamma"]], sources=["alfa.json", "beta.json", "gamma.json"])
+    m["generated_at"] = GENERATED_AT
+    return m
+
+
+def cell(m: dict, set_id: str, vendor: int) -> dict:
+    return next(s for s in m["sets"] if s["id"] == set_id)["cells"][vendor]
+
+
+# -- reading results ---------------------------------------------------------------------------------------------
+
+def test_load_results_reads_and_validates_documents(tmp_path, docs):
+    paths = [write_document(tmp_path / f"{n}.json", docs[n]) for n in ("alfa", "beta")]
+    loaded = load_results(paths)
+    assert [d["export"]["path"] for d in loaded] == ["alfa", "beta"]
+    assert loaded[1] == docs["beta"]
+
+
+@pytest.mark.parametrize("content, says", [
+    ("{not json", "not JSON"),
+    ('["a list"]', "not a conform result"),
+    ('{"format": "conform-diff", "format_version": "1.0"}', "not a conform check result"),
+    ('{"format": "conform-result", "format_version": "9.9"}', "result format version '9.9'"),
+])
+def test_load_results_names_the_file_that_is_not_a_result(tmp_path, content, says):
+    bad = tmp_path / "vendor-x.json"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(ConformError) as err:
+        load_results([bad])
+    assert str(bad) in str(err.value) and says in str(err.value)
+
+
+def test_load_results_rejects_a_document_that_breaks_the_schema(tmp_path, docs):
+    broken = copy.deepcopy(docs["beta"])
+    broken["information_sets"][2]["status"] = "great"
+    path = write_document(tmp_path / "broken.json", broken)
+    with pytest.raises(ConformError, match=r"broken\.json: not a valid conform result .*information_sets/2/status"):
+        load_result(path)
+    with pytest.raises(ConformError, match="no such file"):
+        load_result(tmp_path / "absent.json")
+
+
+# -- compare -----------------------------------------------------------------------------------------------------
+
+def test_compare_matrix_sets_by_vendor(matrix):
+    assert [v["name"] for v in matrix["vendors"]] == ["alfa", "beta", "gamma"]
+    assert matrix["format"] == "conform-compare" and matrix["profile"]["name"] == "basinformation-1.0"
+    assert len(matrix["sets"]) == 17
+    assert all(len(s["cells"]) == 3 for s in matrix["sets"])
+    assert cell(matrix, "juridiskt_kon", 0)["status"] == "conformant"
+    assert cell(matrix, "juridiskt_kon", 0)["conforming_share"] == 1.0
+    assert cell(matrix, "juridiskt_kon", 1)["status"] == "nonconformant"
+    assert cell(matrix, "juridiskt_kon", 1)["conforming_share"] == pytest.approx(5 / 6, abs=1e-6)
+    assert cell(matrix, "aktualiseringstyp", 1)["status"] == "nonconformant"
+    assert cell(matrix, "datum_uppfoljning", 2) == {"status": "missing", "conforming_share": None, "records": 0,
+                                                    "records_with_errors": 0, "records_with_warnings": 0}
+    assert cell(matrix, "datum_uppfoljning", 1)["status"] == "conformant"
+
+
+def test_compare_summary_row_per_vendor(matrix):
+    alfa, beta, gamma = matrix["vendors"]
+    assert (alfa["verdict"], beta["verdict"], gamma["verdict"]) == ("conformant", "nonconformant", "nonconformant")
+    assert alfa["findings"] == {"error": 0, "warning": 0, "info": 0}
+    assert beta["findings"]["error"] == 3
+    assert [r["code"] for r in beta["rules_with_findings"]] == ["VAL-001", "VAL-002", "VAL-004"]
+    assert [r["code"] for r in gamma["rules_with_findings"]] == ["STR-001"]
+    assert alfa["share_sets_conformant"] == 1.0
+    assert beta["sets_conformant"] == 14 and beta["share_sets_conformant"] == pytest.approx(14 / 17, abs=1e-6)
+    assert gamma["sets_conformant"] == 14          # two sets missing, one nonconformant
+    assert beta["as_of"] == "2025-06-30" and beta["tool_version"] == TOOL_VERSION
+    assert beta["source"] == "beta.json"
+    assert {f["table"] for f in beta["files"]} == {"person", "aktualisering", "beslut", "insats", "uppfoljning"}
+    assert all(re.fullmatch(r"[0-9a-f]{64}", f["sha256"]) for f in beta["files"])
+    assert [r["code"] for r in matrix["rules"]] == ["STR-001", "VAL-001", "VAL-002", "VAL-004"]
+    assert next(r for r in matrix["rules"] if r["code"] == "VAL-001")["counts"] == [0, 1, 0]
+    assert matrix["notes"] == []
+
+
+def test_compare_uses_given_names_and_keeps_columns_apart(docs):
+    m = compare([docs["alfa"], docs["beta"]], names=["Leverantör A", "Leverantör B"])
+    assert [v["name"] for v in m["vendors"]] == ["Leverantör A", "Leverantör B"]
+    same = compare([docs["alfa"], docs["alfa"]])
+    assert [v["name"] for v in same["vendors"]] == ["alfa", "alfa (2)"]
+    with pytest.raises(ConformError, match="2 names given for 3 result files"):
+        compare([docs["alfa"], docs["beta"], docs["gamma"]], names=["a", "b"])
+
+
+def test_compare_notes_a_different_reference_date(docs):
+    other = copy.deepcopy(docs["beta"])
+    other["as_of"] = "2025-01-01"
+    m = compare([docs["alfa"], other])
+    assert {"code": "as_of_differs"} in m["notes"]
+    assert "olika referensdatum" in compare_html(m, "sv")
+
+
+def test_compare_refuses_results_of_different_profile_versions(docs):
+    newer = copy.deepcopy(docs["beta"])
+    newer["profile"]["version"] = "1.1.0"
+    with pytest.raises(ConformError) as err:
+        compare([docs["alfa"], newer], sources=["results/alfa.json", "results/beta.json"])
+    message = str(err.value)
+    assert "results/alfa.json" in message and "results/beta.json" in message
+    assert "basinformation-1.0 1.0.0" in message and "basinformation-1.0 1.1.0" in message
+    renamed = copy.deepcopy(docs["beta"])
+    renamed["profile"]["name"] = "lokal-profil"
+    with pytest.raises(ConformError, match="different profiles"):
+        compare([docs["alfa"], renamed])
+
+
+def test_compare_csv_is_the_matrix(matrix):
+    rows = list(csv.reader(io.StringIO(compare_csv(matrix))))
+    assert rows[0] == ["information_set", "name", "alfa status", "alfa share", "beta status", "beta share",
+                       "gamma status", "gamma share"]
+    assert len(rows) == 1 + 17
+    by_id = {r[0]: r for r in rows[1:]}
+    assert by_id["juridiskt_kon"][2:] == ["conformant", "1", "nonconformant", "0.833333", "conformant", "1"]
+    assert by_id["sip"][6:] == ["missing", ""]
+    assert by_id["person_id"][1] == "Person-ID (Personnummer)"
+    assert_golden("compare.csv", compare_csv(matrix))
+
+
+def test_compare_csv_defuses_spreadsheet_formulas(docs):
+    m = compare([docs["alfa"]], names=["=HYPERLINK(\"x\")"])
+    header = next(csv.reader(io.StringIO(compare_csv(m))))
+    assert header[2] == "'=HYPERLINK(\"x\") status"
+
+
+def test_compare_html_shows_matrix_legend_summary_and_evidence(matrix, docs):
+    page = compare_html(matrix, "sv")
+    assert_self_contained(page)
+    assert 'lang="sv"' in page
+    for text in ("Informationsmängder per leverantör", "uppfyller inte (fel finns)", "saknas i exporten",
+                 "Samlad bedömning", "Ej godkänd", "Godkänd", "VAL-004", "83\u00a0%", "2025-06-30",
+                 "conform " + TOOL_VERSION, "beta.json", "Juridiskt kön"):
+        assert text in page, text
+    for f in docs["gamma"]["export"]["files"]:
+        assert f["sha256"] in page
+    assert page.count('class="st-nonconformant"') == 4     # beta: three sets; gamma: måluppfyllelse
+    assert page.count('class="st-missing"') == 2
+    english = compare_html(matrix, "en")
+    assert 'lang="en"' in english and "Information sets per vendor" in english and "Not approved" in english
+
+
+def test_compare_html_shows_a_hostile_vendor_name_as_text(docs):
+    m = compare([docs["alfa"], docs["hostile"]], names=["<script>alert(1)</script>", 'x" onmouseover="y'])
+    page = compare_html(m, "en")
+    assert_self_contained(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'onmouseover="y' not in page and "x&#34; onmouseover=&#34;y" in page
+
+
+# -- diff --------------------------------------------------------------------------------------------------------
+
+def test_diff_flags_a_new_error_as_a_regression(docs):
+    d = diff(docs["alfa"], docs["beta"], sources=["old.json", "new.json"])
+    assert d["format"] == DIFF_FORMAT and d["format_version"] == "1.0"
+    assert d["regression"] is True and exit_code(d) == 1
+    rules = {r["code"]: r for r in d["rules"]}
+    assert set(rules) == {"VAL-001", "VAL-002", "VAL-004"}
+    val001 = rules["VAL-001"]
+    assert val001["change"] == "new" and (val001["old_count"], val001["new_count"]) == (0, 1)
+    assert rules["VAL-001"]["examples"]["new"][0]["key"] == "20140104-****"
+    assert {("rule", "VAL-001"), ("rule", "VAL-004"), ("set", "juridiskt_kon")} <= {
+        (r["kind"], r.get("code") or r.get("id")) for r in d["regression_reasons"]}
+    sets = {s["id"]: s for s in d["information_sets"]}
+    assert sets["juridiskt_kon"]["change"] == "worse" and sets["ursprung"]["change"] == "worse"
+    assert sets["person_id"]["change"] == "same"
+    assert d["summary"]["rules_new"] == 3 and d["summary"]["sets_worse"] == 3 and d["summary"]["sets_same"] == 14
+    assert json.loads(json.dumps(d)) == d                     # the JSON output is the dict itself
+
+
+def test_diff_reverse_resolves_and_is_no_regression(docs):
+    d = diff(docs["beta"], docs["alfa"])
+    assert d["regression"] is False and exit_code(d) == 0 and d["regression_reasons"] == []
+    assert {r["change"] for r in d["rules"]} == {"resolved"}
+    assert d["summary"]["rules_resolved"] == 3 and d["summary"]["sets_better"] == 3
+    assert all(s["change"] in {"better", "same"} for s in d["information_sets"])
+
+
+def test_diff_persisting_rule_carries_the_count_delta_and_the_new_example(docs):
+    d = diff(docs["beta"], docs["beta2"])
+    rules = {r["code"]: r for r in d["rules"]}
+    val001 = rules["VAL-001"]
+    assert val001["change"] == "persisting" and val001["delta"] == 1
+    assert val001["examples"]["complete"] is True
+    assert [e["key"] for e in val001["examples"]["new"]] == ["19380114-****"]
+    assert val001["examples"]["resolved"] == [] and val001["examples"]["persisting"] == 1
+    assert rules["VAL-004"]["change"] == "persisting" and rules["VAL-004"]["delta"] == 0
+    # More findings of an error rule OLD already had: NEW has an error-level finding OLD did not, a regression.
+    assert d["regression"] is True
+    assert {"kind": "rule", "code": "VAL-001", "spec": val001["spec"], "count": val001["new_count"],
+            "old_count": val001["old_count"]} in d["regression_reasons"]
+    # The reverse (fewer findings) is not.
+    assert diff(docs["beta2"], docs["beta"])["regression"] is False
+
+
+def test_diff_missing_table_is_a_regression(docs):
+    d = diff(docs["alfa"], docs["gamma"])
+    assert d["regression"] is True
+    reasons = {(r["kind"], r.get("code") or r.get("id")) for r in d["regression_reasons"]}
+    assert {("rule", "STR-001"), ("set", "datum_uppfoljning"), ("set", "sip")} <= reasons
+    sets = {s["id"]: s for s in d["information_sets"]}
+    sip = sets["sip"]
+    assert (sip["old_status"], sip["new_status"], sip["change"]) == ("conformant", "missing", "worse")
+
+
+def test_diff_rule_that_could_not_run_is_not_called_resolved(docs):
+    old = copy.deepcopy(docs["alfa"])
+    new = copy.deepcopy(docs["gamma"])
+    dat004_old = next(r for r in old["rules"] if r["code"] == "DAT-004")
+    dat004_old["count"] = 2
+    dat004_old["examples"] = [{"table": "insats", "row": 1, "key": "I_BOU", "field": "datum_avslut",
+                               "value": "2024-08-01", "other": "2024-09-01", "message": "m"}] * 2
+    assert next(r for r in new["rules"] if r["code"] == "DAT-004")["not_evaluated_in"] == ["insats"]
+    d = diff(old, new)
+    rule = next(r for r in d["rules"] if r["code"] == "DAT-004")
+    assert rule["change"] == "not_evaluated" and rule["examples"]["resolved"] == []
+    assert d["summary"]["rules_not_evaluated"] == 1
+
+
+def test_diff_examples_beyond_the_cap_are_not_judged(docs):
+    old, new = copy.deepcopy(docs["beta"]), copy.deepcopy(docs["beta"])
+    for document, count, start in ((old, 25, 0), (new, 26, 3)):
+        rule = next(r for r in document["rules"] if r["code"] == "VAL-001")
+        rule["count"] = count
+        rule["examples"] = [{"table": "person", "row": i + 1, "key": f"K{i}", "field": "juridiskt_kon",
+                             "value": "Kvinna", "other": None, "message": "m"} for i in range(start, start + 20)]
+    rule = next(r for r in diff(old, new)["rules"] if r["code"] == "VAL-001")
+    assert rule["change"] == "persisting" and rule["delta"] == 1
+    # 20 of 25 examples kept: K20..K22 of NEW may well have been among OLD's 25 findings.
+    assert rule["examples"] == {"complete": False, "new": [], "resolved": [], "persisting": 17}
+
+
+def test_diff_does_not_compare_masked_with_revealed_examples(tmp_path, docs):
+    revealed = make_document(tmp_path, "beta", VALUE_ERRORS, reveal_ids=True)
+    d = diff(docs["beta"], revealed)
+    assert d["examples_comparable"] is False
+    assert all(r["examples"]["new"] == [] and r["examples"]["persisting"] is None for r in d["rules"])
+
+
+def test_diff_refuses_results_of_different_profile_versions(docs):
+    newer = copy.deepcopy(docs["beta"])
+    newer["profile"]["version"] = "2.0.0"
+    with pytest.raises(ConformError) as err:
+        diff(docs["alfa"], newer, sources=["old.json", "new.json"])
+    assert "old.json" in str(err.value) and "new.json" in str(err.value) and "2.0.0" in str(err.value)
+
+
+def test_diff_text_golden(docs):
+    d = diff(docs["alfa"], docs["beta"], sources=["alfa.json", "beta.json"])
+    assert_golden("diff.sv.txt", diff_text(d, "sv"))
+    reverse = diff(docs["beta"], docs["gamma"], sources=["beta.json", "gamma.json"])
+    assert_golden("diff.en.txt", diff_text(reverse, "en"))
+    d["generated_at"] = GENERATED_AT
+    d["tool"]["version"] = TOOL_VERSION
+    assert_golden("diff.json", json.dumps(d, ensure_ascii=False, indent=2) + "\n")
+
+
+def test_diff_text_says_regression_first(docs):
+    text = diff_text(diff(docs["alfa"], docs["beta"]), "sv")
+    assert "FÖRSÄMRING: Efter har fel som Före inte hade:" in text
+    assert "VAL-001 [fel]: ny regel med avvikelser (0 → 1)" in text
+    assert "INGEN FÖRSÄMRING" in diff_text(diff(docs["beta"], docs["alfa"]), "sv")
+
+
+def test_diff_text_shows_control_characters_escaped(docs):
+    text = diff_text(diff(docs["alfa"], docs["hostile"]), "en")
+    assert "\x1b" not in text and "\x07" not in text
+    assert "Anm\\x07\\x1b[31mälan" in text
+
+
+def test_diff_html_is_self_contained_and_escapes_export_values(docs):
+    page = diff_html(diff(docs["alfa"], docs["hostile"], sources=["<i>old</i>.json", "new.json"]), "sv")
+    assert_self_contained(page)
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "&lt;b&gt;co&lt;/b&gt;" in page and "<b>co" not in page
+    assert "&lt;i&gt;old&lt;/i&gt;.json" in page
+    assert "\x1b" not in page and "\x07" not in page
+    for text in ("Försämring", "Juridiskt kön", "uppfyller inte", "VAL-001", "Före", "Efter"):
+        assert text in page, text
+    calm = diff_html(diff(docs["beta"], docs["alfa"]), "en")
+    assert_self_contained(calm)
+    assert "No regression" in calm and "resolved" in calm
+    assert "http://" not in calm and "https://" not in calm
