@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -219,3 +220,16 @@ def test_junit_and_markdown_formats(defective):
     assert 'name="VAL-001' in junit.output and "<failure" in junit.output
     markdown = run("check", str(defective), *AS_OF, "--format", "markdown")
     assert "**Samlad bedömning: EJ GODKÄND**" in markdown.output and "| Juridiskt kön |" in markdown.output
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_text_report_matches_golden(defective, monkeypatch):
+    """The terminal report of a small export, as a person reads it (CONFORM_UPDATE_GOLDEN=1 regenerates)."""
+    monkeypatch.chdir(defective.parent)
+    text = run("check", defective.name, *AS_OF).output
+    golden = GOLDEN / "check.sv.txt"
+    if os.environ.get("CONFORM_UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
