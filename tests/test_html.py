@@ -19,7 +19,9 @@ from click.testing import CliRunner
 from conform import api
 from conform.cli import main
 from conform.model import ExitCode
-from conform.render.html import CSP, Formatter, build_report, closest, synonyms
+from conform.render.coverage import closest, synonyms
+from conform.render.formatting import Formatter
+from conform.render.html import CSP, build_report
 from rulecases import write_export
 
 GOLDEN = Path(__file__).parent / "golden" / "report.html"

@@ -10,7 +10,7 @@ import polars as pl
 
 from conform import __version__, engine
 from conform.errors import UsageError
-from conform.model import CheckResult, Rule, SetResult, Severity, Status
+from conform.model import CheckResult, Rule, SetResult, Status
 from conform.profile import Profile, load_profile
 from conform.resources import DEFAULT_PROFILE, rules_dir
 from conform.ruleset import load_rules

@@ -10,7 +10,7 @@ columns. Column names in views are ``table.field`` so that a field that appears 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+import datetime as dt
 
 import polars as pl
 
@@ -36,7 +36,7 @@ def child_max_name(child: str, column: str) -> str:
 
 
 class TableContext:
-    def __init__(self, profile: Profile, table: str, as_of: date, available: dict[str, set[str]]):
+    def __init__(self, profile: Profile, table: str, as_of: dt.date, available: dict[str, set[str]]):
         self.profile = profile
         self.table = table
         self.spec = profile.tables[table]

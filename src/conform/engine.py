@@ -129,7 +129,9 @@ class Views:
         point at before anything is deduplicated or joined, so the lookup costs about one scan of each file.
         """
         reasons = values.split_list(pl.col("orsak_avslut"), self.profile.list_delimiter)
+        # A literal substring test first: splitting every reason list only to find a handful of deaths is slow.
         deaths = (self.export.tables["insats"].frame.select("beslut_id", "orsak_avslut", "datum_avslut")
+                  .filter(pl.col("orsak_avslut").str.contains(self.death_reason, literal=True))
                   .filter(reasons.list.contains(self.death_reason).fill_null(False))
                   .collect().lazy())
         beslut = (self.export.tables["beslut"].frame.select("beslut_id", "aktualisering_id")

@@ -10,34 +10,28 @@ autoescaping is on, so every value taken from the export is shown as text.
 
 from __future__ import annotations
 
-import difflib
-import math
-import re
 from functools import cache
 from pathlib import Path
 
 import polars as pl
-import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from conform.api import DERIVABLE, attribute_findings, load
 from conform.context import ROW
 from conform.model import CheckResult, Severity, Status
 from conform.profile import Profile
+from conform.render.charts import GROUP_FIELD, OTHER_GROUP, follow_up_charts
+from conform.render.coverage import value_set_coverage
 from conform.render.document import build
+from conform.render.formatting import Formatter
 from conform.render.findings import PLACEHOLDER
 from conform.render.text import labels
 from conform.resources import DEFAULT_PROFILE, TEMPLATES_DIR
 from conform.sources import open_export
 
-GROUP_FIELD = "malgrupp"
 GROUP_VALUE_SET = "malgrupp"
-OTHER_GROUP = "?"            # records whose target group is missing, unknown or cannot be followed to
-SUPPRESS_BELOW = 5           # counts 1-4 are shown as "<5", as Swedish official statistics do
 MIN_RECORDS_FOR_CAPABILITY = 50
 EXAMPLES_SHOWN = 5
-NONSTANDARD_SHOWN = 25
-SYNONYMS_FILE = "synonyms.yaml"
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; "
        "base-uri 'none'; form-action 'none'")
 SEVERITY_ORDER = {s.value: -s.rank for s in Severity}
@@ -82,7 +76,7 @@ def build_report(result: CheckResult, profile: str | Profile = DEFAULT_PROFILE, 
     membership = _membership(prof, tables, [g["code"] for g in groups])
     if membership.filter(pl.col("group") == OTHER_GROUP).height:
         groups.append({"code": OTHER_GROUP, "name": L["other_group"], "short": L["other_group_short"]})
-    coverage = _coverage(prof, tables, fmt, L)
+    coverage = value_set_coverage(prof, tables, fmt, L)
     document["report"] = {
         "lang_attr": lang,
         "system": _system(export.package, vendor, system_version, L),
@@ -100,7 +94,7 @@ def build_report(result: CheckResult, profile: str | Profile = DEFAULT_PROFILE, 
         "rules": _rules(result, document, prof, fmt, lang),
         "not_evaluated": [{"code": r["code"], "tables": ", ".join(r["not_evaluated_in"])}
                           for r in document["rules"] if r["not_evaluated_in"]],
-        "charts": _charts(result, prof, tables, membership, groups, coverage, fmt, L),
+        "charts": follow_up_charts(result, prof, tables, membership, groups, coverage, fmt, L),
     }
     return document
 
@@ -138,34 +132,6 @@ def _system(package: dict, vendor: str | None, version: str | None, L: dict) -> 
         "version_source": L["source_option"] if version_ else (L["source_package"] if from_package["version"]
                                                                else ""),
     }
-
-
-class Formatter:
-    """Numbers as a Swedish or English reader expects them; suppression of small counts."""
-
-    def __init__(self, lang: str):
-        self.lang = lang
-
-    def int(self, n: int | None) -> str:
-        if n is None:
-            return "–"
-        text = f"{n:,}"
-        return text.replace(",", "\u00a0") if self.lang == "sv" else text
-
-    def count(self, n: int) -> str:
-        """A count of people or records in a statistic: 1-4 suppressed."""
-        return f"<{SUPPRESS_BELOW}" if 0 < n < SUPPRESS_BELOW else self.int(n)
-
-    def share(self, share: float | None) -> str:
-        if share is None:
-            return "–"
-        # Rounded down, so that a share with any error never reads 100 %.
-        percent = 100 if share >= 1 else math.floor(share * 100)
-        return f"{percent}\u00a0%" if self.lang == "sv" else f"{percent}%"
-
-    def days(self, value: float) -> str:
-        text = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
-        return text.replace(".", ",") if self.lang == "sv" else text
 
 
 # -- target groups ----------------------------------------------------------------------------------------------
@@ -299,118 +265,6 @@ def _cell_title(L: dict, status: str, records: int, errors: int, fmt: Formatter)
     return L["cell_titles"]["records"].format(records=fmt.int(records), errors=fmt.int(errors))
 
 
-# -- value-set coverage -----------------------------------------------------------------------------------------
-
-@cache
-def synonyms() -> dict[str, dict[str, str]]:
-    """Known local terms per value set (casefolded) -> the standard value (reports_templates/synonyms.yaml)."""
-    data = yaml.safe_load((TEMPLATES_DIR / SYNONYMS_FILE).read_text(encoding="utf-8")) or {}
-    return {vs: {str(k).strip().casefold(): str(v) for k, v in (terms or {}).items()} for vs, terms in data.items()}
-
-
-def closest(value: str, standard: list[str], value_set: str, delimiter: str | None = None,
-            codes: bool = False) -> tuple[str | None, str | None]:
-    """(closest standard value, basis) for a value outside the standard: a known synonym, a value that differs
-    in case or spacing only, several standard values in a field that takes one, the one standard value that
-    begins with or contains it as a word, or (not for codes, where near spellings mean nothing) the nearest
-    spelling by difflib."""
-    key = " ".join(value.split()).casefold()
-    known = synonyms().get(value_set, {})
-    if key in known and known[key] in standard:
-        return known[key], "synonym"
-    folded = {" ".join(s.split()).casefold(): s for s in standard}
-    if key in folded:
-        return folded[key], "case"
-    if delimiter and delimiter in value and all(p.strip() in standard for p in value.split(delimiter)):
-        return None, "several"
-    if codes:
-        return None, None
-    word = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
-    containing = [s for f, s in folded.items() if len(key) > 1 and word.search(f)]
-    if len(containing) == 1:
-        return containing[0], "contains"
-    match = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
-    return (folded[match[0]], "spelling") if match else (None, None)
-
-
-def _value_column(profile: Profile, field: str, value_set: str) -> str:
-    # A code field (insats_kod) is compared with the value set's codes, not its names.
-    columns = profile.value_set(value_set).columns
-    if field.endswith("_kod") and "kod" in columns:
-        return "kod"
-    return profile.value_column(value_set)
-
-
-def _coverage(profile: Profile, tables: dict[str, pl.DataFrame], fmt: Formatter, L: dict) -> list[dict]:
-    """Per information set and value set: the standard values the export shows (with counts), those it never
-    shows, and the values it holds that are not in the standard, each with the closest standard value."""
-    entries: dict[tuple, list[tuple[str, str]]] = {}
-    for table, spec in profile.tables.items():
-        for f in spec.fields:
-            if f.value_set:
-                key = (f.information_set or f.name, f.value_set, _value_column(profile, f.name, f.value_set))
-                entries.setdefault(key, []).append((table, f.name))
-    per_set = {}
-    for set_id, *_ in entries:
-        per_set[set_id] = per_set.get(set_id, 0) + 1
-    order = {s.id: s.order for s in profile.information_sets}
-    out = []
-    for (set_id, value_set, column), fields in sorted(entries.items(), key=lambda e: order.get(e[0][0], 99)):
-        frame = profile.value_set(value_set)
-        standard = list(dict.fromkeys(v for v in frame[column].to_list() if v))
-        observed = _observed(profile, tables, fields)
-        counts = dict(zip(observed["value"].to_list(), observed["records"].to_list()))
-        field_titles = [profile.tables[t].field(f).title for t, f in fields]
-        try:
-            name = profile.information_set(set_id).name
-        except KeyError:
-            name = field_titles[0]
-        if per_set[set_id] > 1:
-            name = field_titles[0] if field_titles[0] != name else f"{name} ({column})"
-        present = [{"value": v, "count": fmt.int(counts[v])} for v in standard if v in counts]
-        nonstandard = []
-        for value, n in sorted(((v, n) for v, n in counts.items() if v not in set(standard)),
-                               key=lambda vn: (-vn[1], vn[0])):
-            match, basis = closest(value, standard, value_set, profile.list_delimiter, codes=column == "kod")
-            nonstandard.append({"value": value, "count": fmt.int(n), "closest": match or "",
-                                "basis": L["closest_basis"][basis] if basis else ""})
-        read = any(t in tables and f in tables[t].columns for t, f in fields)
-        out.append({
-            "id": set_id, "name": name, "value_set": value_set,
-            "fields": ", ".join(f"{t}.{f}" for t, f in fields),
-            "read": read,
-            "standard_total": len(standard), "present_total": len(present),
-            "summary": L["coverage_summary"].format(present=len(present), total=len(standard),
-                                                    nonstandard=len(nonstandard)),
-            "present": present,
-            "never": [v for v in standard if v not in counts],
-            "nonstandard": nonstandard[:NONSTANDARD_SHOWN],
-            "nonstandard_more": (L["more_values"].format(n=fmt.int(len(nonstandard) - NONSTANDARD_SHOWN))
-                                 if len(nonstandard) > NONSTANDARD_SHOWN else ""),
-            "complete": read and len(present) == len(standard) and not nonstandard,
-        })
-    return out
-
-
-def _observed(profile: Profile, tables: dict[str, pl.DataFrame], fields: list[tuple[str, str]]) -> pl.DataFrame:
-    """(value, records): how many records hold each value, over the given fields, list items counted apiece
-    (an item repeated within one record counts once)."""
-    frames = []
-    for table, name in fields:
-        if table not in tables or name not in tables[table].columns:
-            continue
-        raw = pl.col(name)
-        if profile.tables[table].field(name).is_list:
-            frame = tables[table].lazy().select(value=raw.str.split(profile.list_delimiter).list.unique()) \
-                .explode("value")
-        else:
-            frame = tables[table].lazy().select(value=raw)
-        frames.append(frame.filter(pl.col("value").is_not_null() & (pl.col("value") != "")))
-    if not frames:
-        return pl.DataFrame(schema={"value": pl.String, "records": pl.UInt32})
-    return pl.concat(frames).group_by("value").len("records").collect()
-
-
 # -- capability -------------------------------------------------------------------------------------------------
 
 def _capability(profile: Profile, tables: dict[str, pl.DataFrame], document: dict, fmt: Formatter,
@@ -496,177 +350,3 @@ def _rules(result: CheckResult, document: dict, profile: Profile, fmt: Formatter
 
 def _where(example: dict, fmt: Formatter) -> str:
     return example["table"] if example["row"] is None else f"{example['table']}:{fmt.int(example['row'])}"
-
-
-# -- follow-up figures ------------------------------------------------------------------------------------------
-
-def _charts(result: CheckResult, profile: Profile, tables: dict[str, pl.DataFrame], membership: pl.DataFrame,
-            groups: list[dict], coverage: list[dict], fmt: Formatter, L: dict) -> list[dict]:
-    G = L["charts"]
-    charts = [
-        _persons_by_group_and_sex(profile, tables, groups, fmt, G),
-        _median_days(tables, groups, fmt, G),
-        _not_executed(result, membership, groups, fmt, G),
-    ]
-    charts += _goal_attainment(profile, tables, fmt, G)
-    return charts
-
-
-def _unavailable(title: str, G: dict) -> dict:
-    return {"title": title, "caption": G["unavailable"], "svg": None, "legend": []}
-
-
-def _has(tables, table: str, *columns: str) -> bool:
-    return table in tables and all(c in tables[table].columns for c in columns)
-
-
-def _persons_by_group_and_sex(profile, tables, groups, fmt, G) -> dict:
-    title = G["persons_title"]
-    if not (_has(tables, "aktualisering", "person_id", GROUP_FIELD) and _has(tables, "person", "person_id")):
-        return _unavailable(title, G)
-    sexes = profile.values("juridiskt_kon")
-    person = tables["person"].select("person_id", sex=pl.col("juridiskt_kon") if "juridiskt_kon" in
-                                     tables["person"].columns else pl.lit(None, pl.String)).unique("person_id")
-    codes = [g["code"] for g in groups if g["code"] != OTHER_GROUP]
-    pairs = (tables["aktualisering"].filter(pl.col("person_id").is_not_null())
-             .select("person_id", group=pl.col(GROUP_FIELD)).unique()
-             .join(person, on="person_id", how="left")
-             .with_columns(group=pl.when(pl.col("group").is_in(codes)).then("group").otherwise(pl.lit(OTHER_GROUP)),
-                           sex=pl.when(pl.col("sex").is_in(sexes)).then("sex").otherwise(pl.lit(OTHER_GROUP))))
-    counts = {(r["group"], r["sex"]): r["len"] for r in pairs.group_by("group", "sex").len().iter_rows(named=True)}
-    series = [{"label": s, "cls": f"s{i}"} for i, s in enumerate(sexes)]
-    keys = list(sexes)
-    if any(k[1] == OTHER_GROUP for k in counts):
-        series.append({"label": G["sex_other"], "cls": f"s{len(sexes)}"})
-        keys.append(OTHER_GROUP)
-    shown_groups = [g for g in groups if g["code"] != OTHER_GROUP or any(k[0] == OTHER_GROUP for k in counts)]
-    rows = [{"label": g["name"], "values": [_count_bar(counts.get((g["code"], k), 0), fmt) for k in keys]}
-            for g in shown_groups]
-    total = pairs.select("person_id").n_unique()
-    return {"title": title, "caption": G["persons_caption"].format(n=fmt.count(total)),
-            "svg": _bar_chart(rows, series), "legend": series}
-
-
-def _median_days(tables, groups, fmt, G) -> dict:
-    title = G["days_title"]
-    from conform.values import parse_date
-
-    if not (_has(tables, "aktualisering", "aktualisering_id", GROUP_FIELD, "datum_aktualisering")
-            and _has(tables, "beslut", "beslut_id", "aktualisering_id", "datum_beslut")):
-        return _unavailable(title, G)
-    codes = [g["code"] for g in groups]
-    akt = tables["aktualisering"].select("aktualisering_id", group=pl.col(GROUP_FIELD),
-                                         d0=parse_date(pl.col("datum_aktualisering"))).unique("aktualisering_id")
-    bes = (tables["beslut"].select("beslut_id", "aktualisering_id", d1=parse_date(pl.col("datum_beslut")))
-           .join(akt, on="aktualisering_id", how="left"))
-    first = bes.select("group", days=(pl.col("d1") - pl.col("d0")).dt.total_days())
-    if _has(tables, "insats", "beslut_id", "datum_verkstallande"):
-        second = (tables["insats"].select("beslut_id", d2=parse_date(pl.col("datum_verkstallande")))
-                  .join(bes.unique("beslut_id").select("beslut_id", "group", "d1"), on="beslut_id", how="left")
-                  .select("group", days=(pl.col("d2") - pl.col("d1")).dt.total_days()))
-    else:
-        second = first.clear()
-    series = [{"label": G["days_decision"], "cls": "s0"}, {"label": G["days_execution"], "cls": "s1"}]
-    stats = []
-    for frame in (first, second):
-        valid = frame.filter(pl.col("days").is_not_null() & (pl.col("days") >= 0))
-        valid = valid.with_columns(group=pl.when(pl.col("group").is_in(codes)).then("group")
-                                   .otherwise(pl.lit(OTHER_GROUP)))
-        agg = valid.group_by("group").agg(median=pl.col("days").median(), n=pl.len())
-        stats.append({r["group"]: r for r in agg.iter_rows(named=True)})
-    rows = []
-    for g in groups:
-        values = []
-        for per_group in stats:
-            s = per_group.get(g["code"])
-            if s is None:
-                values.append({"value": None, "text": "–", "draw": False})
-            elif s["n"] < SUPPRESS_BELOW:
-                values.append({"value": None, "text": f"<{SUPPRESS_BELOW}", "draw": False})
-            else:
-                values.append({"value": float(s["median"]), "text": G["days_unit"].format(d=fmt.days(s["median"])),
-                               "draw": True})
-        if g["code"] != OTHER_GROUP or any(v["text"] != "–" for v in values):
-            rows.append({"label": g["name"], "values": values})
-    return {"title": title, "caption": G["days_caption"], "svg": _bar_chart(rows, series), "legend": series}
-
-
-def _not_executed(result: CheckResult, membership, groups, fmt, G) -> dict:
-    codes = [r.code for r in result.rules if r.kind == "executed_within" and getattr(r.params, "mode", "") == "open"]
-    title = G["open_title"].format(rule=", ".join(codes) or "–")
-    if not codes:
-        return _unavailable(title, G)
-    found = result.findings.filter(pl.col("rule").is_in(codes) & pl.col("row").is_not_null()) \
-        .select("table", "row").unique()
-    per_group = found.join(membership, on=["table", "row"], how="left").fill_null(OTHER_GROUP) \
-        .group_by("group").len()
-    counts = dict(zip(per_group["group"].to_list(), per_group["len"].to_list()))
-    rows = [{"label": g["name"], "values": [_count_bar(counts.get(g["code"], 0), fmt)]} for g in groups
-            if g["code"] != OTHER_GROUP or counts.get(OTHER_GROUP)]
-    series = [{"label": G["open_series"], "cls": "s3"}]
-    return {"title": title, "caption": G["open_caption"].format(n=fmt.count(found.height)),
-            "svg": _bar_chart(rows, series), "legend": []}
-
-
-def _goal_attainment(profile: Profile, tables, fmt, G) -> list[dict]:
-    value_set = "maluppfyllelse"
-    try:
-        frame = profile.value_set(value_set)
-    except Exception:  # noqa: BLE001 - a profile without the value set has no such chart
-        return []
-    fields = [(t, f.name) for t, f in profile.fields_of_set(value_set) if f.value_set == value_set]
-    observed = _observed(profile, tables, fields)
-    counts = dict(zip(observed["value"].to_list(), observed["records"].to_list()))
-    column = profile.value_column(value_set)
-    scales = frame["scale"].to_list() if "scale" in frame.columns else [""] * frame.height
-    charts = []
-    for scale in dict.fromkeys(scales):
-        values = [v for v, s in zip(frame[column].to_list(), scales) if s == scale and v]
-        rows = [{"label": v, "values": [_count_bar(counts.get(v, 0), fmt)]} for v in values]
-        total = sum(counts.get(v, 0) for v in values)
-        charts.append({"title": G["goal_title"].format(scale=scale or ""),
-                       "caption": G["goal_caption"].format(n=fmt.count(total)),
-                       "svg": _bar_chart(rows, [{"label": "", "cls": "s2"}], label_width=300), "legend": []})
-    return charts
-
-
-def _count_bar(n: int, fmt: Formatter) -> dict:
-    return {"value": float(n), "text": fmt.count(n), "draw": n >= SUPPRESS_BELOW}
-
-
-# Chart geometry, in SVG user units (the page scales them: 640 units is the A4 text width).
-CHART_WIDTH = 640
-BAR_HEIGHT = 13
-BAR_GAP = 2
-ROW_GAP = 10
-VALUE_WIDTH = 72
-CHAR_WIDTH = 6.4
-
-
-def _bar_chart(rows: list[dict], series: list[dict], label_width: int | None = None) -> dict:
-    """A horizontal bar chart laid out as rectangles and text positions; the template only prints them.
-
-    Each row has a label and one value per series ({value, text, draw}); a value not drawn (suppressed or
-    absent) shows its text only, so a suppressed count cannot be read off a bar's length."""
-    longest = max((len(r["label"]) for r in rows), default=0)
-    label_width = label_width or min(max(int(longest * CHAR_WIDTH) + 12, 120), 260)
-    area = CHART_WIDTH - label_width - VALUE_WIDTH
-    top = max((v["value"] for r in rows for v in r["values"] if v["draw"] and v["value"] is not None), default=0)
-    per_row = len(series) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP
-    laid, y = [], 4
-    for r in rows:
-        bars = []
-        for i, v in enumerate(r["values"]):
-            by = y + i * (BAR_HEIGHT + BAR_GAP)
-            width = round(area * v["value"] / top, 1) if v["draw"] and top else 0
-            if v["draw"] and width < 1:
-                width = 1
-            bars.append({"x": label_width, "y": by, "w": width, "h": BAR_HEIGHT, "cls": series[i]["cls"],
-                         "tx": label_width + width + 4, "ty": by + BAR_HEIGHT - 3, "text": v["text"],
-                         "draw": v["draw"] and width > 0})
-        laid.append({"label": r["label"], "lx": label_width - 8, "ly": y + per_row / 2 + 4, "bars": bars,
-                     "line_y": y + per_row + ROW_GAP / 2})
-        y += per_row + ROW_GAP
-    height = y
-    return {"width": CHART_WIDTH, "height": height, "rows": laid, "axis_x": label_width,
-            "label_width": label_width}

@@ -1,0 +1,128 @@
+"""Value-set coverage for the HTML report: which standard values an export shows, which it never does, and
+which non-standard values it holds, each with the closest standard value where one can be named."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import cache
+
+import polars as pl
+import yaml
+
+from conform.profile import Profile
+from conform.render.formatting import Formatter
+from conform.resources import TEMPLATES_DIR
+
+NONSTANDARD_SHOWN = 25
+SYNONYMS_FILE = "synonyms.yaml"
+
+
+@cache
+def synonyms() -> dict[str, dict[str, str]]:
+    """Known local terms per value set (casefolded) -> the standard value (reports_templates/synonyms.yaml)."""
+    data = yaml.safe_load((TEMPLATES_DIR / SYNONYMS_FILE).read_text(encoding="utf-8")) or {}
+    return {vs: {str(k).strip().casefold(): str(v) for k, v in (terms or {}).items()} for vs, terms in data.items()}
+
+
+def closest(value: str, standard: list[str], value_set: str, delimiter: str | None = None,
+            codes: bool = False) -> tuple[str | None, str | None]:
+    """(closest standard value, basis) for a value outside the standard: a known synonym, a value that differs
+    in case or spacing only, several standard values in a field that takes one, the one standard value that
+    begins with or contains it as a word, or (not for codes, where near spellings mean nothing) the nearest
+    spelling by difflib."""
+    key = " ".join(value.split()).casefold()
+    known = synonyms().get(value_set, {})
+    if key in known and known[key] in standard:
+        return known[key], "synonym"
+    folded = {" ".join(s.split()).casefold(): s for s in standard}
+    if key in folded:
+        return folded[key], "case"
+    if delimiter and delimiter in value and all(p.strip() in standard for p in value.split(delimiter)):
+        return None, "several"
+    if codes:
+        return None, None
+    word = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
+    containing = [s for f, s in folded.items() if len(key) > 1 and word.search(f)]
+    if len(containing) == 1:
+        return containing[0], "contains"
+    match = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
+    return (folded[match[0]], "spelling") if match else (None, None)
+
+
+def _value_column(profile: Profile, field: str, value_set: str) -> str:
+    # A code field (insats_kod) is compared with the value set's codes, not its names.
+    columns = profile.value_set(value_set).columns
+    if field.endswith("_kod") and "kod" in columns:
+        return "kod"
+    return profile.value_column(value_set)
+
+
+def value_set_coverage(profile: Profile, tables: dict[str, pl.DataFrame], fmt: Formatter, L: dict) -> list[dict]:
+    """Per information set and value set: the standard values the export shows (with counts), those it never
+    shows, and the values it holds that are not in the standard, each with the closest standard value."""
+    entries: dict[tuple, list[tuple[str, str]]] = {}
+    for table, spec in profile.tables.items():
+        for f in spec.fields:
+            if f.value_set:
+                key = (f.information_set or f.name, f.value_set, _value_column(profile, f.name, f.value_set))
+                entries.setdefault(key, []).append((table, f.name))
+    per_set = {}
+    for set_id, *_ in entries:
+        per_set[set_id] = per_set.get(set_id, 0) + 1
+    order = {s.id: s.order for s in profile.information_sets}
+    out = []
+    for (set_id, value_set, column), fields in sorted(entries.items(), key=lambda e: order.get(e[0][0], 99)):
+        frame = profile.value_set(value_set)
+        standard = list(dict.fromkeys(v for v in frame[column].to_list() if v))
+        observed = observed_values(profile, tables, fields)
+        counts = dict(zip(observed["value"].to_list(), observed["records"].to_list()))
+        field_titles = [profile.tables[t].field(f).title for t, f in fields]
+        try:
+            name = profile.information_set(set_id).name
+        except KeyError:
+            name = field_titles[0]
+        if per_set[set_id] > 1:
+            name = field_titles[0] if field_titles[0] != name else f"{name} ({column})"
+        present = [{"value": v, "count": fmt.int(counts[v])} for v in standard if v in counts]
+        nonstandard = []
+        for value, n in sorted(((v, n) for v, n in counts.items() if v not in set(standard)),
+                               key=lambda vn: (-vn[1], vn[0])):
+            match, basis = closest(value, standard, value_set, profile.list_delimiter, codes=column == "kod")
+            nonstandard.append({"value": value, "count": fmt.int(n), "closest": match or "",
+                                "basis": L["closest_basis"][basis] if basis else ""})
+        read = any(t in tables and f in tables[t].columns for t, f in fields)
+        out.append({
+            "id": set_id, "name": name, "value_set": value_set,
+            "fields": ", ".join(f"{t}.{f}" for t, f in fields),
+            "read": read,
+            "standard_total": len(standard), "present_total": len(present),
+            "summary": L["coverage_summary"].format(present=len(present), total=len(standard),
+                                                    nonstandard=len(nonstandard)),
+            "present": present,
+            "never": [v for v in standard if v not in counts],
+            "nonstandard": nonstandard[:NONSTANDARD_SHOWN],
+            "nonstandard_more": (L["more_values"].format(n=fmt.int(len(nonstandard) - NONSTANDARD_SHOWN))
+                                 if len(nonstandard) > NONSTANDARD_SHOWN else ""),
+            "complete": read and len(present) == len(standard) and not nonstandard,
+        })
+    return out
+
+
+def observed_values(profile: Profile, tables: dict[str, pl.DataFrame], fields: list[tuple[str, str]]) -> pl.DataFrame:
+    """(value, records): how many records hold each value, over the given fields, list items counted apiece
+    (an item repeated within one record counts once)."""
+    frames = []
+    for table, name in fields:
+        if table not in tables or name not in tables[table].columns:
+            continue
+        raw = pl.col(name)
+        if profile.tables[table].field(name).is_list:
+            frame = tables[table].lazy().select(value=raw.str.split(profile.list_delimiter).list.unique()) \
+                .explode("value")
+        else:
+            frame = tables[table].lazy().select(value=raw)
+        frames.append(frame.filter(pl.col("value").is_not_null() & (pl.col("value") != "")))
+    if not frames:
+        return pl.DataFrame(schema={"value": pl.String, "records": pl.UInt32})
+    return pl.concat(frames).group_by("value").len("records").collect()
