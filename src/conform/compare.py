@@ -14,36 +14,28 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
-import unicodedata
 from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jsonschema import Draft202012Validator
 
 from conform import __version__
 from conform.errors import ConformError, UsageError
-from conform.model import Severity, Status
+from conform.model import SEVERITY_RANK, Status
 from conform.render.document import FORMAT, FORMAT_VERSION
-from conform.render.text import labels
-from conform.resources import SCHEMAS_DIR, TEMPLATES_DIR
+from conform.render.templates import CSP, environment, labels, printable
+from conform.resources import SCHEMAS_DIR
 
 COMPARE_FORMAT = "conform-compare"
 COMPARE_FORMAT_VERSION = "1.0"
 RESULT_SCHEMA = SCHEMAS_DIR / "result.schema.json"
 # The HTML pages hold no script and load nothing: inline CSS only (the same policy as the check report).
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; "
-       "base-uri 'none'; form-action 'none'")
-STATUS_ORDER = {s.value: i for i, s in enumerate(Status)}          # conformant < warnings < nonconformant < missing
-SEVERITY_RANK = {s.value: s.rank for s in Severity}
 # A spreadsheet runs a cell starting with one of these as a formula; such cells are prefixed with ' (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Unicode categories shown escaped in text output: controls, format characters (bidi overrides, zero-width),
 # surrogates, private use, unassigned, line and paragraph separators.
-HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
 # -- reading result documents ------------------------------------------------------------------------------------
@@ -255,69 +247,10 @@ def now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-# -- rendering ---------------------------------------------------------------------------------------------------
-
-@cache
-def html_environment() -> Environment:
-    """The Jinja2 environment of the compare and diff pages: autoescape on for every template, so each value
-    taken from a result (vendor names, paths, example values) is shown as text."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["share"] = share_text
-    env.filters["int"] = int_text
-    env.filters["fill"] = lambda text, **values: fill(text, **values)
-    env.filters["printable"] = printable
-    return env
-
-
-@cache
-def text_environment() -> Environment:
-    """The Jinja2 environment of the plain-text and Markdown outputs (diff text, CI summary): no HTML escaping;
-    the `printable` filter shows control characters from an export as \\xNN, so no escape sequence reaches
-    a terminal."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=False, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["share"] = share_text
-    env.filters["int"] = int_text
-    env.filters["fill"] = lambda text, **values: fill(text, **values)
-    env.filters["printable"] = printable
-    return env
-
-
-def printable(value) -> str:
-    """A value for a terminal or a CI log: control characters (escape sequences, NUL) shown as \\xNN."""
-    if value is None:
-        return ""
-    return "".join(c if unicodedata.category(c) not in HIDDEN else f"\\x{ord(c):02x}" if ord(c) < 256
-                   else f"\\u{ord(c):04x}" for c in str(value))
-
-
-def share_text(share: float | None, lang: str) -> str:
-    """A conforming share as a percentage, rounded down so that a share with any error never reads 100 %."""
-    if share is None:
-        return "–"
-    percent = 100 if share >= 1 else math.floor(share * 100)
-    return f"{percent}\u00a0%" if lang == "sv" else f"{percent}%"
-
-
-def int_text(n: int | None, lang: str) -> str:
-    if n is None:
-        return "–"
-    text = f"{n:,}"
-    return text.replace(",", "\u00a0") if lang == "sv" else text
-
-
-def fill(template: str, **values) -> str:
-    """A label with {placeholders}; values that are not in the label are ignored."""
-    for key, value in values.items():
-        template = template.replace("{" + key + "}", str(value))
-    return template
-
-
 def compare_html(matrix: dict, lang: str = "sv") -> str:
     """One self-contained page: the matrix with coloured status cells and shares, a legend, the summary per
     vendor, and the evidence (as_of, tool version, input hashes) of each result."""
-    template = html_environment().get_template("compare.html.j2")
+    template = environment(html=True).get_template("compare.html.j2")
     return template.render(m=matrix, L=labels(lang), C=labels(lang)["compare"], lang=lang, csp=CSP)
 
 

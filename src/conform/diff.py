@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Sequence
 
 from conform import __version__
-from conform.compare import (CSP, SEVERITY_RANK, STATUS_ORDER, html_environment, now, require_same_profile,
-                             text_environment)
-from conform.model import Severity, Status
-from conform.render.text import labels
+from conform.compare import now, require_same_profile
+from conform.model import SEVERITY_RANK, STATUS_ORDER, Severity, Status
+from conform.render.templates import CSP, environment, labels
 
 DIFF_FORMAT = "conform-diff"
 DIFF_FORMAT_VERSION = "1.0"
@@ -172,11 +171,11 @@ def exit_code(d: dict) -> int:
 # -- rendering ---------------------------------------------------------------------------------------------------
 
 def diff_text(d: dict, lang: str = "sv") -> str:
-    template = text_environment().get_template("diff.txt.j2")
+    template = environment(html=False).get_template("diff.txt.j2")
     return template.render(d=d, L=labels(lang), D=labels(lang)["diff"], lang=lang)
 
 
 def diff_html(d: dict, lang: str = "sv") -> str:
-    template = html_environment().get_template("diff.html.j2")
+    template = environment(html=True).get_template("diff.html.j2")
     return template.render(d=d, L=labels(lang), D=labels(lang)["diff"], lang=lang, csp=CSP)
 

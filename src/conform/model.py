@@ -42,6 +42,10 @@ class Status(StrEnum):
     MISSING = "missing"
 
 
+STATUS_ORDER = {s.value: i for i, s in enumerate(Status)}  # conformant < warnings < nonconformant < missing
+SEVERITY_RANK = {s.value: s.rank for s in Severity}
+
+
 class ExitCode(IntEnum):
     """Process exit codes of `conform check` (and every command that judges an export).
 

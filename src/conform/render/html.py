@@ -10,11 +10,9 @@ autoescaping is on, so every value taken from the export is shown as text.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import polars as pl
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from conform.api import DERIVABLE, attribute_findings, load
 from conform.context import ROW
@@ -25,30 +23,21 @@ from conform.render.coverage import value_set_coverage
 from conform.render.document import build
 from conform.render.formatting import Formatter
 from conform.render.findings import PLACEHOLDER
-from conform.render.text import labels
-from conform.resources import DEFAULT_PROFILE, TEMPLATES_DIR
+from conform.render.templates import CSP, environment, labels
+from conform.resources import DEFAULT_PROFILE
 from conform.sources import open_export
 
 GROUP_VALUE_SET = "malgrupp"
 MIN_RECORDS_FOR_CAPABILITY = 50
 EXAMPLES_SHOWN = 5
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; "
-       "base-uri 'none'; form-action 'none'")
 SEVERITY_ORDER = {s.value: -s.rank for s in Severity}
 
 
 # -- rendering --------------------------------------------------------------------------------------------------
 
-@cache
-def environment() -> Environment:
-    # Autoescape on for every template of this environment: it renders HTML only.
-    return Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-
-
 def render_html(document: dict) -> str:
     """The page for a document extended by build_report."""
-    template = environment().get_template("report.html.j2")
+    template = environment(html=True).get_template("report.html.j2")
     return template.render(d=document, r=document["report"], L=labels(document["language"]), csp=CSP)
 
 

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 
 from conform.model import Severity
 from conform.render.findings import PLACEHOLDER
-from conform.render.text import labels
+from conform.render.templates import labels
 
 FAILING = {Severity.ERROR.value, Severity.WARNING.value}
 # Characters XML 1.0 cannot carry at all (most C0 controls, surrogates, U+FFFE/FFFF): shown as \xNN / \uNNNN.

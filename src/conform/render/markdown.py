@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from conform.compare import SEVERITY_RANK, text_environment
-from conform.render.text import labels
+from conform.model import SEVERITY_RANK
+from conform.render.templates import environment, labels
 
 TOP_RULES = 10
 # Backslash-escaped: emphasis, code, links and images, table cells, headings and issue references, mentions,
@@ -22,7 +22,7 @@ def markdown_summary(document: dict) -> str:
     lang = document["language"]
     rules = sorted((r for r in document["rules"] if r["count"]),
                    key=lambda r: (-SEVERITY_RANK[r["severity"]], -r["count"], r["code"]))
-    template = text_environment().get_template("summary.md.j2")
+    template = environment(html=False).get_template("summary.md.j2")
     return template.render(d=document, L=labels(lang), M=labels(lang)["ci"], lang=lang, md=md_escape,
                            top=rules[:TOP_RULES], more=len(rules) - TOP_RULES)
 

@@ -1,0 +1,51 @@
+"""The Jinja2 environments, interface labels and page policy every template renderer shares."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from conform.render.formatting import int_text, share_text
+from conform.resources import TEMPLATES_DIR
+
+# The pages load nothing and run nothing: inline CSS only.
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; "
+       "base-uri 'none'; form-action 'none'")
+# Unicode categories never written raw to a terminal or CI log: controls, format characters (bidi), unassigned.
+HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+@cache
+def labels(lang: str) -> dict:
+    return yaml.safe_load((TEMPLATES_DIR / "labels.yaml").read_text(encoding="utf-8"))[lang]
+
+
+@cache
+def environment(html: bool, trim: bool = True) -> Environment:
+    """HTML templates autoescape every value (a value from an export is shown as text); text templates must
+    not, as escaping would mangle values. `trim` drops the newline after a block tag."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=html, undefined=StrictUndefined,
+                      trim_blocks=trim, lstrip_blocks=trim, keep_trailing_newline=True)
+    env.filters["share"] = share_text
+    env.filters["int"] = int_text
+    env.filters["fill"] = fill
+    env.filters["printable"] = printable
+    return env
+
+
+def printable(value) -> str:
+    """A value for a terminal or a CI log: control characters (escape sequences, NUL) shown as \\xNN."""
+    if value is None:
+        return ""
+    return "".join(c if unicodedata.category(c) not in HIDDEN else f"\\x{ord(c):02x}" if ord(c) < 256
+                   else f"\\u{ord(c):04x}" for c in str(value))
+
+
+def fill(template: str, **values) -> str:
+    """A label with {placeholders}; values that are not in the label are ignored."""
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", str(value))
+    return template
