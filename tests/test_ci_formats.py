@@ -4,26 +4,18 @@ regenerate with CONFORM_UPDATE_GOLDEN=1."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
-from conform.api import check
-from conform.render.document import build
 from conform.render.junit import junit_xml
 from conform.render.markdown import markdown_summary
-from rulecases import write_export
+from documents import GOLDEN, assert_golden, make_document
 
-GOLDEN = Path(__file__).parent / "golden"
 XSD = GOLDEN / "junit.xsd"
-GENERATED_AT = "2025-07-01T12:00:00Z"
-TOOL_VERSION = "0.0.0-test"
 
 VALUE_ERRORS = {"set": {
     "person": {"201401042385": {"juridiskt_kon": "Kvinna"}, "198502069993": {"ursprung": "Sverige"}},
@@ -35,24 +27,6 @@ HOSTILE = {"set": {
                                 "ursprung": "@team :x: [l](javascript:y) | `z` *w* #12"}},
     "aktualisering": {"A_BOU": {"aktualiseringstyp": "Anm\x01\x1b[31mälan & <b>co</b>"}},
 }}
-
-
-def make_document(root: Path, name: str, patch: dict, lang: str = "sv", reveal_ids: bool = False) -> dict:
-    with contextlib.chdir(root):
-        as_of = write_export(Path(name), patch)
-        document = build(check(Path(name), as_of=as_of), lang=lang, reveal_ids=reveal_ids)
-    document["generated_at"] = GENERATED_AT
-    document["tool"]["version"] = TOOL_VERSION
-    return document
-
-
-def assert_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("CONFORM_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.exists(), f"{path} missing: run the tests once with CONFORM_UPDATE_GOLDEN=1 and review it"
-    assert text == path.read_text(encoding="utf-8"), f"{name}: not as golden (CONFORM_UPDATE_GOLDEN=1 updates)"
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,11 @@ checked with conform.api.check and turned into the result document by render.doc
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import csv
 import html
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -22,13 +20,8 @@ import pytest
 from conform.compare import compare, compare_csv, compare_html, load_result, load_results
 from conform.diff import DIFF_FORMAT, diff, diff_html, diff_text, exit_code
 from conform.errors import ConformError
-from conform.api import check
-from conform.render.document import build
-from rulecases import write_export
+from documents import GENERATED_AT, TOOL_VERSION, assert_golden, make_document
 
-GOLDEN = Path(__file__).parent / "golden"
-GENERATED_AT = "2025-07-01T12:00:00Z"
-TOOL_VERSION = "0.0.0-test"
 
 # Three vendors: a clean export; one with value-set errors; one without the uppfoljning table.
 VALUE_ERRORS = {"set": {
@@ -47,30 +40,9 @@ HOSTILE = {"set": {
 }}
 
 
-def make_document(root: Path, name: str, patch: dict, lang: str = "sv", reveal_ids: bool = False) -> dict:
-    """A result document for an export written under root/name, with the export path as the relative `name`
-    and the run-dependent fields (generated_at, tool version) fixed so that outputs can be compared verbatim."""
-    with contextlib.chdir(root):
-        as_of = write_export(Path(name), patch)
-        document = build(check(Path(name), as_of=as_of), lang=lang, reveal_ids=reveal_ids)
-    document["generated_at"] = GENERATED_AT
-    document["tool"]["version"] = TOOL_VERSION
-    return document
-
-
 def write_document(path: Path, document: dict) -> Path:
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
-
-
-def assert_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("CONFORM_UPDATE_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.exists(), f"{path} missing: run the tests once with CONFORM_UPDATE_GOLDEN=1 and review it"
-    assert text == path.read_text(encoding="utf-8"), f"{name}: not as golden (CONFORM_UPDATE_GOLDEN=1 updates)"
 
 
 def assert_self_contained(page: str) -> None:
