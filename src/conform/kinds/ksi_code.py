@@ -67,11 +67,11 @@ class KsiCode(RuleKind):
                            name.replace_strict(name_to_area, default=None))
         group = ctx.raw("aktualisering.malgrupp")
         groups = ctx.profile.value_set("malgrupp")
-        outside = pl.lit(False)
-        for g, areas in zip(groups["kod"], groups["ksi_omraden"]):
-            outside = pl.when(group == g).then(~area.is_in(areas.split("|"))).otherwise(outside)
-        shown = pl.coalesce(code, name)
-        return [RowCheck(area.is_not_null() & outside, p.code_field, shown, group)]
+        # Allowed "group area" pairs: one membership test instead of a branch per group.
+        allowed = [f"{g} {a}" for g, areas in zip(groups["kod"], groups["ksi_omraden"]) for a in areas.split("|")]
+        judged = area.is_not_null() & group.is_in(groups["kod"].to_list())
+        outside = judged & ~pl.concat_str([group, pl.lit(" "), area]).is_in(allowed)
+        return [RowCheck(outside, p.code_field, pl.coalesce(code, name), group)]
 
     def validate(self, params, profile):
         return field_problems(profile, params.table, params.code_field, params.name_field)

@@ -5,6 +5,8 @@ import polars as pl
 from conform.kinds.allowed_values import allowed_values
 from conform.kinds.base import Params, RowCheck, RuleKind, field_problems
 
+SEP = "\x1f"
+
 
 class SuggestedForGroupParams(Params):
     table: str
@@ -31,18 +33,17 @@ class SuggestedForGroup(RuleKind):
         matrix = ctx.profile.value_set(p.value_set)
         value_col = ctx.profile.value_column(p.value_set)
         every_value = allowed_values(ctx.profile, p.value_set)
-        group = ctx.raw("aktualisering.malgrupp")
-        field = ctx.spec.field(p.field)
-        items = ctx.items(p.field) if field.is_list else pl.concat_list([ctx.raw(p.field)]).list.drop_nulls()
-        # list.eval cannot see the row's group, so branch per group: one filter per target group.
-        unsuggested = pl.lit(None, pl.List(pl.String))
-        for g in ctx.profile.values("malgrupp"):
-            suggested = matrix.filter(pl.col(g) == "X")[value_col].to_list() if g in matrix.columns else []
-            wrong = items.list.eval(pl.element().filter(pl.element().is_in(every_value)
-                                                        & ~pl.element().is_in(suggested)))
-            unsuggested = pl.when(group == g).then(wrong).otherwise(unsuggested)
-        return [RowCheck(unsuggested.list.len() > 0, p.field,
-                         unsuggested.list.join(ctx.profile.list_delimiter), group)]
+        # Values of the set the matrix leaves unmarked for a group, as "group␟value" pairs: each item is tagged
+        # with its row's group, so one membership test replaces a filter per group.
+        unsuggested = [f"{g}{SEP}{v}" for g in ctx.profile.values("malgrupp") if g in matrix.columns
+                       for v in every_value if v not in matrix.filter(pl.col(g) == "X")[value_col].to_list()]
+        group, raw = ctx.raw("aktualisering.malgrupp"), ctx.raw(p.field)
+        delimiter = ctx.profile.list_delimiter if ctx.spec.field(p.field).is_list else None
+        tag = pl.concat_str([group, pl.lit(SEP)])
+        tagged = tag + (raw.str.replace_all(delimiter, pl.lit(delimiter) + tag, literal=True) if delimiter else raw)
+        items = tagged.str.split(delimiter) if delimiter else pl.concat_list([tagged])
+        bad = items.list.eval(pl.element().filter(pl.element().is_in(unsuggested)).str.split(SEP).list.last())
+        return [RowCheck(bad.list.len() > 0, p.field, bad.list.join(delimiter or ", "), group)]
 
     def validate(self, params, profile):
         problems = field_problems(profile, params.table, params.field)
