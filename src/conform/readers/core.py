@@ -1,0 +1,251 @@
+"""detect() and read(): find the tables in whatever a vendor sent, and read each as all-text columns."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+import polars as pl
+
+from conform.context import ROW
+from conform.readers import _temp, text
+from conform.readers.source import ReaderError, Source
+
+SUFFIXES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+            ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".zip": "zip"}
+MAX_ZIP_DEPTH = 3
+_TRANSCODED: dict[tuple[Path, str], Path] = {}
+_TRANSCODE_LOCK = threading.Lock()
+
+
+# ----------------------------------------------------------------------------------------------- detect
+
+def detect(path: str | Path) -> list[Source]:
+    """One :class:`Source` per table in a file, a folder (searched recursively) or a ``.zip`` (extracted to a
+    private temporary folder; members with absolute paths or ``..`` are refused). Files whose names start with
+    ``.`` or ``~$`` (Excel lock files), ``__MACOSX`` folders and files of other types are passed over; empty
+    workbook sheets are passed over. Raises :class:`ReaderError` for anything unreadable, and when nothing
+    table-like is found."""
+    path = Path(path)
+    if not path.exists():
+        raise ReaderError(str(path), "no such file or folder")
+    sources = _detect(path, str(path), 0)
+    if not sources:
+        raise ReaderError(str(path), "no table found (looked for .csv .tsv .txt .xlsx .parquet .jsonl .ndjson "
+                                     "and .zip files)")
+    return sources
+
+
+@contextmanager
+def opened(path: str | Path) -> Iterator[list[Source]]:
+    """``with opened(path) as sources:`` detect(), and remove every private temporary folder made inside the
+    block (extracted zip members, transcoded copies) when it ends. Frames from read() must be collected inside."""
+    mark = _temp.mark()
+    try:
+        yield detect(path)
+    finally:
+        with _TRANSCODE_LOCK:
+            for key, copy in list(_TRANSCODED.items()):
+                if not copy.exists() or any(copy.is_relative_to(d) for d in _temp._LIVE[mark:]):
+                    del _TRANSCODED[key]
+        _temp.cleanup(mark)
+
+
+def _detect(path: Path, where: str, depth: int) -> list[Source]:
+    if path.is_dir():
+        return _walk(path, lambda relative: str(path / relative), depth)
+    if path.suffix.lower() not in SUFFIXES:
+        raise ReaderError(where, f"not a table file this reader knows ({path.suffix or 'no suffix'}); "
+                                 f"expected one of {' '.join(sorted(SUFFIXES))}")
+    return _detect_file(path, where, depth)
+
+
+def _walk(folder: Path, where_of, depth: int) -> list[Source]:
+    found = []
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relative = file.relative_to(folder)
+        if any(part.startswith((".", "~$")) or part == "__MACOSX" for part in relative.parts):
+            continue
+        if file.suffix.lower() in SUFFIXES:
+            found += _detect_file(file, where_of(relative), depth)
+    return found
+
+
+def _detect_file(file: Path, where: str, depth: int) -> list[Source]:
+    kind = SUFFIXES[file.suffix.lower()]
+    if kind != "zip" and file.stat().st_size == 0:
+        raise ReaderError(where, "the file is empty")
+    if kind == "zip":
+        if depth >= MAX_ZIP_DEPTH:
+            raise ReaderError(where, f"zip archives nested more than {MAX_ZIP_DEPTH} deep")
+        folder = _extract(file, where)
+        return _walk(folder, lambda relative: f"{where}:{relative.as_posix()}", depth + 1)
+    return {"csv": _detect_csv, "xlsx": _detect_xlsx, "parquet": _detect_parquet,
+            "jsonl": _detect_jsonl}[kind](file, where)
+
+
+def _unsafe(name: str) -> bool:
+    normal = name.replace("\\", "/")
+    return (normal.startswith("/") or bool(re.match(r"^[A-Za-z]:", normal))
+            or ".." in PurePosixPath(normal).parts)
+
+
+def _extract(archive: Path, where: str) -> Path:
+    """Extract every member into a new private folder, after refusing the archive if any member's path is
+    absolute or climbs out with ``..`` (zip-slip)."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = zf.infolist()
+            for info in members:
+                if _unsafe(info.filename):
+                    raise ReaderError(where, f"member {info.filename!r} has an unsafe path (absolute or with "
+                                             "'..'); the archive is refused and nothing was extracted")
+            folder = _temp.private_dir("zip")
+            root = folder.resolve()
+            for info in members:
+                if info.is_dir():
+                    continue
+                parts = [p for p in PurePosixPath(info.filename.replace("\\", "/")).parts if p not in ("", ".")]
+                target = folder.joinpath(*parts)
+                if not target.resolve().is_relative_to(root):  # belt and braces after _unsafe
+                    raise ReaderError(where, f"member {info.filename!r} has an unsafe path")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, target.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+    except ReaderError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+        raise ReaderError(where, f"not a readable zip archive: {exc}") from exc
+    return folder
+
+
+def _detect_csv(file: Path, where: str) -> list[Source]:
+    encoding = text.detect_encoding(file, where)
+    delimiter, quotechar, line_ending = text.sniff(file, encoding, where)
+    header, records = text.check_records(file, encoding, delimiter, quotechar, where)
+    return [Source(file.stem, file, "csv", encoding, delimiter, quotechar, line_ending, None, header, where,
+                   records)]
+
+
+def _excel_reader(file: Path, where: str):
+    import fastexcel
+
+    try:
+        return fastexcel.read_excel(str(file))
+    except Exception as exc:  # fastexcel raises its own CalamineError family
+        raise ReaderError(where, f"not a readable Excel workbook: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _detect_xlsx(file: Path, where: str) -> list[Source]:
+    workbook = _excel_reader(file, where)
+    found = []
+    for sheet in workbook.sheet_names:
+        try:
+            loaded = workbook.load_sheet(sheet, n_rows=0, dtypes="string")
+            header = [c.name for c in loaded.available_columns()]
+        except Exception as exc:
+            raise ReaderError(where, f"unreadable sheet: {_first_line(exc)}", sheet=sheet) from exc
+        if header:
+            found.append(Source(f"{file.stem}:{sheet}", file, "xlsx", sheet=sheet, header=header, origin=where))
+    return found
+
+
+def _detect_parquet(file: Path, where: str) -> list[Source]:
+    try:
+        schema = pl.read_parquet_schema(file)
+    except Exception as exc:
+        raise ReaderError(where, f"not a readable Parquet file: {_first_line(exc)}") from exc
+    nested = [f"{name} ({dtype})" for name, dtype in schema.items() if dtype.is_nested()]
+    if nested:
+        raise ReaderError(where, f"column(s) holding nested data, which cannot be read as text: {', '.join(nested)}")
+    return [Source(file.stem, file, "parquet", header=list(schema), origin=where)]
+
+
+def _detect_jsonl(file: Path, where: str) -> list[Source]:
+    encoding = text.detect_encoding(file, where)
+    readable = _utf8_copy(file, encoding)
+    try:
+        schema = pl.scan_ndjson(readable, infer_schema_length=None).collect_schema()
+    except Exception as exc:
+        line = _bad_json_line(readable)
+        raise ReaderError(where, f"not valid JSON Lines: {_first_line(exc)}", line=line) from exc
+    if not schema:
+        raise ReaderError(where, "the file is empty (no JSON object)")
+    return [Source(file.stem, file, "jsonl", encoding, line_ending=None, header=list(schema), origin=where)]
+
+
+def _bad_json_line(file: Path) -> int | None:
+    with file.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                if not isinstance(json.loads(line), dict):
+                    return number
+            except json.JSONDecodeError:
+                return number
+    return None
+
+
+def _utf8_copy(file: Path, encoding: str) -> Path:
+    """The file itself when it is UTF-8, else its UTF-8 copy in a private folder (made once per file)."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        return file
+    key = (file.resolve(), encoding)
+    with _TRANSCODE_LOCK:
+        copy = _TRANSCODED.get(key)
+        if copy is None or not copy.exists():
+            copy = _TRANSCODED[key] = text.transcode(file, encoding, _temp.private_dir("utf8"))
+    return copy
+
+
+# ------------------------------------------------------------------------------------------------- read
+
+def _as_text(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
+    """Every column as text, empty -> null, rows whose fields are all empty dropped, then a 1-based `__row`."""
+    texts = [pl.col(c).cast(pl.String) for c in columns]
+    cleaned = frame.select([pl.when(t.str.len_bytes() > 0).then(t).alias(c) for t, c in zip(texts, columns)])
+    if columns:
+        cleaned = cleaned.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in columns]))
+    return cleaned.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+def read(source: Source) -> pl.LazyFrame:
+    """The table as a LazyFrame: ``__row`` (Int64, 1-based position among the data records) and every column of
+    ``source.header`` as text (String), empty -> null. A non-UTF-8 CSV or JSON Lines file is first transcoded to
+    a UTF-8 copy in a private temporary folder; workbook cells are read as the text of what Excel stored (an ID
+    typed as a number shows its digits, never a float)."""
+    columns = list(source.header)
+    if source.format == "csv":
+        frame = pl.scan_csv(
+            _utf8_copy(source.path, source.encoding or "utf-8"), separator=source.delimiter or ",",
+            quote_char=source.quotechar, has_header=True, schema={c: pl.String for c in columns},
+            encoding="utf8")
+    elif source.format == "jsonl":
+        frame = pl.scan_ndjson(_utf8_copy(source.path, source.encoding or "utf-8"),
+                               schema={c: pl.String for c in columns})
+    elif source.format == "parquet":
+        frame = pl.scan_parquet(source.path).select(columns)
+    elif source.format == "xlsx":
+        workbook = _excel_reader(source.path, source.where)
+        try:
+            frame = workbook.load_sheet(source.sheet, dtypes="string").to_polars().lazy()
+        except Exception as exc:
+            raise ReaderError(source.where, f"unreadable sheet: {_first_line(exc)}", sheet=source.sheet) from exc
+        got = frame.collect_schema().names()
+        if got != columns:
+            raise ReaderError(source.where, f"the sheet's columns changed since it was detected: {got}",
+                              sheet=source.sheet)
+    else:
+        raise ReaderError(source.where, f"unknown format {source.format!r}")
+    return _as_text(frame, columns)

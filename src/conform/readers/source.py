@@ -1,0 +1,53 @@
+"""What a reader found: one `Source` per table-like thing, and the error raised when a file cannot be read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conform.errors import ConformError
+
+FORMATS = ("csv", "xlsx", "parquet", "jsonl")
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "iso-8859-1")
+
+
+class ReaderError(ConformError):
+    """A vendor file that cannot be read as sent. The message names the file (for a zip member
+    ``archive.zip:member``), and the sheet, line or record where that applies."""
+
+    def __init__(self, where: str, problem: str, *, sheet: str | None = None, line: int | None = None):
+        self.where, self.problem, self.sheet, self.line = where, problem, sheet, line
+        place = where + (f", sheet {sheet!r}" if sheet is not None else "") + (f", line {line}" if line else "")
+        super().__init__(f"{place}: {problem}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One table as found by :func:`conform.readers.detect`, and exactly how it is read.
+
+    ``name``        the file's stem, or ``stem:sheet`` for a workbook sheet.
+    ``path``        the file read (for a zip member: its copy in a private temporary folder; see ``origin``).
+    ``format``      "csv" (also .tsv/.txt), "xlsx", "parquet" or "jsonl".
+    ``encoding``    "utf-8", "utf-8-sig", "cp1252", "iso-8859-1"; None for binary formats (xlsx, parquet).
+    ``delimiter``, ``quotechar``, ``line_ending`` ("\\n" or "\\r\\n"): the CSV dialect; None for other formats.
+    ``sheet``       the workbook sheet's name (xlsx only).
+    ``header``      the column names as read.
+    ``origin``      where the table came from, for messages: the path, or ``archive.zip:member``.
+    ``records``     number of data records (CSV: counted while checking field counts), None if not counted.
+    """
+
+    name: str
+    path: Path
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    quotechar: str | None = None
+    line_ending: str | None = None
+    sheet: str | None = None
+    header: list[str] = field(default_factory=list)
+    origin: str = ""
+    records: int | None = None
+
+    @property
+    def where(self) -> str:
+        return self.origin or str(self.path)
