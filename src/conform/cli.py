@@ -284,9 +284,5 @@ def generate(outdir: Path, persons: int, defects: float, seed: int, as_of) -> No
                    err=True)
 
 
-def run() -> None:  # pragma: no cover - console entry for python -m
-    main()
-
-
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -64,8 +64,8 @@ class TableContext:
 
     def _need(self, table: str, column: str) -> pl.Expr:
         chain = self.profile.parent_chain(self.table)
-        path = chain[: chain.index(table) + 1] if table in chain else [table]
-        for i, step in enumerate([self.table, *path] if path[0] != self.table else path):
+        steps = [self.table] + (chain[: chain.index(table) + 1] if table in chain else [])
+        for step in steps:
             # An ancestor is reached through every table between, by their keys, so each must be readable.
             if step not in self.available:
                 raise MissingInput(step)

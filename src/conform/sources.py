@@ -7,7 +7,6 @@ which CSV readers otherwise pad or drop silently.
 
 from __future__ import annotations
 
-import codecs
 import csv
 from concurrent.futures import Future, ThreadPoolExecutor
 import hashlib
@@ -22,6 +21,7 @@ from conform.context import ROW
 from conform.errors import UsageError
 from conform.model import FINDING_COLUMNS, InputFile
 from conform.profile import Profile
+from conform.readers.text import first_undecodable
 
 CHUNK = 1 << 22
 PROBLEM_COLUMNS = {"check": pl.String(), **FINDING_COLUMNS}
@@ -125,9 +125,9 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
     if ragged is not None and ragged.height:
         export.problems.append(ragged)
     if header is None or ragged is None:
-        bad = _first_non_utf8(file)
+        bad = first_undecodable(file, "utf-8")
         if bad is not None:
-            line, position, reason = bad
+            position, line, reason = bad
             export._problem("unreadable", table, row=line - 1 if line > 1 else None,
                             other=f"not UTF-8 text: {reason} at byte {position} (line {line})")
             return
@@ -166,25 +166,6 @@ def _sha256(file: Path) -> str:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _first_non_utf8(file: Path) -> tuple[int, int, str] | None:
-    """(line, byte offset, reason) of the first byte that is not UTF-8; only run once a file has failed."""
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    offset, lines = 0, 1
-    with file.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                return lines + chunk.count(b"\n", 0, exc.start), offset + exc.start, exc.reason
-            lines += chunk.count(b"\n")
-            offset += len(chunk)
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        return lines, offset, exc.reason
-    return None
 
 
 def _read_header(file: Path) -> list[str] | None:

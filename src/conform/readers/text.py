@@ -32,7 +32,7 @@ _UNSUPPORTED_BOMS = [  # UTF-32 first: its little-endian mark starts with UTF-16
 ]
 
 
-def _first_bad(path: Path, encoding: str) -> tuple[int, int, str] | None:
+def first_undecodable(path: Path, encoding: str) -> tuple[int, int, str] | None:
     """(byte offset, line, reason) of the first byte that does not decode strictly, or None."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     offset, lines = 0, 1
@@ -60,14 +60,14 @@ def detect_encoding(path: Path, where: str) -> str:
         if head.startswith(bom):
             raise ReaderError(where, f"the file is {name} text (it starts with a {name} byte-order mark); "
                                      "save it as UTF-8 or Windows-1252")
-    bad = _first_bad(path, "utf-8")
+    bad = first_undecodable(path, "utf-8")
     if bad is None:
         return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     if head.startswith(codecs.BOM_UTF8):
         offset, line, reason = bad
         raise ReaderError(where, f"starts with a UTF-8 byte-order mark but is not UTF-8 at byte {offset} "
                                  f"({reason})", line=line)
-    return "cp1252" if _first_bad(path, "cp1252") is None else "iso-8859-1"
+    return "cp1252" if first_undecodable(path, "cp1252") is None else "iso-8859-1"
 
 
 def _records(text: str, delimiter: str, quotechar: str, complete: bool) -> list[list[str]]:
