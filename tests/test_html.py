@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from conform import api
 from conform.cli import main
 from conform.model import ExitCode
-from conform.render.coverage import closest, synonyms
+from conform.vocabulary import closest, synonyms
 from conform.render.formatting import Formatter
 from conform.render.html import CSP, build_report
 from rulecases import write_export

@@ -28,9 +28,17 @@ def load(profile_name: str = DEFAULT_PROFILE, rules_path: Path | None = None) ->
 
 
 def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: date | None = None,
-          rules_path: Path | None = None, progress: engine.Progress | None = None) -> CheckResult:
+          rules_path: Path | None = None, progress: engine.Progress | None = None,
+          mapping: Path | str | None = None) -> CheckResult:
+    """Check an export: a folder of the profile's canonical tables, or with `mapping` (a mapping file) any
+    export the mapping describes (folder, .zip, .xlsx, single file)."""
     profile, rules = load(profile_name, rules_path)
-    export = open_export(Path(export_path), profile, DERIVABLE)
+    if mapping is not None:
+        from conform.mapping import open_mapped_export
+
+        export = open_mapped_export(Path(export_path), Path(mapping), profile, DERIVABLE)
+    else:
+        export = open_export(Path(export_path), profile, DERIVABLE)
     as_of, as_of_source = _reference_date(as_of, export.package)
     structure_codes = {r.params.check: r.code for r in rules if r.kind == "structure"}
     run = engine.run(profile, rules, export, as_of, progress)
@@ -43,7 +51,7 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
         as_of=as_of.isoformat(), as_of_source=as_of_source, export_path=str(export_path),
         inputs=export.inputs(records), rules=rules, findings=findings,
         sets=set_results(profile, rules, findings, records, export), notes=notes,
-        not_evaluated=run.not_evaluated, export=export,
+        not_evaluated=run.not_evaluated, export=export, mapping=export.mapping,
     )
 
 

@@ -41,6 +41,12 @@ def _write(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
 
 
+MAPPING_OPTION = click.option(
+    "--mapping", type=click.Path(path_type=Path, dir_okay=False),
+    help="A mapping file (YAML) describing the vendor's export as the profile's tables; draft one with "
+         "`conform init-mapping EXPORT`.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="conform")
 def main() -> None:
@@ -67,12 +73,18 @@ def main() -> None:
 @click.option("--reveal-ids", is_flag=True, help="Show full person-IDs in the report (masked by default).")
 @click.option("--html", "html", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the HTML report (as `conform report`) to this file.")
+@MAPPING_OPTION
 def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, violations: Path | None, lang: str,
-          fail_on: str, reveal_ids: bool, html: Path | None) -> None:
-    """Check the export folder EXPORT and report per information set."""
-    _refuse_overwriting_input(export, output, violations, html)
+          fail_on: str, reveal_ids: bool, html: Path | None, mapping: Path | None) -> None:
+    """Check EXPORT and report per information set.
+
+    EXPORT is a folder of the profile's canonical CSV tables, or, with --mapping, whatever the vendor sent
+    (a folder, .zip, .xlsx, .csv, .parquet or .jsonl) as the mapping describes it.
+    """
+    _refuse_overwriting_input(export, output, violations, html, mapping=mapping)
     try:
-        result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer())
+        result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer(),
+                           mapping=mapping)
     except ConformError as exc:
         _fail(str(exc))
     document = build(result, lang=lang, reveal_ids=reveal_ids)
@@ -124,14 +136,16 @@ def _html_report(result, profile: str, lang: str, reveal_ids: bool, vendor: str 
 @click.option("--reveal-ids", is_flag=True, help="Show full person-IDs in the report (masked by default).")
 @click.option("--vendor", help="Vendor/system name for the report (default: the export's datapackage.json title).")
 @click.option("--system-version", help="System version for the report (default: the datapackage.json version).")
+@MAPPING_OPTION
 def report(export: Path, html: Path | None, profile: str, as_of, lang: str, fail_on: str, reveal_ids: bool,
-           vendor: str | None, system_version: str | None) -> None:
+           vendor: str | None, system_version: str | None, mapping: Path | None) -> None:
     """Check EXPORT and write one self-contained HTML report: verdict, information sets per target group,
     value-set coverage, capability findings, findings per rule and follow-up figures. Opens offline and prints
     to A4. Exit codes as for `check`."""
-    _refuse_overwriting_input(export, html)
+    _refuse_overwriting_input(export, html, mapping=mapping)
     try:
-        result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer())
+        result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer(),
+                           mapping=mapping)
     except ConformError as exc:
         _fail(str(exc))
     _write(_html_report(result, profile, lang, reveal_ids, vendor, system_version), html)
@@ -140,11 +154,11 @@ def report(export: Path, html: Path | None, profile: str, as_of, lang: str, fail
     sys.exit(result.exit_code(Severity(fail_on)))
 
 
-def _refuse_overwriting_input(export: Path, *targets: Path | None) -> None:
-    """conform never modifies its inputs: refuse to write a report over a file of the export."""
-    if not export.is_dir():
-        return
-    inputs = {p.resolve() for p in export.iterdir()}
+def _refuse_overwriting_input(export: Path, *targets: Path | None, mapping: Path | None = None) -> None:
+    """conform never modifies its inputs: refuse to write a report over a file of the export or the mapping."""
+    inputs = {p.resolve() for p in export.rglob("*")} if export.is_dir() else {export.resolve()}
+    if mapping is not None:
+        inputs.add(mapping.resolve())
     for target in targets:
         if target is not None and target.resolve() in inputs:
             _fail(f"{target} is a file of the export; conform never writes over its input. Choose another path.")
@@ -269,10 +283,16 @@ def _rule_dict(rule, lang: str) -> dict:
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default="2025-06-30",
               show_default=True, help="The export's reference date (its `created` date).")
-def generate(outdir: Path, persons: int, defects: float, seed: int, as_of) -> None:
+@click.option("--shape", type=click.Choice(["canonical", "normalised", "wide", "workbook"]), default="canonical",
+              show_default=True, help="Write the population as an example vendor would (see conform.generator."
+                                      "vendors); `workbook` needs the xlsxwriter package (pip install -e '.[test]').")
+def generate(outdir: Path, persons: int, defects: float, seed: int, as_of, shape: str) -> None:
     """Write a realistic synthetic export (deterministic per seed) to OUTDIR."""
     from conform.generator import generate as run_generator
 
+    if shape != "canonical":
+        _generate_shape(outdir, persons, defects, seed, as_of.date(), shape)
+        return
     summary = run_generator(outdir, persons=persons, defects=defects, seed=seed, as_of=as_of.date())
     tables = ", ".join(f"{t} {n:,}" for t, n in summary.counts.items())
     click.echo(f"conform: synthetic export written to {outdir}: {tables}", err=True)
@@ -282,6 +302,42 @@ def generate(outdir: Path, persons: int, defects: float, seed: int, as_of) -> No
     if summary.synthesised_ids:
         click.echo(f"conform: {summary.synthesised_ids:,} person-IDs synthesised beyond Skatteverket's test lists",
                    err=True)
+
+
+def _generate_shape(outdir: Path, persons: int, defects: float, seed: int, as_of, shape: str) -> None:
+    import tempfile
+
+    from conform.generator import generate as run_generator
+    from conform.generator.vendors import read_canonical, write_shape
+
+    with tempfile.TemporaryDirectory(prefix="conform-generate-") as tmp:
+        run_generator(Path(tmp), persons=persons, defects=defects, seed=seed, as_of=as_of)
+        try:
+            paths = write_shape(read_canonical(Path(tmp)), shape, outdir)
+        except ModuleNotFoundError as exc:
+            _fail(f"--shape {shape} needs the Python package {exc.name!r}: pip install -e '.[test]'")
+    click.echo(f"conform: {shape} vendor export written to {', '.join(map(str, paths))}", err=True)
+
+
+@main.command("init-mapping")
+@click.argument("export", type=click.Path(path_type=Path))
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile name or folder.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the draft here instead of standard output.")
+def init_mapping(export: Path, profile: str, output: Path | None) -> None:
+    """Draft a mapping for an unknown export: matches headings and values to the profile's fields, with a
+    confidence for every guess and a list of what it could not map. Review it, then give it to
+    `conform check EXPORT --mapping FILE`."""
+    from conform.mapping.draft import draft_mapping
+
+    _refuse_overwriting_input(export, output)
+    try:
+        text = draft_mapping(export, api.load(profile)[0])
+    except ConformError as exc:
+        _fail(str(exc))
+    _write(text, output)
+    if output is not None:
+        click.echo(f"conform: draft mapping written to {output}; review every line marked REVIEW", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 from conform import __version__
 from conform.errors import ConformError, UsageError
 from conform.model import SEVERITY_RANK, Status
-from conform.render.document import FORMAT, FORMAT_VERSION
+from conform.render.document import FORMAT, FORMAT_VERSION, READABLE_VERSIONS
 from conform.render.templates import CSP, environment, labels, printable
 from conform.resources import SCHEMAS_DIR
 
@@ -78,7 +78,7 @@ def validate_result(document, source: str) -> None:
     if document["format"] != FORMAT:
         raise UsageError(f"{source}: not a conform check result (its format is {document['format']!r}, "
                          f"expected {FORMAT!r}); give a file written by `conform check --format json`")
-    if document.get("format_version") != FORMAT_VERSION:
+    if document.get("format_version") not in READABLE_VERSIONS:
         raise UsageError(f"{source}: result format version {document.get('format_version')!r} is not the "
                          f"version this conform reads ({FORMAT_VERSION}); check the export again with this conform")
     errors = sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))

@@ -17,3 +17,7 @@ class RuleFileError(ConformError):
 
 class UsageError(ConformError):
     pass
+
+
+class MappingError(ConformError):
+    """A mapping file that is not valid, or that does not fit the export: names the file, line and key."""

@@ -98,11 +98,16 @@ class Rule:
 
 @dataclass
 class InputFile:
+    """A file (or workbook sheet) a table was read from, and exactly how it was read."""
+
     table: str
     path: str
     sha256: str | None
     records: int | None
     encoding: str | None = None
+    format: str = "csv"
+    delimiter: str | None = ","
+    sheet: str | None = None
 
 
 @dataclass
@@ -141,6 +146,9 @@ class CheckResult:
     # The opened export (conform.sources.Export), for renderers that summarise its records (the HTML report)
     # without reading and hashing the files again. Not part of the serialised result.
     export: Any = field(default=None, repr=False, compare=False)
+    # With --mapping: the mapping file, the source of each table, crosswalked local values and unmapped
+    # columns (see conform.mapping.MappingSummary.as_dict).
+    mapping: dict | None = None
 
     def counts_by_rule(self) -> dict[str, int]:
         if self.findings.is_empty():

@@ -8,17 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 from pydantic import ValidationError
 
 from conform.errors import RuleFileError
 from conform.kinds import KINDS
 from conform.model import Category, Rule, Severity
 from conform.profile import Profile
+from conform.yamlfile import load_located
 
 CODE = r"^[A-Z]{3}-\d{3}$"
-# libyaml when the platform has it: rule files are parsed on every run.
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def rule_file_schema(information_sets: list[str] | None = None) -> dict:
@@ -62,43 +60,15 @@ def rule_file_schema(information_sets: list[str] | None = None) -> dict:
     }
 
 
-def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
-    """Line (1-based) of every key/index path in a composed YAML document."""
-    lines = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines.update(_line_index(value, path + (key.value,)))
-            lines[path + (key.value,)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines.update(_line_index(item, path + (i,)))
-    return lines
-
-
-def _where(path: Path, lines: dict[tuple, int], at: tuple) -> str:
-    probe = at
-    while probe not in lines and probe:
-        probe = probe[:-1]
-    key = "/".join(str(p) for p in at) or "(top level)"
-    return f"{path}:{lines.get(probe, 1)}: at '{key}'"
-
-
 def load_rule_file(path: Path, profile: Profile) -> list[Rule]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=LOADER)
-        data = yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
-    except UnicodeDecodeError as exc:
-        raise RuleFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except yaml.YAMLError as exc:
-        raise RuleFileError(f"{path}: not valid YAML: {exc}") from exc
-    lines = _line_index(node) if node is not None else {}
+    doc = load_located(path, RuleFileError)
+    data, lines = doc.data, doc.lines
     schema = rule_file_schema([s.id for s in profile.information_sets])
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data),
                     key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         deepest = max(errors, key=lambda e: len(e.absolute_path))
-        raise RuleFileError(f"{_where(path, lines, tuple(deepest.absolute_path))}: {deepest.message}")
+        raise RuleFileError(f"{doc.where(tuple(deepest.absolute_path))}: {deepest.message}")
     rules = []
     for i, raw in enumerate(data["rules"]):
         kind = KINDS[raw["kind"]]
@@ -107,15 +77,15 @@ def load_rule_file(path: Path, profile: Profile) -> list[Rule]:
         except ValidationError as exc:
             first = exc.errors()[0]
             at = ("rules", i, "params", *first["loc"])
-            raise RuleFileError(f"{_where(path, lines, at)}: {first['msg']}") from exc
+            raise RuleFileError(f"{doc.where(at)}: {first['msg']}") from exc
         problems = kind.validate(params, profile)
         if problems:
-            raise RuleFileError(f"{_where(path, lines, ('rules', i, 'params'))}: {'; '.join(problems)}")
+            raise RuleFileError(f"{doc.where(('rules', i, 'params'))}: {'; '.join(problems)}")
         for lang, template in raw["message"].items():
             unknown = set(re.findall(r"{(\w+)}", template)) - MESSAGE_FIELDS
             if unknown:
                 at = ("rules", i, "message", lang)
-                raise RuleFileError(f"{_where(path, lines, at)}: unknown placeholder(s) "
+                raise RuleFileError(f"{doc.where(at)}: unknown placeholder(s) "
                                     f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(MESSAGE_FIELDS))}")
         rules.append(Rule(
             code=raw["code"], name=raw["name"], kind=raw["kind"], category=Category(raw["category"]),

@@ -37,6 +37,12 @@ class TableSource:
     header: list[str]
     frame: pl.LazyFrame | None = None
     digest: Future | None = None
+    # How the file was read, for the report's evidence (a mapped export names the vendor's file or sheet).
+    shown: str | None = None
+    encoding: str | None = "utf-8"
+    format: str = "csv"
+    delimiter: str | None = SEPARATOR
+    sheet: str | None = None
 
     @property
     def sha256(self) -> str | None:
@@ -49,12 +55,14 @@ class Export:
     package: dict
     tables: dict[str, TableSource] = field(default_factory=dict)
     problems: list[pl.DataFrame] = field(default_factory=list)  # structure findings, with a `check` column
+    mapping: dict | None = None  # a mapped export's summary (conform.mapping.MappingSummary.as_dict)
 
     def available(self) -> dict[str, set[str]]:
         return {name: set(t.header) for name, t in self.tables.items() if t.frame is not None}
 
     def inputs(self, records: dict[str, int]) -> list[InputFile]:
-        return [InputFile(t.name, t.path.name, t.sha256, records.get(t.name), "utf-8")
+        return [InputFile(t.name, t.shown or t.path.name, t.sha256, records.get(t.name), t.encoding, t.format,
+                          t.delimiter, t.sheet)
                 for t in self.tables.values()]
 
     def structure_findings(self, codes: dict[str, str]) -> pl.DataFrame:
@@ -66,7 +74,7 @@ class Export:
                 .with_columns(rule=pl.col("check").replace_strict(codes, default=None))
                 .select(list(FINDING_COLUMNS)))
 
-    def _problem(self, check: str, table: str, **cols) -> None:
+    def problem(self, check: str, table: str, **cols) -> None:
         row = {"check": check, "rule": None, "table": table} | {k: cols.get(k) for k in FINDING_COLUMNS
                                                                  if k not in ("rule", "table")}
         self.problems.append(pl.DataFrame([row], schema=PROBLEM_COLUMNS))
@@ -78,8 +86,9 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
     if not path.is_dir():
-        raise UsageError(f"{path}: an export is a folder holding one CSV file per table "
-                         f"({', '.join(t + '.csv' for t in profile.tables)})")
+        raise UsageError(f"{path}: without a mapping, an export is a folder holding one CSV file per table "
+                         f"({', '.join(t + '.csv' for t in profile.tables)}); for any other shape, draft a "
+                         f"mapping with `conform init-mapping {path} > mapping.yaml` and give --mapping")
     package = _read_package(path)
     export = Export(path, package)
     declared = {r.get("name"): r.get("path") for r in package.get("resources", []) if isinstance(r, dict)}
@@ -87,7 +96,7 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     for table in profile.tables:
         file = path / (declared.get(table) or f"{table}.csv")
         if not file.is_file():
-            export._problem("missing_table", table, value=file.name)
+            export.problem("missing_table", table, value=file.name)
             continue
         files[table] = file
         try:
@@ -120,7 +129,7 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
                 expected: list[str], derivable: set[str]) -> None:
     """`ragged` is the ragged-row scan of the file, None when the scan found it is not UTF-8 text."""
     # Hashing runs beside the checks (hashlib releases the GIL); the digest is the report's evidence.
-    source = TableSource(table, file, [], digest=HASHERS.submit(_sha256, file))
+    source = TableSource(table, file, [], digest=HASHERS.submit(sha256_of, file))
     export.tables[table] = source
     if ragged is not None and ragged.height:
         export.problems.append(ragged)
@@ -128,16 +137,16 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
         bad = first_undecodable(file, "utf-8")
         if bad is not None:
             position, line, reason = bad
-            export._problem("unreadable", table, row=line - 1 if line > 1 else None,
+            export.problem("unreadable", table, row=line - 1 if line > 1 else None,
                             other=f"not UTF-8 text: {reason} at byte {position} (line {line})")
             return
     if header is None:
-        export._problem("unreadable", table, other="the file is empty: no header line")
+        export.problem("unreadable", table, other="the file is empty: no header line")
         return
     source.header = header
     duplicates = sorted({c for c in header if header.count(c) > 1})
     if duplicates:
-        export._problem("unreadable", table, other=f"column(s) named twice in the header: {', '.join(duplicates)}")
+        export.problem("unreadable", table, other=f"column(s) named twice in the header: {', '.join(duplicates)}")
         return
     hint = None
     if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
@@ -146,11 +155,11 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
     for column in expected:
         if column not in header:
             derived = column in derivable and hint is None
-            export._problem("derived_" + column if derived else "missing_column", table, field=column,
+            export.problem("derived_" + column if derived else "missing_column", table, field=column,
                             other=None if derived else hint)
     for column in header:
         if column not in expected:
-            export._problem("unknown_column", table, field=column)
+            export.problem("unknown_column", table, field=column)
     present = [c for c in header if c in expected]
     source.frame = (
         pl.scan_csv(file, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
@@ -160,7 +169,7 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
     )
 
 
-def _sha256(file: Path) -> str:
+def sha256_of(file: Path) -> str:
     digest = hashlib.sha256()
     with file.open("rb") as fh:
         while chunk := fh.read(CHUNK):

@@ -3,51 +3,13 @@ which non-standard values it holds, each with the closest standard value where o
 
 from __future__ import annotations
 
-import difflib
-import re
-from functools import cache
-
 import polars as pl
-import yaml
 
 from conform.profile import Profile
 from conform.render.formatting import Formatter
-from conform.resources import TEMPLATES_DIR
+from conform.vocabulary import closest
 
 NONSTANDARD_SHOWN = 25
-SYNONYMS_FILE = "synonyms.yaml"
-
-
-@cache
-def synonyms() -> dict[str, dict[str, str]]:
-    """Known local terms per value set (casefolded) -> the standard value (reports_templates/synonyms.yaml)."""
-    data = yaml.safe_load((TEMPLATES_DIR / SYNONYMS_FILE).read_text(encoding="utf-8")) or {}
-    return {vs: {str(k).strip().casefold(): str(v) for k, v in (terms or {}).items()} for vs, terms in data.items()}
-
-
-def closest(value: str, standard: list[str], value_set: str, delimiter: str | None = None,
-            codes: bool = False) -> tuple[str | None, str | None]:
-    """(closest standard value, basis) for a value outside the standard: a known synonym, a value that differs
-    in case or spacing only, several standard values in a field that takes one, the one standard value that
-    begins with or contains it as a word, or (not for codes, where near spellings mean nothing) the nearest
-    spelling by difflib."""
-    key = " ".join(value.split()).casefold()
-    known = synonyms().get(value_set, {})
-    if key in known and known[key] in standard:
-        return known[key], "synonym"
-    folded = {" ".join(s.split()).casefold(): s for s in standard}
-    if key in folded:
-        return folded[key], "case"
-    if delimiter and delimiter in value and all(p.strip() in standard for p in value.split(delimiter)):
-        return None, "several"
-    if codes:
-        return None, None
-    word = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
-    containing = [s for f, s in folded.items() if len(key) > 1 and word.search(f)]
-    if len(containing) == 1:
-        return containing[0], "contains"
-    match = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
-    return (folded[match[0]], "spelling") if match else (None, None)
 
 
 def _value_column(profile: Profile, field: str, value_set: str) -> str:

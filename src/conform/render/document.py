@@ -11,7 +11,8 @@ from conform.model import CheckResult, Severity
 from conform.render.findings import masked, overall_verdict, with_messages
 
 FORMAT = "conform-result"
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
+READABLE_VERSIONS = ("1.0", "1.1")  # 1.1 only added fields
 EXAMPLES_PER_RULE = 20
 EXAMPLE_COLUMNS = ["table", "row", "key", "field", "value", "other", "message"]
 
@@ -38,7 +39,8 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False) -> di
         "export": {
             "path": result.export_path,
             "files": [{"table": f.table, "path": f.path, "sha256": f.sha256, "records": f.records,
-                       "encoding": f.encoding} for f in result.inputs],
+                       "encoding": f.encoding, "format": f.format, "delimiter": f.delimiter, "sheet": f.sheet}
+                      for f in result.inputs],
             "records": records,
         },
         "summary": {
@@ -62,6 +64,7 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False) -> di
             for r in result.rules
         ],
         "notes": list(result.notes),
+        "mapping": result.mapping,
     }
 
 

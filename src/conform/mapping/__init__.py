@@ -1,0 +1,66 @@
+"""Vendor exports described by a mapping file: read as the profile's canonical tables and checked the same way.
+
+Public interface
+================
+``load_mapping(path, profile) -> Mapping``
+    The YAML mapping, validated by ``schemas/mapping.schema.json`` and against the profile.
+``open_mapped_export(path, mapping_path, profile, derivable) -> conform.sources.Export``
+    The export (a folder, ``.zip``, ``.xlsx`` or single file) as canonical tables, with structure problems
+    (unmapped fields) and a summary of how it was mapped (``Export.mapping``).
+``draft_mapping(path, profile) -> str``
+    ``conform init-mapping``: a reviewed-by-a-person starting point, as YAML text (see :mod:`.draft`).
+
+Errors are :class:`conform.errors.MappingError` (mapping file, line, key) or
+:class:`conform.readers.ReaderError` (vendor file, sheet, line).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from pathlib import Path
+
+from conform import readers
+from conform.mapping.apply import build_tables, crosswalk_uses, source_ids, unmapped_columns
+from conform.mapping.spec import Mapping, load_mapping
+from conform.profile import Profile
+from conform.sources import Export, TableSource, sha256_of
+
+__all__ = ["Mapping", "load_mapping", "open_mapped_export"]
+
+
+def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
+                       derivable: frozenset[tuple[str, str]] = frozenset()) -> Export:
+    mapping = load_mapping(mapping_path, profile)
+    with readers.opened(path) as sources:
+        named = source_ids(path, sources)
+        tables = build_tables(path, mapping, profile, named)
+        uses = crosswalk_uses(mapping, tables)
+        unmapped = unmapped_columns(mapping, named)
+        digests = {sid: sha256_of(s.path) for sid, s in {t.source_id: t.source for t in tables.values()}.items()}
+    export = Export(path, {})
+    for table, spec in profile.tables.items():
+        built = tables.get(table)
+        if built is None:
+            export.problem("missing_table", table, other=f"not in the mapping {mapping_path.name}")
+            continue
+        source = built.source
+        done: Future = Future()
+        done.set_result(digests[built.source_id])
+        export.tables[table] = TableSource(
+            table, source.path, built.fields, built.frame.lazy(), done, shown=built.source_id,
+            encoding=source.encoding, format=source.format, delimiter=source.delimiter, sheet=source.sheet)
+        for name in spec.field_names:
+            if name not in built.fields:
+                derived = (table, name) in derivable
+                export.problem("derived_" + name if derived else "missing_column", table, field=name,
+                               other=None if derived else f"not in the mapping {mapping_path.name}")
+    export.mapping = {
+        "path": str(mapping_path),
+        "sha256": sha256_of(mapping_path),
+        "vendor": mapping.vendor,
+        "tables": {t: built.source_id for t, built in tables.items()},
+        "crosswalks": [vars(u) for u in uses],
+        "unmapped_columns": unmapped,
+    }
+    return export
+

@@ -1,0 +1,224 @@
+"""Turns a vendor export and its mapping into the canonical tables the engine checks.
+
+Every step is a Polars expression over the whole column: renaming, reading dates in the vendor's format,
+joining multi-valued cells or columns with the profile's delimiter, crosswalking local values to standard ones,
+and, for a wide file that holds several tables, one record per distinct combination of the table's fields.
+Nothing is judged here; a value the mapping cannot read (a date in no listed format, a local value with no
+crosswalk) is passed on as written, for the rules to report.
+
+Wide files: a table read from a file that also feeds other tables keeps one record per distinct combination of
+its mapped fields, numbered by the first data record it appears on. If the export gives the same key two
+different values for a field, that key appears twice, which the key and consistency rules report: the export
+contradicts itself. A key derived from columns (``derive``) is written ``file:row``, the file and first data
+record of the combination, so no personal data goes into a key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from conform import readers
+from conform.context import ROW
+from conform.errors import MappingError
+from conform.mapping.spec import FieldMap, Mapping, TableMap
+from conform.profile import FieldSpec, Profile
+
+KEY_ROW = "__key_row"
+LOCAL = "__local."  # the vendor's own values of a crosswalked field, kept to count them after deduplication
+
+
+@dataclass
+class MappedTable:
+    """A canonical table built from the vendor's export, with where it came from."""
+
+    name: str
+    frame: pl.DataFrame
+    source: readers.Source
+    source_id: str
+    fields: list[str]
+
+
+@dataclass
+class CrosswalkUse:
+    table: str
+    field: str
+    columns: str
+    local: str
+    standard: str
+    records: int
+
+
+def source_ids(export: Path, sources: list[readers.Source]) -> dict[str, readers.Source]:
+    """Each source under the name a mapping uses: its path relative to the export (a zip's member path when the
+    export is the zip), plus ``:Sheet`` for a workbook sheet."""
+    root = str(export)
+    named = {}
+    for s in sources:
+        where = s.where
+        if where == root:
+            rel = Path(root).name
+        elif where.startswith(root + "/") or where.startswith(root + ":"):
+            rel = where[len(root) + 1:]
+        else:
+            rel = where
+        named[f"{rel}:{s.sheet}" if s.sheet is not None else rel] = s
+    return named
+
+
+def _find_source(mapping: Mapping, tmap: TableMap, named: dict[str, readers.Source]) -> tuple[str, readers.Source]:
+    if tmap.source in named:
+        return tmap.source, named[tmap.source]
+    sheets = {s.sheet: (k, s) for k, s in named.items() if s.sheet is not None}
+    if tmap.source in sheets and len({s.path for s in named.values()}) == 1:  # a lone workbook: sheet name alone
+        return sheets[tmap.source]
+    close = difflib.get_close_matches(tmap.source, list(named), n=1, cutoff=0.5)
+    raise MappingError(f"{mapping.where('tables', tmap.name, 'source')}: the export has no file or sheet "
+                       f"{tmap.source!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                       + f" (it holds {', '.join(sorted(named))})")
+
+
+def _check_columns(mapping: Mapping, tmap: TableMap, source_id: str, source: readers.Source) -> None:
+    header = set(source.header)
+    for f in tmap.fields.values():
+        for column in f.source_columns:
+            if column not in header:
+                close = difflib.get_close_matches(column, source.header, n=1, cutoff=0.6)
+                key = "column" if f.column else "columns" if f.columns else "derive"
+                raise MappingError(
+                    f"{mapping.where('tables', tmap.name, 'fields', f.name, key)}: {source_id} has no column "
+                    f"{column!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                    + f" (its columns: {', '.join(source.header)})")
+
+
+def _crosswalk(expr: pl.Expr, values: dict[str, str]) -> pl.Expr:
+    return expr.replace(list(values), list(values.values())) if values else expr
+
+
+def _date(expr: pl.Expr, formats: tuple[str, ...]) -> pl.Expr:
+    """ISO dates from the vendor's formats; a value none of them reads stays as written, for the date rules."""
+    if not formats:
+        return expr
+    readings = [expr.str.to_datetime(fmt, strict=False, exact=True).dt.strftime("%Y-%m-%d") for fmt in formats]
+    return pl.coalesce(*readings, expr)
+
+
+def _list(items: pl.Expr, f: FieldMap, delimiter: str) -> pl.Expr:
+    cleaned = items.list.eval(_crosswalk(pl.element().str.strip_chars(), f.values)).list.eval(
+        pl.element().filter(pl.element().str.len_bytes() > 0))
+    joined = cleaned.list.join(delimiter)
+    return pl.when(joined.str.len_bytes() > 0).then(joined)
+
+
+def field_expr(f: FieldMap, spec: FieldSpec, list_delimiter: str) -> pl.Expr:
+    """The canonical text of one field, from the vendor's columns."""
+    if f.value is not None:
+        return pl.lit(f.value, pl.String)
+    if f.columns:
+        return _list(pl.concat_list([pl.col(c) for c in f.columns]).list.drop_nulls(), f, list_delimiter)
+    column = pl.col(f.column)
+    if spec.is_list and f.delimiter:
+        return _list(column.str.split(f.delimiter), f, list_delimiter)
+    if spec.is_list and f.values:
+        return _list(column.str.split(list_delimiter), f, list_delimiter)
+    return _date(_crosswalk(column, f.values), f.date_formats)
+
+
+def _present(spec, tmap: TableMap) -> pl.Expr:
+    """Rows of a wide file that hold a record of this table: a field of its own (not its key to the parent,
+    which the parent's rows hold too) has a value. A row holding only a person makes no aktualisering."""
+    link = spec.foreign_key[0] if spec.foreign_key else None
+    parent_columns = set(tmap.fields[link].source_columns) if link in tmap.fields else set()
+    own = [pl.col(n) for n, f in tmap.fields.items() if not f.derive and n not in (link, spec.primary_key)
+           and f.value is None]
+    pk = tmap.fields[spec.primary_key]
+    own += [pl.col(f"__raw.{c}") for c in pk.derive if c not in parent_columns]
+    if not pk.derive:
+        own.append(pl.col(spec.primary_key))
+    return pl.any_horizontal(c.is_not_null() for c in own)
+
+
+def _local_items(f: FieldMap, spec: FieldSpec, list_delimiter: str) -> pl.Expr:
+    """The field's values as the vendor wrote them, as a list (one item for a single-valued field)."""
+    if f.columns:
+        return pl.concat_list([pl.col(c) for c in f.columns])
+    if spec.is_list:
+        return pl.col(f.column).str.split(f.delimiter or list_delimiter).list.eval(pl.element().str.strip_chars())
+    return pl.concat_list([pl.col(f.column)])
+
+
+def _key_rows(frame: pl.LazyFrame, columns: tuple[str, ...], source_id: str) -> pl.LazyFrame:
+    """One row per distinct combination of `columns` (not all empty): the key written ``file:row``."""
+    return (frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in columns))
+            .group_by(list(columns)).agg(pl.col(ROW).min().alias(KEY_ROW))
+            .select(*columns, pl.format("{}:{}", pl.lit(source_id), pl.col(KEY_ROW)).alias("__key")))
+
+
+def build_tables(export: Path, mapping: Mapping, profile: Profile,
+                 named: dict[str, readers.Source]) -> dict[str, MappedTable]:
+    located = {t: _find_source(mapping, tmap, named) for t, tmap in mapping.tables.items()}
+    for t, (source_id, source) in located.items():
+        _check_columns(mapping, mapping.tables[t], source_id, source)
+    frames = {sid: readers.read(source) for sid, source in {sid: s for sid, s in located.values()}.items()}
+    shared = mapping.shared_sources()
+    queries, built = [], []
+    for table, tmap in mapping.tables.items():
+        source_id, source = located[table]
+        spec = profile.tables[table]
+        frame = frames[source_id]
+        derived = {name: f for name, f in tmap.fields.items() if f.derive}
+        plain = [name for name in tmap.fields if name not in derived]
+        raw_keys = sorted({c for f in derived.values() for c in f.derive})
+        lf = frame.select(pl.col(ROW), *[field_expr(tmap.fields[n], spec.field(n), profile.list_delimiter).alias(n)
+                                         for n in plain],
+                          *[pl.col(c).alias(f"__raw.{c}") for c in raw_keys],
+                          *[_local_items(f, spec.field(n), profile.list_delimiter).alias(LOCAL + n)
+                            for n, f in tmap.fields.items() if f.values])
+        pk = tmap.fields[spec.primary_key]
+        if tmap.source in shared:
+            lf = lf.filter(_present(spec, tmap)).unique(
+                subset=[c for c in lf.collect_schema().names() if c != ROW and not c.startswith(LOCAL)],
+                keep="first", maintain_order=True)
+        for name, f in derived.items():
+            owner = tmap if name == spec.primary_key else mapping.tables[spec.foreign_key[1]]
+            owner_key = owner.fields[profile.tables[owner.name].primary_key]
+            owner_id, _ = located[owner.name]
+            keys = _key_rows(frames[owner_id], owner_key.derive, owner_id)
+            lf = lf.join(keys.rename({o: f"__raw.{c}" for o, c in zip(owner_key.derive, f.derive)}),
+                         on=[f"__raw.{c}" for c in f.derive], how="left", nulls_equal=True) \
+                .rename({"__key": name})
+        lf = lf.select(ROW, *[n for n in spec.field_names if n in tmap.fields],
+                       *[LOCAL + n for n, f in tmap.fields.items() if f.values]).sort(ROW)
+        queries.append(lf)
+        built.append((table, source_id, source, [n for n in spec.field_names if n in tmap.fields]))
+    collected = pl.collect_all(queries)
+    return {t: MappedTable(t, df, source, sid, fields) for (t, sid, source, fields), df in zip(built, collected)}
+
+
+def crosswalk_uses(mapping: Mapping, tables: dict[str, MappedTable]) -> list[CrosswalkUse]:
+    """How many records hold each local value a crosswalk maps (the buyer sees the system's own vocabulary);
+    the local columns are then dropped from the tables."""
+    uses = []
+    for table, built in tables.items():
+        for name, f in mapping.tables[table].fields.items():
+            if not f.values:
+                continue
+            found = dict(built.frame.select(pl.col(LOCAL + name).alias("local")).explode("local")
+                         .filter(pl.col("local").is_in(list(f.values))).group_by("local").len().iter_rows())
+            uses += [CrosswalkUse(table, name, ", ".join(f.source_columns), local, standard,
+                                  int(found.get(local, 0))) for local, standard in f.values.items()]
+        built.frame = built.frame.select(pl.exclude(f"^{LOCAL.replace('.', '[.]')}.*$"))
+    return uses
+
+
+def unmapped_columns(mapping: Mapping, named: dict[str, readers.Source]) -> dict[str, list[str]]:
+    """Per source the mapping reads, the columns no field uses."""
+    used: dict[str, set[str]] = {}
+    for tmap in mapping.tables.values():
+        source_id, _ = _find_source(mapping, tmap, named)
+        used.setdefault(source_id, set()).update(c for f in tmap.fields.values() for c in f.source_columns)
+    return {sid: [c for c in named[sid].header if c not in cols] for sid, cols in used.items()
+            if any(c not in cols for c in named[sid].header)}

@@ -1,0 +1,434 @@
+"""`conform init-mapping`: a first draft of a mapping for an export conform has never seen, for a person to review.
+
+Every guess is scored and written with its confidence (0-1); anything below :data:`REVIEW_BELOW` is marked
+``REVIEW``, and what could not be mapped at all is listed under ``unmapped``. Nothing is guessed silently.
+
+How a column is matched to a field: its heading against the field's names (the field id, the spec's name of the
+information set, the field title, and the vendor headings in the profile's ``headings.yaml``), ignoring case,
+accents, spaces and punctuation; and its values against what the field holds (person-IDs, dates, KSI codes,
+ages, value-set values). A table is read from the file or sheet whose columns match its fields best; a wide file
+may hold several. A table whose file has no ID column gets a key derived from the columns that identify its
+records (the parent's key plus its own dates and codes).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from conform import __version__, readers
+from conform.mapping.apply import source_ids
+from conform.profile import FieldSpec, Profile
+from conform.vocabulary import closest
+
+SAMPLE_ROWS = 5000
+DISTINCT_LIMIT = 200
+ACCEPT = 0.5
+RARE = 0.02             # a value below this share of its column is no vocabulary to crosswalk
+BASIS_CONFIDENCE = {"synonym": 0.95, "case": 0.95, "contains": 0.75, "words": 0.7, "spelling": 0.5}
+REVIEW_BELOW = 0.8
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d",
+                "%m/%d/%Y")
+LIST_DELIMITERS = ("|", ";", ",", "/")
+NUMBERED = re.compile(r"^(.*?)[\s_-]*(\d{1,2})$")
+PERSON_ID = re.compile(r"^(\d{8}|\d{6})[-+]?\d{4}$")
+KSI = re.compile(r"^YA[A-E]\.\d{2}\.[A-Z0-9]{2}$")
+TABLE_WORDS = {"aktualisering": "aktualisering", "beslut": "beslut", "insats": "insats", "uppfoljning": "uppfoljning"}
+# What identifies a record of each table besides its parent's key, for keys derived in a file without IDs.
+IDENTIFYING = {"aktualisering": ("person_id", "malgrupp", "datum_aktualisering"), "beslut": ("datum_beslut",),
+               "insats": ("insats_kod", "insats", "datum_verkstallande"), "uppfoljning": ("datum_uppfoljning",)}
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, letters and digits only: "Datum för beslut" -> "datumforbeslut"."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    return re.sub(r"[^0-9a-z]", "", "".join(c for c in plain if not unicodedata.combining(c)))
+
+
+@dataclass
+class Candidate:
+    columns: tuple[str, ...]     # one column, or a numbered group for a multi-valued field
+    confidence: float
+    why: str
+
+
+@dataclass
+class Drafted:
+    spec: FieldSpec
+    columns: tuple[str, ...] = ()
+    derive: tuple[str, ...] = ()
+    confidence: float = 0.0
+    why: str = ""
+    date_format: str | None = None
+    delimiter: str | None = None
+    values: dict[str, tuple[str, float, str]] = field(default_factory=dict)  # local -> (standard, conf, basis)
+
+
+class Vocabulary:
+    """The names a profile's fields go by, folded for comparison."""
+
+    def __init__(self, profile: Profile):
+        extra = yaml.safe_load((profile.path / "headings.yaml").read_text(encoding="utf-8")) \
+            if (profile.path / "headings.yaml").is_file() else {}
+        sets = {s.id: s.name for s in profile.information_sets}
+        self.names: dict[str, set[str]] = {}
+        for spec in profile.tables.values():
+            for f in spec.fields:
+                names = {f.name.replace("_", " "), f.title, *(extra.get(f.name) or [])}
+                if f.information_set:
+                    names.add(sets[f.information_set])
+                self.names.setdefault(f.name, set()).update(fold(n) for n in names if fold(n))
+
+    def heading_score(self, heading: str, table: str, field_name: str) -> float:
+        h = fold(heading)
+        if not h:
+            return 0.0
+        best = 0.0
+        for name in self.names.get(field_name, ()):
+            if h == name:
+                score = 1.0
+            elif len(name) >= 4 and (name in h or (len(h) >= 4 and h in name)):
+                score = 0.85
+            else:
+                score = difflib.SequenceMatcher(None, h, name).ratio() * 0.9
+            best = max(best, score)
+        # "Måluppfyllelse insats" belongs to insats, not to uppfoljning.
+        for t, word in TABLE_WORDS.items():
+            if word in h and fold(field_name) != h and word not in fold(field_name):
+                best += 0.05 if t == table else -0.2
+        return max(0.0, min(best, 1.0))
+
+
+def _best_format(values: pl.Series) -> tuple[str | None, float]:
+    texts = values.drop_nulls()
+    if texts.is_empty():
+        return None, 0.0
+    scores = {fmt: float(texts.str.to_datetime(fmt, strict=False, exact=True).is_not_null().mean())
+              for fmt in DATE_FORMATS}
+    fmt = max(DATE_FORMATS, key=lambda f: scores[f])  # ties go to the earlier, more usual format
+    return fmt, scores[fmt]
+
+
+def _split_best(values: pl.Series, allowed: set[str]) -> tuple[str | None, float]:
+    """The delimiter that splits the cells into the most standard values (None: one value per cell)."""
+    texts = values.drop_nulls()
+    if texts.is_empty():
+        return None, 0.0
+    best, share = None, float(texts.is_in(list(allowed)).mean())
+    for d in LIST_DELIMITERS:
+        if not texts.str.contains(d, literal=True).any():
+            continue
+        if any(d in v for v in allowed):
+            continue
+        items = texts.str.split(d).explode().str.strip_chars()
+        s = float(items.is_in(list(allowed)).mean())
+        if s > share + 0.05 or (best is None and s >= share and texts.str.contains(d, literal=True).mean() > 0.2):
+            best, share = d, s
+    return best, share
+
+
+class Drafter:
+    def __init__(self, profile: Profile, samples: dict[str, pl.DataFrame]):
+        self.profile = profile
+        self.samples = samples
+        self.vocab = Vocabulary(profile)
+
+    def allowed(self, spec: FieldSpec) -> set[str]:
+        if not spec.value_set:
+            return set()
+        frame = self.profile.value_set(spec.value_set)
+        column = "kod" if spec.name.endswith("_kod") and "kod" in frame.columns else \
+            self.profile.value_column(spec.value_set)
+        values = set(frame[column].drop_nulls().to_list())
+        if spec.name == "insats_kod" and "ksi_andra_koder" in self.profile._value_set_refs:
+            values |= set(self.profile.values("ksi_andra_koder"))
+        return values
+
+    def content_score(self, values: pl.Series, spec: FieldSpec) -> tuple[float, str]:
+        texts = values.drop_nulls()
+        if texts.is_empty():
+            return 0.3, "no values"
+        if spec.name == "person_id":
+            return float(texts.str.contains(PERSON_ID.pattern).mean()), "values look like person-IDs"
+        if spec.type == "date":
+            fmt, share = _best_format(texts)
+            return share, f"values are dates ({fmt})"
+        if spec.name == "alder":
+            ages = texts.cast(pl.Int64, strict=False)
+            return float(((ages >= 0) & (ages <= 130)).fill_null(False).mean()), "values are ages"
+        if spec.name == "insats_kod":
+            return float(texts.str.contains(KSI.pattern).mean()), "values are KSI codes"
+        allowed = self.allowed(spec)
+        if spec.name == "malgrupp":
+            names = self.profile.value_set("malgrupp")["namn"].to_list()
+            allowed = allowed | set(names)
+        if allowed:
+            if spec.is_list:
+                _, share = _split_best(texts, allowed)
+            else:
+                share = float(texts.is_in(list(allowed)).mean())
+            return share, "values are standard values" if share > 0.5 else "few values are standard"
+        return 0.5, "no typed values to compare"
+
+    def candidates(self, source_id: str, table: str, spec: FieldSpec) -> list[Candidate]:
+        sample = self.samples[source_id]
+        found = []
+        for columns in _column_options(sample.columns, spec.is_list):
+            heading = self.vocab.heading_score(_stem(columns), table, spec.name)
+            if heading < 0.45:
+                continue
+            values = pl.concat([sample[c] for c in columns]) if len(columns) > 1 else sample[columns[0]]
+            content, why = self.content_score(values, spec)
+            confidence = round(0.6 * heading + 0.4 * content, 2)
+            found.append(Candidate(columns, confidence,
+                                   f"heading {_stem(columns)!r} ~ {spec.name} ({heading:.2f}); {why} ({content:.0%})"))
+        return sorted(found, key=lambda c: -c.confidence)
+
+
+def _stem(columns: tuple[str, ...]) -> str:
+    if len(columns) == 1:
+        return columns[0]
+    m = NUMBERED.match(columns[0])
+    return m.group(1) if m else columns[0]
+
+
+def _column_options(headers: list[str], is_list: bool) -> list[tuple[str, ...]]:
+    options = [(h,) for h in headers]
+    if is_list:
+        groups: dict[str, list[str]] = {}
+        for h in headers:
+            m = NUMBERED.match(h)
+            if m and m.group(1).strip():
+                groups.setdefault(m.group(1).strip(), []).append(h)
+        options += [tuple(g) for g in groups.values() if len(g) > 1]
+    return options
+
+
+def draft_mapping(export: Path, profile: Profile) -> str:
+    with readers.opened(export) as sources:
+        named = source_ids(export, sources)
+        frames = {sid: readers.read(s) for sid, s in named.items()}
+        samples = dict(zip(frames, pl.collect_all([f.head(SAMPLE_ROWS) for f in frames.values()])))
+        drafter = Drafter(profile, samples)
+        plan, unmapped = _plan(drafter, profile, named)
+        _refine(drafter, profile, plan, frames, unmapped)
+        used = {sid: {c for _, fields in plan.values() if _ == sid for d in fields.values()
+                      for c in (*d.columns, *d.derive)} for sid in named}
+    for sid, source in named.items():
+        if sid in {s for s, _ in plan.values()}:
+            rest = [c for c in source.header if c not in used[sid]]
+            if rest:
+                unmapped.append(f"{sid}: column(s) no field uses: {', '.join(rest)}")
+    return _render(export, profile, plan, unmapped)
+
+
+def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[str]]:
+    """Per table: (source id, {field: Drafted}) for the source that matches the table's fields best."""
+    plan: dict[str, tuple[str, dict[str, Drafted]]] = {}
+    unmapped: list[str] = []
+    for table, spec in profile.tables.items():
+        keys = {spec.primary_key, spec.foreign_key[0] if spec.foreign_key else None}
+        best = None
+        for sid in named:
+            fields: dict[str, Drafted] = {}
+            taken: set[str] = set()
+            options = [(c, f) for f in spec.fields for c in drafter.candidates(sid, table, f)
+                       if c.confidence >= ACCEPT]
+            for cand, f in sorted(options, key=lambda o: -o[0].confidence):
+                if f.name in fields or taken & set(cand.columns):
+                    continue
+                fields[f.name] = Drafted(f, cand.columns, confidence=cand.confidence, why=cand.why)
+                taken |= set(cand.columns)
+            score = sum(d.confidence for n, d in fields.items() if n not in keys)
+            if best is None or score > best[0]:
+                best = (score, sid, fields)
+        if best is None or best[0] < ACCEPT:
+            unmapped.append(f"table {table}: no file or sheet holds its fields")
+            continue
+        plan[table] = (best[1], best[2])
+    _keys(profile, plan, {sid: s.header for sid, s in named.items()})
+    for table, (sid, fields) in plan.items():
+        for f in profile.tables[table].fields:
+            if f.name not in fields:
+                unmapped.append(f"{table}.{f.name}: no column in {sid} found for it")
+    return plan, unmapped
+
+
+def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]]) -> None:
+    """Keys and links: an ID column where the file has one, else derived from identifying columns."""
+    for table in sorted(plan, key=lambda t: len(profile.parent_chain(t))):
+        sid, fields = plan[table]
+        spec = profile.tables[table]
+        parent_key: Drafted | None = None
+        if spec.foreign_key:
+            fk, parent = spec.foreign_key
+            if parent in plan:
+                psid, pfields = plan[parent]
+                parent_key = pfields.get(profile.tables[parent].primary_key)
+                link = fields.get(fk)
+                if parent_key is not None and parent_key.derive:
+                    fields[fk] = Drafted(spec.field(fk), derive=parent_key.derive, confidence=parent_key.confidence,
+                                         why=f"the same columns as {parent}'s derived key")
+                elif parent_key is not None and (link is None or link.columns != parent_key.columns) \
+                        and parent_key.columns[0] in headers[sid]:
+                    fields[fk] = Drafted(spec.field(fk), parent_key.columns, confidence=0.9,
+                                         why=f"the same heading as {parent}'s key")
+        pk = fields.get(spec.primary_key)
+        if pk is None or pk.confidence < 0.6:
+            if table == "person":
+                continue
+            base = parent_key.derive if parent_key and parent_key.derive else \
+                parent_key.columns if parent_key else ()
+            own = tuple(c for n in IDENTIFYING.get(table, ()) if n in fields for c in fields[n].columns)
+            derive = tuple(dict.fromkeys(base + own))
+            if derive:
+                fields[spec.primary_key] = Drafted(spec.field(spec.primary_key), derive=derive, confidence=0.7,
+                                                   why="no ID column: derived from the columns that identify a "
+                                                       "record")
+
+
+def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapped: list[str]) -> None:
+    """Date formats, list delimiters and crosswalks for the fields found, from the columns' values."""
+    distinct_queries, wanted = [], []
+    for table, (sid, fields) in plan.items():
+        for name, d in fields.items():
+            if not d.columns:
+                continue
+            sample = drafter.samples[sid]
+            values = pl.concat([sample[c] for c in d.columns])
+            if d.spec.type == "date":
+                fmt, share = _best_format(values)
+                if fmt and fmt != "%Y-%m-%d" and share > 0:
+                    d.date_format = fmt
+            allowed = drafter.allowed(d.spec)
+            if d.spec.is_list and len(d.columns) == 1 and allowed:
+                d.delimiter, _ = _split_best(values, allowed)
+            if allowed and name != "insats_kod":
+                column = pl.concat_list([pl.col(c) for c in d.columns]).alias("v")
+                distinct_queries.append(frames[sid].select(column).explode("v").drop_nulls().group_by("v").len()
+                                        .sort("len", "v", descending=[True, False]).head(DISTINCT_LIMIT))
+                wanted.append((table, d, allowed))
+    for (table, d, allowed), distinct in zip(wanted, pl.collect_all(distinct_queries)):
+        counts: dict[str, int] = {}
+        for value, n in distinct.iter_rows():
+            parts = value.split(d.delimiter or profile.list_delimiter) if d.spec.is_list else [value]
+            for part in (p.strip() for p in parts):
+                if part:
+                    counts[part] = counts.get(part, 0) + n
+        _crosswalk(profile, table, d, counts, allowed, unmapped)
+
+
+def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int], allowed: set[str],
+               unmapped: list[str]) -> None:
+    """Crosswalk proposals for the values outside the standard, for the values a system uses systematically
+    (at least :data:`RARE` of the column). A column that mostly holds standard values uses the standard's vocabulary: its rare other values are data errors, which a crosswalk would hide, so they
+    are listed and left for the rules to report. A rare value in a column of local words is listed too: a
+    person decides whether it is vocabulary or error."""
+    total = sum(counts.values()) or 1
+    standard = sorted(allowed)
+    folded = {fold(v): v for v in standard}
+    names = {}
+    if d.spec.name == "malgrupp":
+        vs = profile.value_set("malgrupp")
+        names = {fold(n): k for n, k in zip(vs["namn"].to_list(), vs["kod"].to_list())}
+    rare = []
+    for value, n in sorted(counts.items()):
+        if value in allowed:
+            continue
+        if n / total < RARE:
+            rare.append(f"{value!r} ({n}×)")
+            continue
+        if fold(value) in names:
+            d.values[value] = (names[fold(value)], 0.95, "the target group's name")
+            continue
+        if fold(value) in folded:
+            d.values[value] = (folded[fold(value)], 0.9, "same letters")
+            continue
+        match, basis = closest(value, standard, d.spec.value_set or "")
+        if match is None:
+            match, basis = _shared_words(value, standard)
+        if match is None:
+            unmapped.append(f"{table}.{d.spec.name}: value {value!r} ({n}×) has no standard counterpart "
+                            "found")
+            continue
+        d.values[value] = (match, BASIS_CONFIDENCE.get(basis, 0.5), basis)
+    if rare:
+        unmapped.append(f"{table}.{d.spec.name}: rare non-standard value(s) left as written for the rules to "
+                        f"report: {', '.join(rare)}")
+
+
+def _shared_words(value: str, standard: list[str]) -> tuple[str | None, str | None]:
+    """The one standard value sharing the most words (or word beginnings of 4+ letters) with `value`."""
+    def words(text: str) -> set[str]:
+        return {fold(w) for w in re.split(r"[\s,/()]+", text) if len(fold(w)) >= 3}
+
+    mine = words(value)
+
+    def related(a: str, b: str) -> bool:
+        prefix = len(os.path.commonprefix([a, b]))
+        return a == b or prefix >= 5 or (prefix >= 3 and prefix == min(len(a), len(b)))
+
+    def overlap(s: str) -> int:
+        return sum(1 for a in mine for b in words(s) if related(a, b))
+
+    scored = sorted(((overlap(s), s) for s in standard), reverse=True)
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None, None
+    return scored[0][1], "words"
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _render(export: Path, profile: Profile, plan: dict, unmapped: list[str]) -> str:
+    out = [
+        f"# Draft mapping made by `conform init-mapping` (conform {__version__}, "
+        f"{datetime.now().date().isoformat()}) from {export.name}.",
+        f"# Every guess carries its confidence (0-1); lines marked REVIEW are below {REVIEW_BELOW}. Check them,",
+        "# and the list under `unmapped`, then run: conform check EXPORT --mapping THIS_FILE",
+        "# The format is described in docs/mapping.md and schemas/mapping.schema.json.",
+        "conform_mapping: 1",
+        f"profile: {_q(profile.name)}",
+        f"vendor: {_q(export.stem)}",
+        "tables:",
+    ]
+    for table in profile.tables:
+        if table not in plan:
+            continue
+        sid, fields = plan[table]
+        out += [f"  {table}:", f"    source: {_q(sid)}", "    fields:"]
+        for f in profile.tables[table].fields:
+            d = fields.get(f.name)
+            if d is None:
+                continue
+            flag = "  # REVIEW" if d.confidence < REVIEW_BELOW else ""
+            out.append(f"      {f.name}:{flag}  # {d.why}")
+            if d.derive:
+                out.append(f"        derive: [{', '.join(_q(c) for c in d.derive)}]")
+            elif len(d.columns) > 1:
+                out.append(f"        columns: [{', '.join(_q(c) for c in d.columns)}]")
+            else:
+                out.append(f"        column: {_q(d.columns[0])}")
+            if d.date_format:
+                out.append(f"        date_format: {_q(d.date_format)}")
+            if d.delimiter:
+                out.append(f"        delimiter: {_q(d.delimiter)}")
+            if d.values:
+                out.append("        values:")
+                for local, (standard, confidence, basis) in d.values.items():
+                    flag = "REVIEW " if confidence < REVIEW_BELOW else ""
+                    out.append(f"          {_q(local)}: {_q(standard)}  # {flag}{confidence:.2f} ({basis})")
+            out.append(f"        confidence: {d.confidence:.2f}")
+    out.append("unmapped:" if unmapped else "unmapped: []")
+    out += [f"  - {_q(u)}" for u in unmapped]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,202 @@
+"""A mapping file, loaded and checked against the profile: what each canonical field is in the vendor's export.
+
+Checks that need only the profile happen here (known tables and fields, crosswalk targets in the value set,
+options that fit the field's type, derived keys that line up with their parent's); checks that need the export
+(does the column exist?) happen in :mod:`conform.mapping.apply`. Both name the mapping file, line and key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+
+from conform.errors import MappingError
+from conform.profile import Profile
+from conform.resources import SCHEMAS_DIR
+from conform.vocabulary import closest
+from conform.yamlfile import Located, load_located
+
+DATE_TYPES = ("date",)
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """How one canonical field is read; exactly one of column, columns, value, derive is set."""
+
+    name: str
+    column: str | None = None
+    columns: tuple[str, ...] = ()
+    value: str | None = None
+    derive: tuple[str, ...] = ()
+    delimiter: str | None = None
+    date_formats: tuple[str, ...] = ()
+    values: dict[str, str] = field(default_factory=dict)
+    line: int = 1
+
+    @property
+    def source_columns(self) -> tuple[str, ...]:
+        return (self.column,) if self.column else self.columns or self.derive
+
+
+@dataclass(frozen=True)
+class TableMap:
+    name: str
+    source: str
+    fields: dict[str, FieldMap]
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Mapping:
+    path: Path
+    profile: str
+    vendor: str | None
+    tables: dict[str, TableMap]
+    doc: Located
+
+    def where(self, *at) -> str:
+        return self.doc.where(at)
+
+    def shared_sources(self) -> set[str]:
+        """Sources that hold more than one table (wide files): each table is then one record per key."""
+        seen: dict[str, int] = {}
+        for t in self.tables.values():
+            seen[t.source] = seen.get(t.source, 0) + 1
+        return {s for s, n in seen.items() if n > 1}
+
+
+@cache
+def mapping_schema() -> dict:
+    return json.loads((SCHEMAS_DIR / "mapping.schema.json").read_text(encoding="utf-8"))
+
+
+def load_mapping(path: Path, profile: Profile) -> Mapping:
+    doc = load_located(Path(path), MappingError)
+    if not isinstance(doc.data, dict):
+        raise MappingError(f"{doc.where(())}: a mapping is a YAML mapping with the keys conform_mapping, "
+                           "profile and tables (see docs/mapping.md)")
+    _validate_schema(doc)
+    data = doc.data
+    if data["profile"] != profile.name:
+        raise MappingError(f"{doc.where(('profile',))}: the mapping is for profile {data['profile']!r}, "
+                           f"the check uses {profile.name!r}")
+    tables = {}
+    for table, raw in data["tables"].items():
+        if table not in profile.tables:
+            raise MappingError(f"{doc.where(('tables', table))}: no table {table!r} in the profile; "
+                               f"its tables are {', '.join(profile.tables)}")
+        fields = {}
+        for name, spec in raw["fields"].items():
+            fields[name] = _field(doc, profile, table, name, spec)
+        tables[table] = TableMap(table, raw["source"], fields, doc.line(("tables", table)))
+    mapping = Mapping(Path(path), data["profile"], data.get("vendor"), tables, doc)
+    _check_keys(mapping, profile)
+    return mapping
+
+
+def _validate_schema(doc: Located) -> None:
+    errors = list(jsonschema.Draft202012Validator(mapping_schema()).iter_errors(doc.data))
+    if not errors:
+        return
+    error = max(errors, key=lambda e: len(e.absolute_path))
+    at = tuple(error.absolute_path)
+    message = error.message
+    if error.validator == "oneOf" and isinstance(error.instance, dict):
+        given = [k for k in ("column", "columns", "value", "derive") if k in error.instance]
+        message = ("give exactly one of column, columns, value, derive"
+                   + (f" (found {', '.join(given)})" if given else ""))
+        # The deepest error of a field is usually about the field as a whole; report it there.
+    elif error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        message += f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+    raise MappingError(f"{doc.where(at)}: {message}")
+
+
+def _field(doc: Located, profile: Profile, table: str, name: str, spec) -> FieldMap:
+    at = ("tables", table, "fields", name)
+    table_spec = profile.tables[table]
+    if name not in table_spec.field_names:
+        raise MappingError(f"{doc.where(at)}: table {table} has no field {name!r}; its fields are "
+                           f"{', '.join(table_spec.field_names)}")
+    if isinstance(spec, str):
+        spec = {"column": spec}
+    fspec = table_spec.field(name)
+    formats = spec.get("date_format", ())
+    formats = (formats,) if isinstance(formats, str) else tuple(formats)
+    if formats and fspec.type not in DATE_TYPES:
+        raise MappingError(f"{doc.where(at + ('date_format',))}: {table}.{name} is not a date field")
+    for fmt in formats:
+        if "%" not in fmt:
+            raise MappingError(f"{doc.where(at + ('date_format',))}: {fmt!r} is no strftime format "
+                               "(write e.g. '%d/%m/%Y')")
+    if (spec.get("delimiter") or spec.get("columns")) and not fspec.is_list:
+        key = "delimiter" if spec.get("delimiter") else "columns"
+        raise MappingError(f"{doc.where(at + (key,))}: {table}.{name} holds one value, not a list")
+    is_key = name == table_spec.primary_key or (table_spec.foreign_key and name == table_spec.foreign_key[0])
+    if spec.get("derive") and not is_key:
+        raise MappingError(f"{doc.where(at + ('derive',))}: only a table's key or its parent's key can be "
+                           f"derived; {table}.{name} is neither")
+    crosswalk = spec.get("values", {})
+    allowed = _allowed_values(profile, fspec.value_set, name)
+    if allowed is not None:
+        for local, standard in crosswalk.items():
+            if standard not in allowed:
+                close, _ = closest(standard, allowed, fspec.value_set)
+                listing = f"; its values: {', '.join(allowed)}" if len(allowed) <= 12 else ""
+                raise MappingError(
+                    f"{doc.where(at + ('values', local))}: {standard!r} is not a value of {table}.{name}'s "
+                    f"value set ({fspec.value_set})" + (f"; did you mean {close!r}?" if close else listing))
+        if spec.get("value") is not None and spec["value"] not in allowed:
+            raise MappingError(f"{doc.where(at + ('value',))}: {spec['value']!r} is not a value of "
+                               f"{table}.{name}'s value set ({fspec.value_set})")
+        delimiter = spec.get("delimiter")
+        if delimiter:
+            clash = sorted(v for v in set(allowed) | set(crosswalk) if delimiter in v)
+            if clash:
+                raise MappingError(f"{doc.where(at + ('delimiter',))}: {delimiter!r} occurs inside the value(s) "
+                                   f"{', '.join(map(repr, clash[:3]))}, so it cannot separate values")
+    return FieldMap(
+        name=name, column=spec.get("column"), columns=tuple(spec.get("columns", ())), value=spec.get("value"),
+        derive=tuple(spec.get("derive", ())), delimiter=spec.get("delimiter"), date_formats=formats,
+        values=dict(crosswalk), line=doc.line(at),
+    )
+
+
+def _allowed_values(profile: Profile, value_set: str | None, field_name: str) -> list[str] | None:
+    """The strings a crosswalk may map to; None where membership is not a fixed list (KSI codes are checked by
+    their own rules)."""
+    if value_set is None or field_name == "insats_kod":
+        return None
+    return profile.values(value_set)
+
+
+def _check_keys(mapping: Mapping, profile: Profile) -> None:
+    """Every mapped table has its key; a child's key to a mapped parent is there too, and when the parent's key
+    is derived, the child derives it from as many columns."""
+    for table, tmap in mapping.tables.items():
+        spec = profile.tables[table]
+        if spec.primary_key not in tmap.fields:
+            raise MappingError(f"{mapping.where('tables', table, 'fields')}: the key {spec.primary_key} is not "
+                               "mapped; map it to a column, or derive it from the columns that identify a record")
+        if not spec.foreign_key:
+            continue
+        fk, parent = spec.foreign_key
+        if parent not in mapping.tables:
+            continue
+        if fk not in tmap.fields:
+            raise MappingError(f"{mapping.where('tables', table, 'fields')}: {table} links to {parent} by {fk}, "
+                               "which is not mapped")
+        parent_key = mapping.tables[parent].fields.get(profile.tables[parent].primary_key)
+        child_link = tmap.fields[fk]
+        if parent_key is not None and bool(parent_key.derive) != bool(child_link.derive):
+            raise MappingError(f"{mapping.where('tables', table, 'fields', fk)}: {parent}'s key is "
+                               f"{'derived' if parent_key.derive else 'a column'}, so {table}.{fk} must "
+                               f"{'derive it too' if parent_key.derive else 'name a column'}")
+        if parent_key is not None and parent_key.derive and len(parent_key.derive) != len(child_link.derive):
+            raise MappingError(f"{mapping.where('tables', table, 'fields', fk, 'derive')}: {parent}'s key is "
+                               f"derived from {len(parent_key.derive)} column(s) "
+                               f"({', '.join(parent_key.derive)}); list the same number, in that order")

@@ -1,0 +1,59 @@
+"""YAML files a person writes (rules, mappings): parsed with the line of every key, so that every problem can
+be reported as ``file:line: at 'key/path'``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# libyaml when the platform has it: rule files are parsed on every run.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Located:
+    """A parsed YAML document and the line of each of its key paths."""
+
+    def __init__(self, path: Path, data: Any, lines: dict[tuple, int]):
+        self.path, self.data, self.lines = path, data, lines
+
+    def line(self, at: tuple) -> int:
+        probe = at
+        while probe not in self.lines and probe:
+            probe = probe[:-1]
+        return self.lines.get(probe, 1)
+
+    def where(self, at: tuple) -> str:
+        key = "/".join(str(p) for p in at) or "(top level)"
+        return f"{self.path}:{self.line(at)}: at '{key}'"
+
+
+def load_located(path: Path, error: type[Exception]) -> Located:
+    """Parse `path`; raise `error` naming the file for text that is not UTF-8 or not YAML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=LOADER)
+        data = yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
+    except FileNotFoundError as exc:
+        raise error(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise error(f"{path}: is a folder, not a YAML file") from exc
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from exc
+    return Located(path, data, _line_index(node) if node is not None else {})
+
+
+def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
+    """Line (1-based) of every key/index path in a composed YAML document."""
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines.update(_line_index(value, path + (key.value,)))
+            lines[path + (key.value,)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_index(item, path + (i,)))
+    return lines
