@@ -4,6 +4,10 @@
     python bench/run.py                       # 1M persons, 3 repeats; frictionless at 100k; memory at 1M and 3M
     python bench/run.py --persons 200000 --repeats 1 --no-scaling --frictionless-persons 20000   # a quick look
 
+Vendor shapes (issue 4): the same population as the vendors of fixtures/vendors/ would send it (normalised CSV and
+one wide Windows-1252 file at --persons, an Excel workbook at --workbook-persons: a sheet holds at most 1,048,576
+rows), checked through the fixtures' reviewed mappings, against the canonical check of the same population.
+
 Peak memory is the maximum resident set size reported by /usr/bin/time -v for each command. Exports are made by
 `conform generate` (deterministic per seed) under bench/out/ and reused by later runs.
 """
@@ -34,6 +38,20 @@ def export_for(persons: int) -> Path:
         subprocess.run([sys.executable, "-m", "conform", "generate", str(folder), "--persons", str(persons),
                         "--seed", "7", "--as-of", AS_OF], check=True)
     return folder
+
+
+def shape_for(shape: str, persons: int) -> Path:
+    folder = OUT / f"{shape}-{persons}"
+    if not folder.is_dir():
+        print(f"generating {persons:,} persons as the {shape} vendor into {folder} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "conform", "generate", str(folder), "--persons", str(persons),
+                        "--seed", "7", "--as-of", AS_OF, "--shape", shape], check=True)
+    return folder
+
+
+def mapped_command(folder: Path, shape: str) -> list[str]:
+    mapping = ROOT / "fixtures" / "vendors" / shape / "mapping.yaml"
+    return conform_command(folder) + ["--mapping", str(mapping)]
 
 
 def timed(command: list[str]) -> tuple[float, int, int]:
@@ -101,6 +119,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-scaling", action="store_true")
     parser.add_argument("--no-frictionless", action="store_true")
+    parser.add_argument("--workbook-persons", type=int, default=100_000)
+    parser.add_argument("--no-shapes", action="store_true")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -116,6 +136,21 @@ def main() -> None:
     result["check"] = {"median_seconds": round(statistics.median(r[0] for r in check), 3),
                        "peak_rss_mib": round(max(r[1] for r in check) / 1024, 1)}
     result["check_vs_floor"] = round(result["check"]["median_seconds"] / result["floor"]["median_seconds"], 2)
+
+    if not args.no_shapes:
+        result["shapes"] = {}
+        for shape in ("normalised", "wide"):
+            run = median_run(mapped_command(shape_for(shape, args.persons), shape), args.repeats)
+            run["vs_canonical_check"] = round(run["median_seconds"] / result["check"]["median_seconds"], 2)
+            run["vs_floor"] = round(run["median_seconds"] / result["floor"]["median_seconds"], 2)
+            result["shapes"][shape] = run
+        small = export_for(args.workbook_persons)
+        canonical_small = median_run(conform_command(small), args.repeats)
+        run = median_run(mapped_command(shape_for("workbook", args.workbook_persons), "workbook"), args.repeats)
+        run["persons"] = args.workbook_persons
+        run["canonical_check_seconds"] = canonical_small["median_seconds"]
+        run["vs_canonical_check"] = round(run["median_seconds"] / canonical_small["median_seconds"], 2)
+        result["shapes"]["workbook"] = run
 
     if not args.no_frictionless:
         small = export_for(args.frictionless_persons)

@@ -19,6 +19,8 @@ from __future__ import annotations
 from concurrent.futures import Future
 from pathlib import Path
 
+import polars as pl
+
 from conform import readers
 from conform.mapping.apply import build_tables, crosswalk_uses, source_ids, unmapped_columns
 from conform.mapping.spec import Mapping, load_mapping
@@ -31,26 +33,37 @@ __all__ = ["Mapping", "load_mapping", "open_mapped_export"]
 def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
                        derivable: frozenset[tuple[str, str]] = frozenset()) -> Export:
     mapping = load_mapping(mapping_path, profile)
+    # Built tables are written to Parquet in a private folder (removed at exit) and freed: the engine then reads
+    # only the columns each view needs, as it does from a canonical export, and a wide file is not held twice.
+    folder = readers.private_dir("mapped")
+    export = Export(path, {})
+    uses = []
     with readers.opened(path) as sources:
         named = source_ids(path, sources)
         tables = build_tables(path, mapping, profile, named)
-        uses = crosswalk_uses(mapping, tables)
         unmapped = unmapped_columns(mapping, named)
         digests = {sid: sha256_of(s.path) for sid, s in {t.source_id: t.source for t in tables.values()}.items()}
-    export = Export(path, {})
+        for table, built in tables.items():
+            found, frame = crosswalk_uses(mapping.tables[table], built.query.collect())
+            uses += found
+            parquet = folder / f"{table}.parquet"
+            frame.write_parquet(parquet, compression="lz4", statistics=False)
+            del frame
+            source = built.source
+            done: Future = Future()
+            done.set_result(digests[built.source_id])
+            export.tables[table] = TableSource(
+                table, source.path, built.fields, pl.scan_parquet(parquet), done, shown=built.source_id,
+                encoding=source.encoding, format=source.format, delimiter=source.delimiter, sheet=source.sheet)
+        del tables
+    export.tables = {t: export.tables[t] for t in profile.tables if t in export.tables}
     for table, spec in profile.tables.items():
-        built = tables.get(table)
-        if built is None:
+        if table not in export.tables:
             export.problem("missing_table", table, other=f"not in the mapping {mapping_path.name}")
             continue
-        source = built.source
-        done: Future = Future()
-        done.set_result(digests[built.source_id])
-        export.tables[table] = TableSource(
-            table, source.path, built.fields, built.frame.lazy(), done, shown=built.source_id,
-            encoding=source.encoding, format=source.format, delimiter=source.delimiter, sheet=source.sheet)
+        present = export.tables[table].header
         for name in spec.field_names:
-            if name not in built.fields:
+            if name not in present:
                 derived = (table, name) in derivable
                 export.problem("derived_" + name if derived else "missing_column", table, field=name,
                                other=None if derived else f"not in the mapping {mapping_path.name}")
@@ -58,7 +71,7 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         "path": str(mapping_path),
         "sha256": sha256_of(mapping_path),
         "vendor": mapping.vendor,
-        "tables": {t: built.source_id for t, built in tables.items()},
+        "tables": {t: source.shown for t, source in export.tables.items()},
         "crosswalks": [vars(u) for u in uses],
         "unmapped_columns": unmapped,
     }

@@ -16,6 +16,7 @@ record of the combination, so no personal data goes into a key.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,16 +28,16 @@ from conform.errors import MappingError
 from conform.mapping.spec import FieldMap, Mapping, TableMap
 from conform.profile import FieldSpec, Profile
 
-KEY_ROW = "__key_row"
+PRESENT = "__present"
 LOCAL = "__local."  # the vendor's own values of a crosswalked field, kept to count them after deduplication
 
 
 @dataclass
 class MappedTable:
-    """A canonical table built from the vendor's export, with where it came from."""
+    """A canonical table to build from the vendor's export (`query`), with where it comes from."""
 
     name: str
-    frame: pl.DataFrame
+    query: pl.LazyFrame
     source: readers.Source
     source_id: str
     fields: list[str]
@@ -128,17 +129,13 @@ def field_expr(f: FieldMap, spec: FieldSpec, list_delimiter: str) -> pl.Expr:
 
 
 def _present(spec, tmap: TableMap) -> pl.Expr:
-    """Rows of a wide file that hold a record of this table: a field of its own (not its key to the parent,
-    which the parent's rows hold too) has a value. A row holding only a person makes no aktualisering."""
+    """Over the file's columns: rows of a wide file that hold a record of this table, because a column of its own
+    (not one of its link to the parent, which the parent's rows hold too) has a value. A row holding only a
+    person makes no aktualisering."""
     link = spec.foreign_key[0] if spec.foreign_key else None
     parent_columns = set(tmap.fields[link].source_columns) if link in tmap.fields else set()
-    own = [pl.col(n) for n, f in tmap.fields.items() if not f.derive and n not in (link, spec.primary_key)
-           and f.value is None]
-    pk = tmap.fields[spec.primary_key]
-    own += [pl.col(f"__raw.{c}") for c in pk.derive if c not in parent_columns]
-    if not pk.derive:
-        own.append(pl.col(spec.primary_key))
-    return pl.any_horizontal(c.is_not_null() for c in own)
+    own = {c for n, f in tmap.fields.items() if n != link for c in f.source_columns} - parent_columns
+    return pl.any_horizontal(pl.col(c).is_not_null() for c in sorted(own)) if own else pl.lit(True)
 
 
 def _local_items(f: FieldMap, spec: FieldSpec, list_delimiter: str) -> pl.Expr:
@@ -150,40 +147,61 @@ def _local_items(f: FieldMap, spec: FieldSpec, list_delimiter: str) -> pl.Expr:
     return pl.concat_list([pl.col(f.column)])
 
 
+def _derived_key(columns: tuple[str, ...], source_id: str) -> pl.Expr:
+    """The key of a record identified by `columns` (not all empty): ``file:row`` of the first row holding that
+    combination. A window over the source's rows, so a table's own key and its children's links to it, computed
+    from the same columns of the same file, agree without a join."""
+    first = pl.col(ROW).min().over(list(columns))
+    present = pl.any_horizontal(pl.col(c).is_not_null() for c in columns)
+    return pl.when(present).then(pl.format("{}:{}", pl.lit(source_id), first))
+
+
 def _key_rows(frame: pl.LazyFrame, columns: tuple[str, ...], source_id: str) -> pl.LazyFrame:
-    """One row per distinct combination of `columns` (not all empty): the key written ``file:row``."""
-    return (frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in columns))
-            .group_by(list(columns)).agg(pl.col(ROW).min().alias(KEY_ROW))
-            .select(*columns, pl.format("{}:{}", pl.lit(source_id), pl.col(KEY_ROW)).alias("__key")))
+    """One row per distinct combination of `columns`: its derived key (for links into another file)."""
+    return (frame.select(*columns, _derived_key(columns, source_id).alias("__key"))
+            .filter(pl.col("__key").is_not_null()).unique(list(columns)))
 
 
 def build_tables(export: Path, mapping: Mapping, profile: Profile,
                  named: dict[str, readers.Source]) -> dict[str, MappedTable]:
+    """The query of each canonical table; columns ``__local.<field>`` hold the vendor's own values of crosswalked
+    fields (see :func:`crosswalk_uses`). A wide file is read into memory once here, as every table reads it."""
     located = {t: _find_source(mapping, tmap, named) for t, tmap in mapping.tables.items()}
     for t, (source_id, source) in located.items():
         _check_columns(mapping, mapping.tables[t], source_id, source)
-    frames = {sid: readers.read(source) for sid, source in {sid: s for sid, s in located.values()}.items()}
     shared = mapping.shared_sources()
-    queries, built = [], []
+    frames = {sid: readers.read(source) for sid, source in {sid: s for sid, s in located.values()}.items()}
+    # A wide file feeds several tables: read and parse it once, not once per table.
+    for sid in {located[t][0] for t, tmap in mapping.tables.items() if tmap.source in shared}:
+        frames[sid] = frames[sid].collect().lazy()
+    built = {}
     for table, tmap in mapping.tables.items():
         source_id, source = located[table]
         spec = profile.tables[table]
         frame = frames[source_id]
         derived = {name: f for name, f in tmap.fields.items() if f.derive}
         plain = [name for name in tmap.fields if name not in derived]
-        raw_keys = sorted({c for f in derived.values() for c in f.derive})
-        lf = frame.select(pl.col(ROW), *[field_expr(tmap.fields[n], spec.field(n), profile.list_delimiter).alias(n)
-                                         for n in plain],
-                          *[pl.col(c).alias(f"__raw.{c}") for c in raw_keys],
-                          *[_local_items(f, spec.field(n), profile.list_delimiter).alias(LOCAL + n)
-                            for n, f in tmap.fields.items() if f.values])
-        pk = tmap.fields[spec.primary_key]
-        if tmap.source in shared:
-            lf = lf.filter(_present(spec, tmap)).unique(
-                subset=[c for c in lf.collect_schema().names() if c != ROW and not c.startswith(LOCAL)],
-                keep="first", maintain_order=True)
+        links = {}  # derived keys computed on this table's own rows (its own key, a parent in the same file)
         for name, f in derived.items():
             owner = tmap if name == spec.primary_key else mapping.tables[spec.foreign_key[1]]
+            if located[owner.name][0] == source_id:
+                links[name] = _derived_key(f.derive, source_id).alias(name)
+        raw_keys = sorted({c for n, f in derived.items() if n not in links for c in f.derive})
+        lf = frame.select(pl.col(ROW), *[field_expr(tmap.fields[n], spec.field(n), profile.list_delimiter).alias(n)
+                                         for n in plain],
+                          *links.values(),
+                          *[pl.col(c).alias(f"__raw.{c}") for c in raw_keys],
+                          *[_local_items(f, spec.field(n), profile.list_delimiter).alias(LOCAL + n)
+                            for n, f in tmap.fields.items() if f.values],
+                          _present(spec, tmap).alias(PRESENT))
+        if tmap.source in shared:
+            lf = lf.filter(pl.col(PRESENT)).unique(
+                subset=[c for c in lf.collect_schema().names() if c not in (ROW, PRESENT) and not c.startswith(LOCAL)],
+                keep="first", maintain_order=True)
+        for name, f in derived.items():
+            if name in links:
+                continue
+            owner = mapping.tables[spec.foreign_key[1]]
             owner_key = owner.fields[profile.tables[owner.name].primary_key]
             owner_id, _ = located[owner.name]
             keys = _key_rows(frames[owner_id], owner_key.derive, owner_id)
@@ -192,26 +210,22 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile,
                 .rename({"__key": name})
         lf = lf.select(ROW, *[n for n in spec.field_names if n in tmap.fields],
                        *[LOCAL + n for n, f in tmap.fields.items() if f.values]).sort(ROW)
-        queries.append(lf)
-        built.append((table, source_id, source, [n for n in spec.field_names if n in tmap.fields]))
-    collected = pl.collect_all(queries)
-    return {t: MappedTable(t, df, source, sid, fields) for (t, sid, source, fields), df in zip(built, collected)}
+        built[table] = MappedTable(table, lf, source, source_id, [n for n in spec.field_names if n in tmap.fields])
+    return built
 
 
-def crosswalk_uses(mapping: Mapping, tables: dict[str, MappedTable]) -> list[CrosswalkUse]:
-    """How many records hold each local value a crosswalk maps (the buyer sees the system's own vocabulary);
-    the local columns are then dropped from the tables."""
+def crosswalk_uses(tmap: TableMap, frame: pl.DataFrame) -> tuple[list[CrosswalkUse], pl.DataFrame]:
+    """How many records of a built table hold each local value a crosswalk maps (the buyer sees the system's own
+    vocabulary), and the table without its ``__local.`` columns."""
     uses = []
-    for table, built in tables.items():
-        for name, f in mapping.tables[table].fields.items():
-            if not f.values:
-                continue
-            found = dict(built.frame.select(pl.col(LOCAL + name).alias("local")).explode("local")
-                         .filter(pl.col("local").is_in(list(f.values))).group_by("local").len().iter_rows())
-            uses += [CrosswalkUse(table, name, ", ".join(f.source_columns), local, standard,
-                                  int(found.get(local, 0))) for local, standard in f.values.items()]
-        built.frame = built.frame.select(pl.exclude(f"^{LOCAL.replace('.', '[.]')}.*$"))
-    return uses
+    for name, f in tmap.fields.items():
+        if not f.values:
+            continue
+        found = dict(frame.select(pl.col(LOCAL + name).alias("local")).explode("local")
+                     .filter(pl.col("local").is_in(list(f.values))).group_by("local").len().iter_rows())
+        uses += [CrosswalkUse(tmap.name, name, ", ".join(f.source_columns), local, standard, int(found.get(local, 0)))
+                 for local, standard in f.values.items()]
+    return uses, frame.select(pl.exclude(f"^{re.escape(LOCAL)}.*$"))
 
 
 def unmapped_columns(mapping: Mapping, named: dict[str, readers.Source]) -> dict[str, list[str]]:

@@ -18,16 +18,17 @@ Public interface
 Guarantees: decoding is strict (never a U+FFFD), every byte of a text file is checked; nothing is written over
 or beside the input: extracted zip members and UTF-8 copies of Windows-1252/ISO-8859-1 files go to private
 folders made by :func:`tempfile.mkdtemp`, removed at the end of ``opened`` or at exit (``cleanup()``).
+``private_dir(purpose)`` makes such a folder for a caller's own intermediate files (removed at exit).
 
 Rows: a CSV record, JSON line or sheet row whose fields are all empty (a blank line) is not a data row and is not
 numbered. Excel sheets with no header row are passed over.
 """
 
-from conform.readers._temp import cleanup
+from conform.readers._temp import cleanup, private_dir
 from conform.readers.core import detect, opened, read
 from conform.readers.damage import CODES as EXCEL_DAMAGE_CODES
 from conform.readers.damage import excel_damage
 from conform.readers.source import ENCODINGS, FORMATS, ReaderError, Source
 
 __all__ = ["EXCEL_DAMAGE_CODES", "ENCODINGS", "FORMATS", "ReaderError", "Source", "cleanup", "detect",
-           "excel_damage", "opened", "read"]
+           "excel_damage", "opened", "private_dir", "read"]

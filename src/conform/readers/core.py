@@ -128,7 +128,8 @@ def _extract(archive: Path, where: str) -> Path:
 def _detect_csv(file: Path, where: str) -> list[Source]:
     encoding = text.detect_encoding(file, where)
     delimiter, quotechar, line_ending = text.sniff(file, encoding, where)
-    header, records = text.check_records(file, encoding, delimiter, quotechar, where)
+    header = text.header_of(file, encoding, delimiter, quotechar, where)
+    records = text.check_records(_utf8_copy(file, encoding), delimiter, quotechar, len(header), where)
     return [Source(file.stem, file, "csv", encoding, delimiter, quotechar, line_ending, None, header, where,
                    records)]
 

@@ -35,7 +35,9 @@ def excel_damage(expr: pl.Expr) -> pl.Expr:
     """Classify a text column of person-IDs: null if undamaged, else "scientific", "decimal" or
     "leading_zeros" (see the module docstring)."""
     text = expr.cast(pl.String)
-    padded = personnummer.parse(text.str.pad_start(10, "0"))
+    # Only 7-9 digit values are parsed again (null elsewhere): parsing every person-ID twice would be wasted.
+    short = pl.when(text.str.contains(_SHORT)).then(text)
+    padded = personnummer.parse(short.str.pad_start(10, "0"))
     restorable = (
         (padded.struct.field("form") == "ten_digits")
         & padded.struct.field("luhn_valid").fill_null(False)

@@ -16,7 +16,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from pathlib import Path
+
+import polars as pl
 
 from conform.readers.source import ReaderError
 
@@ -120,38 +123,73 @@ def sniff(path: Path, encoding: str, where: str) -> tuple[str, str, str]:
     return (best if counts[best] else (delimiter or ",")), quotechar, line_ending
 
 
-def check_records(path: Path, encoding: str, delimiter: str, quotechar: str, where: str) -> tuple[list[str], int]:
-    """(header, number of data records), reading every record; raises on the first record whose field count
-    differs from the header's, or on broken quoting. Records whose fields are all empty (blank lines) are not
-    counted: :func:`conform.readers.read` drops them too."""
-    limit = csv.field_size_limit()
-    csv.field_size_limit(1 << 30)
-    try:
-        with path.open(encoding=encoding, newline="") as fh:
-            reader = csv.reader(fh, delimiter=delimiter, quotechar=quotechar, strict=True)
-            try:
+def header_of(path: Path, encoding: str, delimiter: str, quotechar: str, where: str) -> list[str]:
+    """The first record whose fields are not all empty, read with the csv module (one record only)."""
+    with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, quotechar=quotechar, strict=True)
+        try:
+            header = next(reader, None)
+            while header is not None and not any(header):
                 header = next(reader, None)
-                while header is not None and not any(header):
-                    header = next(reader, None)
-                if header is None:
-                    raise ReaderError(where, "the file is empty (no header line)")
-                width, records, start = len(header), 0, reader.line_num + 1
-                for record in reader:
-                    if any(record):
-                        records += 1
-                        if len(record) != width:
-                            raise ReaderError(
-                                where, f"data record {records} has {len(record)} fields, the header has {width} "
-                                       f"(delimiter {delimiter!r})", line=start)
-                    start = reader.line_num + 1
-            except csv.Error as exc:
-                raise ReaderError(where, f"broken quoting: {exc}", line=reader.line_num) from exc
-    finally:
-        csv.field_size_limit(limit)
+        except csv.Error as exc:
+            raise ReaderError(where, f"broken quoting: {exc}", line=reader.line_num) from exc
+    if header is None:
+        raise ReaderError(where, "the file is empty (no header line)")
     duplicates = sorted({c for c in header if header.count(c) > 1})
     if duplicates:
         raise ReaderError(where, f"column(s) named twice in the header: {', '.join(map(repr, duplicates))}", line=1)
-    return header, records
+    return header
+
+
+def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where: str) -> int:
+    """The number of data records of a UTF-8 CSV file (`utf8`, a transcoded copy for other encodings), proving
+    that every record has `width` fields; raises on the first that has not, and on a quoted field never closed.
+
+    One vectorised pass over the lines (no Python per record): a line inside a quoted field (an odd number of
+    quote characters before it) continues the record above it; quoted sections are removed before delimiters are
+    counted. Records whose fields are all empty (blank lines) are not counted: :func:`conform.readers.read` drops
+    them too.
+    """
+    q = re.escape(quotechar)
+    unquoted = pl.col("text").str.replace_all(f"{q}[^{q}]*{q}", "")
+    shape = {
+        "fields": unquoted.str.count_matches(delimiter, literal=True) + 1,
+        "blank": unquoted.str.replace_all(re.escape(delimiter), "").str.strip_chars().str.len_bytes() == 0,
+        "odd": (pl.col("text").str.count_matches(quotechar, literal=True) % 2).cast(pl.Int64),
+    }
+    lines = pl.scan_lines(utf8, name="text").with_row_index("line", offset=1)
+    per_line = lines.with_columns(**shape).with_columns(data_record=(~pl.col("blank")).cum_sum() - 1)
+    # Most files have no line break inside a field: then each line is a record, and only odd lines matter.
+    suspects, count, quoted = pl.collect_all([
+        per_line.filter((pl.col("odd") == 1) | ((pl.col("fields") != width) & ~pl.col("blank")
+                                                & (pl.col("data_record") > 0))).head(1),
+        per_line.select((~pl.col("blank")).sum()),
+        per_line.select(pl.col("odd").sum()),
+    ])
+    if quoted.item() == 0:
+        if suspects.height:
+            _ragged(suspects.row(0, named=True), width, delimiter, where)
+        return max(int(count.item()) - 1, 0)
+    # Lines inside a quoted field (an odd number of quotes before them) continue the record above.
+    records = (lines.with_columns(odd=shape["odd"])
+               .with_columns(inside=((pl.col("odd").cum_sum() - pl.col("odd")) % 2 == 1))
+               .with_columns(record=(~pl.col("inside")).cum_sum())
+               .group_by("record", maintain_order=True)
+               .agg(pl.col("line").first(), pl.col("text").str.join("\n"), pl.col("odd").sum().alias("quotes"))
+               .with_columns(fields=shape["fields"], blank=shape["blank"])
+               .filter(~pl.col("blank")).with_row_index("data_record")  # 0 is the header
+               .collect())
+    if records.height and records["quotes"][-1] % 2 == 1:
+        raise ReaderError(where, "broken quoting: a quoted field is never closed", line=int(records["line"][-1]))
+    bad = records.filter((pl.col("data_record") > 0) & (pl.col("fields") != width)).head(1)
+    if bad.height:
+        _ragged(bad.row(0, named=True), width, delimiter, where)
+    return max(records.height - 1, 0)
+
+
+def _ragged(record: dict, width: int, delimiter: str, where: str) -> None:
+    raise ReaderError(where, f"data record {record['data_record']} has {record['fields']} fields, the header has "
+                             f"{width} (delimiter {delimiter!r})", line=record["line"])
 
 
 def transcode(path: Path, encoding: str, folder: Path) -> Path:
