@@ -326,6 +326,22 @@ def test_ragged_csv_names_the_first_bad_line(export):
     assert caught.value.line == 5
 
 
+def test_ragged_csv_without_quotes_names_the_first_bad_line(export):
+    # no quoted field at all: every line is a record (the fast path), and a blank line is no record
+    (export / "kort.csv").write_text("a;b;c\n1;1;1\n\n2;2;2\n3;3\n", encoding="utf-8")
+    frozen(export)
+    with pytest.raises(ReaderError, match=r"kort\.csv, line 5: data record 3 has 2 fields, the header has 3") as caught:
+        detect(export)
+    assert caught.value.line == 5
+
+
+def test_a_quoted_field_never_closed_is_named(export):
+    (export / "citat.csv").write_text('a,b\n1,"öppen\n2,2\n', encoding="utf-8")
+    frozen(export)
+    with pytest.raises(ReaderError, match=r"citat\.csv, line 2: broken quoting: a quoted field is never closed"):
+        detect(export)
+
+
 def test_ragged_csv_in_a_zip_names_the_member(export):
     with zipfile.ZipFile(export / "paket.zip", "w") as zf:
         zf.writestr("del/insats.csv", "a,b\n1,2\n1,2,3\n")

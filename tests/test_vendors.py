@@ -202,3 +202,42 @@ def test_spreadsheet_damaged_person_ids_are_reported_as_such(tmp_path):
     damaged = result.findings.filter(pl.col("rule") == "PID-014").sort("row")
     assert damaged.select("value", "other").rows() == [("1.99001E+11", "scientific"), ("801012386", "leading_zeros")]
     assert result.findings.filter(pl.col("rule") == "PID-004").is_empty()
+
+
+def test_a_zipped_export_checks_as_the_folder_does(tmp_path, vendor_results):
+    import zipfile
+
+    archive = tmp_path / "leverans.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for file in sorted((VENDORS / "normalised" / "export").iterdir()):
+            zf.write(file, file.name)
+    zipped = api.check(archive, mapping=VENDORS / "normalised" / "mapping.yaml", as_of=AS_OF)
+    assert zipped.findings.equals(vendor_results["normalised"].findings)
+    assert [f.path for f in zipped.inputs] == [f.path for f in vendor_results["normalised"].inputs]
+
+
+def test_parquet_and_json_lines_files_and_a_constant_target_group(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    canonical = FIXTURES / "example"
+    person = pl.read_csv(canonical / "person.csv", infer_schema=False)
+    person.rename({"person_id": "pnr", "juridiskt_kon": "kon"}).write_parquet(folder / "personer.parquet")
+    akt = pl.read_csv(canonical / "aktualisering.csv", infer_schema=False).filter(pl.col("malgrupp") == "Äldre")
+    akt.drop("malgrupp").write_ndjson(folder / "aldre.jsonl")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "conform_mapping: 1\nprofile: basinformation-1.0\ntables:\n"
+        "  person:\n    source: personer.parquet\n    fields: {person_id: pnr, juridiskt_kon: kon, ursprung: ursprung}\n"
+        "  aktualisering:\n    source: aldre.jsonl\n    fields:\n"
+        "      aktualisering_id: aktualisering_id\n      person_id: person_id\n      malgrupp: {value: Äldre}\n"
+        "      datum_aktualisering: datum_aktualisering\n      aktualiseringstyp: aktualiseringstyp\n"
+        "      aktualiseringsorsak: aktualiseringsorsak\n      tidigare_kontakt: tidigare_kontakt\n      alder: alder\n",
+        encoding="utf-8")
+    result = api.check(folder, mapping=mapping, as_of=AS_OF)
+    groups = result.export.tables["aktualisering"].frame.select("malgrupp").unique().collect()
+    assert groups["malgrupp"].to_list() == ["Äldre"]
+    formats = {f.table: f.format for f in result.inputs}
+    assert formats == {"person": "parquet", "aktualisering": "jsonl"}
+    # The clean example's older persons pass every person and aktualisering rule that can run on two tables.
+    judged = result.findings.filter(~pl.col("rule").str.starts_with("STR") & (pl.col("table") != "person"))
+    assert judged.is_empty(), judged

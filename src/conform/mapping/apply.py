@@ -165,15 +165,14 @@ def _key_rows(frame: pl.LazyFrame, columns: tuple[str, ...], source_id: str) -> 
 def build_tables(export: Path, mapping: Mapping, profile: Profile,
                  named: dict[str, readers.Source]) -> dict[str, MappedTable]:
     """The query of each canonical table; columns ``__local.<field>`` hold the vendor's own values of crosswalked
-    fields (see :func:`crosswalk_uses`). A wide file is read into memory once here, as every table reads it."""
+    fields (see :func:`crosswalk_uses`)."""
     located = {t: _find_source(mapping, tmap, named) for t, tmap in mapping.tables.items()}
     for t, (source_id, source) in located.items():
         _check_columns(mapping, mapping.tables[t], source_id, source)
     shared = mapping.shared_sources()
     frames = {sid: readers.read(source) for sid, source in {sid: s for sid, s in located.values()}.items()}
-    # A wide file feeds several tables: read and parse it once, not once per table.
-    for sid in {located[t][0] for t, tmap in mapping.tables.items() if tmap.source in shared}:
-        frames[sid] = frames[sid].collect().lazy()
+    # A wide file feeds several tables; each scans it for its own columns. Reading it into memory once would
+    # save about a second per table at 1M persons but cost a GiB more at the peak (bench/README.md).
     built = {}
     for table, tmap in mapping.tables.items():
         source_id, source = located[table]

@@ -125,8 +125,24 @@ def _extract(archive: Path, where: str) -> Path:
     return folder
 
 
+def _encoding(file: Path, where: str) -> str:
+    """The file's encoding (see conform.readers.text). A file that is not UTF-8 is transcoded to its UTF-8 copy
+    in the same pass: the strict decode that makes the copy is what proves Windows-1252, so the file is read
+    once, not twice."""
+    encoding = text.utf8_encoding(file, where)
+    if encoding is not None:
+        return encoding
+    for candidate in text.LEGACY:
+        try:
+            _utf8_copy(file, candidate)
+        except UnicodeDecodeError:
+            continue  # a byte Windows-1252 leaves undefined: ISO-8859-1 maps every byte
+        return candidate
+    raise AssertionError("ISO-8859-1 decodes every byte")  # pragma: no cover
+
+
 def _detect_csv(file: Path, where: str) -> list[Source]:
-    encoding = text.detect_encoding(file, where)
+    encoding = _encoding(file, where)
     delimiter, quotechar, line_ending = text.sniff(file, encoding, where)
     header = text.header_of(file, encoding, delimiter, quotechar, where)
     records = text.check_records(_utf8_copy(file, encoding), delimiter, quotechar, len(header), where)
@@ -173,7 +189,7 @@ def _detect_parquet(file: Path, where: str) -> list[Source]:
 
 
 def _detect_jsonl(file: Path, where: str) -> list[Source]:
-    encoding = text.detect_encoding(file, where)
+    encoding = _encoding(file, where)
     readable = _utf8_copy(file, encoding)
     try:
         schema = pl.scan_ndjson(readable, infer_schema_length=None).collect_schema()

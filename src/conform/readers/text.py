@@ -54,7 +54,19 @@ def first_undecodable(path: Path, encoding: str) -> tuple[int, int, str] | None:
     return None
 
 
+LEGACY = ("cp1252", "iso-8859-1")  # tried in this order when a file is not UTF-8
+
+
 def detect_encoding(path: Path, where: str) -> str:
+    """The file's encoding by the rule in the module docstring, reading it whole."""
+    encoding = utf8_encoding(path, where)
+    if encoding is not None:
+        return encoding
+    return "cp1252" if first_undecodable(path, "cp1252") is None else "iso-8859-1"
+
+
+def utf8_encoding(path: Path, where: str) -> str | None:
+    """"utf-8" or "utf-8-sig" for a UTF-8 file (every byte checked), None for a file that is not UTF-8."""
     with path.open("rb") as fh:
         head = fh.read(4)
     if not head or head == codecs.BOM_UTF8:
@@ -70,7 +82,7 @@ def detect_encoding(path: Path, where: str) -> str:
         offset, line, reason = bad
         raise ReaderError(where, f"starts with a UTF-8 byte-order mark but is not UTF-8 at byte {offset} "
                                  f"({reason})", line=line)
-    return "cp1252" if first_undecodable(path, "cp1252") is None else "iso-8859-1"
+    return None
 
 
 def _records(text: str, delimiter: str, quotechar: str, complete: bool) -> list[list[str]]:
