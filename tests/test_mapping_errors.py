@@ -108,3 +108,9 @@ def test_cli_refuses_to_write_over_the_mapping_or_the_vendor_file(tmp_path):
 def test_a_non_canonical_export_without_mapping_points_to_init_mapping():
     run = CliRunner().invoke(main, ["check", str(VENDORS / "workbook" / "export" / "verksamhetssystem.xlsx")])
     assert run.exit_code == 2 and "conform init-mapping" in run.output
+
+
+def test_a_folder_of_vendor_files_without_mapping_points_to_init_mapping():
+    run = CliRunner().invoke(main, ["check", str(VENDORS / "normalised" / "export")])
+    assert run.exit_code == 2 and "none of the profile's tables" in run.output
+    assert "klienter.csv" in run.output and "conform init-mapping" in run.output

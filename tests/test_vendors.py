@@ -241,3 +241,16 @@ def test_parquet_and_json_lines_files_and_a_constant_target_group(tmp_path):
     # The clean example's older persons pass every person and aktualisering rule that can run on two tables.
     judged = result.findings.filter(~pl.col("rule").str.starts_with("STR") & (pl.col("table") != "person"))
     assert judged.is_empty(), judged
+
+
+def test_a_draft_never_shows_a_person_id_found_in_another_column(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    # Skatteverket's test numbers; the last row has the person-ID in the Kön column too.
+    rows = ["Personnummer;Kön"] + [f"{'199001032391' if i % 2 else '198502069993'};Man" for i in range(40)] \
+        + ["199001032391;199001032391"]
+    (folder / "klienter.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    text = draft_mapping(folder, api.load()[0])
+    listed = [line for line in text.splitlines() if "Kön" in line or "juridiskt_kon" in line]
+    assert listed and not any("199001032391" in line for line in listed)
+    assert any("19900103-****" in line for line in text.splitlines())

@@ -147,7 +147,7 @@ class CheckResult:
     # without reading and hashing the files again. Not part of the serialised result.
     export: Any = field(default=None, repr=False, compare=False)
     # With --mapping: the mapping file, the source of each table, crosswalked local values and unmapped
-    # columns (see conform.mapping.MappingSummary.as_dict).
+    # columns (see conform.mapping.open_mapped_export).
     mapping: dict | None = None
 
     def counts_by_rule(self) -> dict[str, int]:

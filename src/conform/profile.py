@@ -98,6 +98,10 @@ class Profile:
             raise ProfileError(f"{self.path / 'datapackage.json'}: no value set {set_id!r} under conform/value_sets")
         return self._value_sets[set_id]
 
+    @property
+    def value_set_ids(self) -> list[str]:
+        return list(self._value_set_refs)
+
     def value_column(self, set_id: str) -> str:
         """The column of a value set's file that holds its values."""
         return self._value_set_refs[set_id]["column"]

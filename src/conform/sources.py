@@ -55,7 +55,7 @@ class Export:
     package: dict
     tables: dict[str, TableSource] = field(default_factory=dict)
     problems: list[pl.DataFrame] = field(default_factory=list)  # structure findings, with a `check` column
-    mapping: dict | None = None  # a mapped export's summary (conform.mapping.MappingSummary.as_dict)
+    mapping: dict | None = None  # how a mapped export was read (conform.mapping.open_mapped_export)
 
     def available(self) -> dict[str, set[str]]:
         return {name: set(t.header) for name, t in self.tables.items() if t.frame is not None}
@@ -103,6 +103,11 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
             headers[table] = _read_header(file)
         except UnicodeDecodeError:
             headers[table] = None
+    if not files:
+        found = sorted(p.name for p in path.iterdir() if p.is_file())[:8]
+        raise UsageError(f"{path}: none of the profile's tables ({', '.join(t + '.csv' for t in profile.tables)}) is "
+                         f"here (found: {', '.join(found) or 'no files'}). For a vendor's own shape, draft a mapping "
+                         f"with `conform init-mapping {path} > mapping.yaml` and give --mapping")
     scans = _ragged_rows({t: (files[t], len(h)) for t, h in headers.items() if h is not None})
     for table, file in files.items():
         spec = profile.tables[table]

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Literal
 
+import polars as pl
+
 from conform import personnummer
-from conform.readers.damage import excel_damage
 from conform.kinds.base import Params, RowCheck, RuleKind
+from conform.readers.damage import excel_damage_sparse
 
 Condition = Literal["separator", "ten_digits", "missing_serial", "malformed", "invalid_date", "luhn",
                     "birth_number_zero", "reserve_nonstandard", "excel_damage"]
@@ -41,7 +43,9 @@ class PersonId(RuleKind):
         reserve = kind.is_in(list(personnummer.RESERVE_SCHEMES))
         breaking = [k for k, scheme in personnummer.RESERVE_SCHEMES.items() if scheme["breaks_canonical_form"]]
         complete = form.is_in(["canonical", "separator"])  # the other forms are their own findings
-        damage = ctx.computed("excel_damage", excel_damage(ctx.raw("person_id")))
+        # Damaged numbers never parse as a form of their own: classify only the malformed ones.
+        malformed = pl.when(kind == "malformed").then(ctx.raw("person_id"))
+        damage = ctx.computed("excel_damage", excel_damage_sparse(malformed))
         mask = {
             "separator": number & (form == "separator"),
             "ten_digits": form == "ten_digits",

@@ -41,6 +41,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y
 LIST_DELIMITERS = ("|", ";", ",", "/")
 NUMBERED = re.compile(r"^(.*?)[\s_-]*(\d{1,2})$")
 PERSON_ID = re.compile(r"^(\d{8}|\d{6})[-+]?\d{4}$")
+PERSON_ID_IN_TEXT = re.compile(r"(?<!\d)(\d{8}|\d{6})[-+]?\d{4}(?!\d)")
 KSI = re.compile(r"^YA[A-E]\.\d{2}\.[A-Z0-9]{2}$")
 TABLE_WORDS = {"aktualisering": "aktualisering", "beslut": "beslut", "insats": "insats", "uppfoljning": "uppfoljning"}
 # What identifies a record of each table besides its parent's key, for keys derived in a file without IDs.
@@ -149,7 +150,7 @@ class Drafter:
         column = "kod" if spec.name.endswith("_kod") and "kod" in frame.columns else \
             self.profile.value_column(spec.value_set)
         values = set(frame[column].drop_nulls().to_list())
-        if spec.name == "insats_kod" and "ksi_andra_koder" in self.profile._value_set_refs:
+        if spec.name == "insats_kod" and "ksi_andra_koder" in self.profile.value_set_ids:
             values |= set(self.profile.values("ksi_andra_koder"))
         return values
 
@@ -221,7 +222,7 @@ def draft_mapping(export: Path, profile: Profile) -> str:
         drafter = Drafter(profile, samples)
         plan, unmapped = _plan(drafter, profile, named)
         _refine(drafter, profile, plan, frames, unmapped)
-        used = {sid: {c for _, fields in plan.values() if _ == sid for d in fields.values()
+        used = {sid: {c for s, fields in plan.values() if s == sid for d in fields.values()
                       for c in (*d.columns, *d.derive)} for sid in named}
     for sid, source in named.items():
         if sid in {s for s, _ in plan.values()}:
@@ -329,10 +330,9 @@ def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapp
 
 def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int], allowed: set[str],
                unmapped: list[str]) -> None:
-    """Crosswalk proposals for the values outside the standard, for the values a system uses systematically
-    (at least :data:`RARE` of the column). A column that mostly holds standard values uses the standard's vocabulary: its rare other values are data errors, which a crosswalk would hide, so they
-    are listed and left for the rules to report. A rare value in a column of local words is listed too: a
-    person decides whether it is vocabulary or error."""
+    """Crosswalk proposals for the values outside the standard that a system uses systematically (at least
+    :data:`RARE` of the column). Rarer values are more often data errors than vocabulary, and a crosswalk would
+    hide an error, so they are listed for a person to decide and otherwise left for the rules to report."""
     total = sum(counts.values()) or 1
     standard = sorted(allowed)
     folded = {fold(v): v for v in standard}
@@ -345,7 +345,7 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
         if value in allowed:
             continue
         if n / total < RARE:
-            rare.append(f"{value!r} ({n}×)")
+            rare.append(f"{_masked(value)!r} ({n}×)")
             continue
         if fold(value) in names:
             d.values[value] = (names[fold(value)], 0.95, "the target group's name")
@@ -357,7 +357,7 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
         if match is None:
             match, basis = _shared_words(value, standard)
         if match is None:
-            unmapped.append(f"{table}.{d.spec.name}: value {value!r} ({n}×) has no standard counterpart "
+            unmapped.append(f"{table}.{d.spec.name}: value {_masked(value)!r} ({n}×) has no standard counterpart "
                             "found")
             continue
         d.values[value] = (match, BASIS_CONFIDENCE.get(basis, 0.5), basis)
@@ -388,6 +388,12 @@ def _shared_words(value: str, standard: list[str]) -> tuple[str | None, str | No
 
 def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
+
+
+def _masked(text: str) -> str:
+    """A value quoted from the export with anything shaped like a person-ID masked: a draft is shared for review,
+    and a personnummer in the wrong column must not travel with it."""
+    return PERSON_ID_IN_TEXT.sub(lambda m: m.group(1) + "-****", text)
 
 
 def _render(export: Path, profile: Profile, plan: dict, unmapped: list[str]) -> str:
