@@ -145,9 +145,9 @@ def _detect_csv(file: Path, where: str) -> list[Source]:
     encoding = _encoding(file, where)
     delimiter, quotechar, line_ending = text.sniff(file, encoding, where)
     header = text.header_of(file, encoding, delimiter, quotechar, where)
-    records = text.check_records(_utf8_copy(file, encoding), delimiter, quotechar, len(header), where)
+    records, blank = text.check_records(_utf8_copy(file, encoding), delimiter, quotechar, len(header), where)
     return [Source(file.stem, file, "csv", encoding, delimiter, quotechar, line_ending, None, header, where,
-                   records)]
+                   records, blank_lines=blank)]
 
 
 def _excel_reader(file: Path, where: str):
@@ -228,11 +228,13 @@ def _utf8_copy(file: Path, encoding: str) -> Path:
 
 # ------------------------------------------------------------------------------------------------- read
 
-def _as_text(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
-    """Every column as text, empty -> null, rows whose fields are all empty dropped, then a 1-based `__row`."""
+def _as_text(frame: pl.LazyFrame, columns: list[str], blank_rows: bool = True) -> pl.LazyFrame:
+    """Every column as text, empty -> null, rows whose fields are all empty dropped, then a 1-based `__row`.
+    With `blank_rows` False (a file proven to have none) no row is tested, so a query that uses a few columns
+    parses only those."""
     texts = [pl.col(c).cast(pl.String) for c in columns]
     cleaned = frame.select([pl.when(t.str.len_bytes() > 0).then(t).alias(c) for t, c in zip(texts, columns)])
-    if columns:
+    if columns and blank_rows:
         cleaned = cleaned.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in columns]))
     return cleaned.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
 
@@ -265,4 +267,4 @@ def read(source: Source) -> pl.LazyFrame:
                               sheet=source.sheet)
     else:
         raise ReaderError(source.where, f"unknown format {source.format!r}")
-    return _as_text(frame, columns)
+    return _as_text(frame, columns, source.blank_lines)

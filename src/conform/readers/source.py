@@ -34,6 +34,7 @@ class Source:
     ``header``      the column names as read.
     ``origin``      where the table came from, for messages: the path, or ``archive.zip:member``.
     ``records``     number of data records (CSV: counted while checking field counts), None if not counted.
+    ``blank_lines`` whether rows whose fields are all empty may occur (CSV: proven absent when False).
     """
 
     name: str
@@ -47,6 +48,7 @@ class Source:
     header: list[str] = field(default_factory=list)
     origin: str = ""
     records: int | None = None
+    blank_lines: bool = True
 
     @property
     def where(self) -> str:

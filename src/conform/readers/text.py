@@ -153,9 +153,10 @@ def header_of(path: Path, encoding: str, delimiter: str, quotechar: str, where: 
     return header
 
 
-def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where: str) -> int:
-    """The number of data records of a UTF-8 CSV file (`utf8`, a transcoded copy for other encodings), proving
-    that every record has `width` fields; raises on the first that has not, and on a quoted field never closed.
+def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where: str) -> tuple[int, bool]:
+    """(number of data records, whether the file has blank lines) of a UTF-8 CSV file (`utf8`, a transcoded copy
+    for other encodings), proving that every record has `width` fields; raises on the first that has not, and on
+    a quoted field never closed.
 
     One vectorised pass over the lines (no Python per record): a line inside a quoted field (an odd number of
     quote characters before it) continues the record above it; quoted sections are removed before delimiters are
@@ -172,16 +173,17 @@ def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where:
     lines = pl.scan_lines(utf8, name="text").with_row_index("line", offset=1)
     per_line = lines.with_columns(**shape).with_columns(data_record=(~pl.col("blank")).cum_sum() - 1)
     # Most files have no line break inside a field: then each line is a record, and only odd lines matter.
-    suspects, count, quoted = pl.collect_all([
+    suspects, counts = pl.collect_all([
         per_line.filter((pl.col("odd") == 1) | ((pl.col("fields") != width) & ~pl.col("blank")
                                                 & (pl.col("data_record") > 0))).head(1),
-        per_line.select((~pl.col("blank")).sum()),
-        per_line.select(pl.col("odd").sum()),
+        per_line.select((~pl.col("blank")).sum().alias("records"), pl.col("blank").any().alias("blank"),
+                        pl.col("odd").sum().alias("quoted")),
     ])
-    if quoted.item() == 0:
+    records, blank, quoted = counts.row(0)
+    if quoted == 0:
         if suspects.height:
             _ragged(suspects.row(0, named=True), width, delimiter, where)
-        return max(int(count.item()) - 1, 0)
+        return max(int(records) - 1, 0), bool(blank)
     # Lines inside a quoted field (an odd number of quotes before them) continue the record above.
     records = (lines.with_columns(odd=shape["odd"])
                .with_columns(inside=((pl.col("odd").cum_sum() - pl.col("odd")) % 2 == 1))
@@ -196,7 +198,7 @@ def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where:
     bad = records.filter((pl.col("data_record") > 0) & (pl.col("fields") != width)).head(1)
     if bad.height:
         _ragged(bad.row(0, named=True), width, delimiter, where)
-    return max(records.height - 1, 0)
+    return max(records.height - 1, 0), True  # lines inside quoted fields may look blank: filter to be safe
 
 
 def _ragged(record: dict, width: int, delimiter: str, where: str) -> None:
