@@ -254,3 +254,20 @@ def test_a_draft_never_shows_a_person_id_found_in_another_column(tmp_path):
     listed = [line for line in text.splitlines() if "Kön" in line or "juridiskt_kon" in line]
     assert listed and not any("199001032391" in line for line in listed)
     assert any("19900103-****" in line for line in text.splitlines())
+
+
+def test_html_report_of_a_mapped_export_shows_how_it_was_read_and_the_local_values(vendor_results):
+    from lxml import html as lxml_html
+
+    from conform.render.html import report_html
+
+    page = lxml_html.fromstring(report_html(vendor_results["wide"], "basinformation-1.0", "sv", False, None, None))
+    files = [" ".join(td.text_content().split()) for td in page.xpath("//table[@class='files'][1]//tbody/tr/td[4]")]
+    assert set(files) == {'csv, cp1252, ";"'}
+    local = page.xpath("//table[caption[contains(., 'Lokala värden')]]//tbody/tr")
+    rows = {tuple(td.text_content() for td in tr.xpath("td")[:2]) for tr in local}
+    assert ("Kvinnlig", "Flicka/Kvinna") in rows and ("Barn och unga", "BoU") in rows
+    assert not page.xpath("//script")
+    text = lxml_html.tostring(page, encoding="unicode")
+    ids = pl.read_csv(FIXTURES / "example-defects" / "person.csv", infer_schema=False)["person_id"].drop_nulls()
+    assert not [i for i in ids.to_list() if len(i) >= 10 and i in text]  # every person-ID masked
