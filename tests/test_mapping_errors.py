@@ -111,6 +111,6 @@ def test_a_non_canonical_export_without_mapping_points_to_init_mapping():
 
 
 def test_a_folder_of_vendor_files_without_mapping_points_to_init_mapping():
-    run = CliRunner().invoke(main, ["check", str(VENDORS / "normalised" / "export")])
+    run = CliRunner().invoke(main, ["check", str(VENDORS / "wide" / "export")])
     assert run.exit_code == 2 and "none of the profile's tables" in run.output
-    assert "klienter.csv" in run.output and "conform init-mapping" in run.output
+    assert "socialtjanst_export.csv" in run.output and "conform init-mapping" in run.output

@@ -271,3 +271,27 @@ def test_html_report_of_a_mapped_export_shows_how_it_was_read_and_the_local_valu
     text = lxml_html.tostring(page, encoding="unicode")
     ids = pl.read_csv(FIXTURES / "example-defects" / "person.csv", infer_schema=False)["person_id"].drop_nulls()
     assert not [i for i in ids.to_list() if len(i) >= 10 and i in text]  # every person-ID masked
+
+
+def test_init_mapping_reads_english_headings_and_the_specs_names(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    canonical = pl.read_csv(FIXTURES / "example" / "person.csv", infer_schema=False)
+    canonical.rename({"person_id": "Personal identity number", "juridiskt_kon": "Legal sex",
+                      "ursprung": "Country of birth"}).write_csv(folder / "clients.csv")
+    akt = pl.read_csv(FIXTURES / "example" / "aktualisering.csv", infer_schema=False)
+    akt.rename({"aktualisering_id": "Case ID", "person_id": "Personal identity number", "malgrupp": "Target group",
+                "datum_aktualisering": "Datum för aktualisering", "aktualiseringstyp": "Referral type",
+                "aktualiseringsorsak": "Referral reason", "tidigare_kontakt": "Previous contact",
+                "alder": "Age"}).write_csv(folder / "cases.csv")
+    draft = yaml.safe_load(draft_mapping(folder, api.load()[0]))
+    person = draft["tables"]["person"]
+    assert person["source"] == "clients.csv"
+    assert {n: f["column"] for n, f in person["fields"].items()} == {
+        "person_id": "Personal identity number", "juridiskt_kon": "Legal sex", "ursprung": "Country of birth"}
+    akt_fields = {n: f.get("column") for n, f in draft["tables"]["aktualisering"]["fields"].items()}
+    assert akt_fields == {"aktualisering_id": "Case ID", "person_id": "Personal identity number",
+                          "malgrupp": "Target group", "datum_aktualisering": "Datum för aktualisering",
+                          "aktualiseringstyp": "Referral type", "aktualiseringsorsak": "Referral reason",
+                          "tidigare_kontakt": "Previous contact", "alder": "Age"}
+    assert any("beslut" in u for u in draft["unmapped"])  # no file holds beslut: listed, not guessed

@@ -197,9 +197,11 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile,
             lf = lf.filter(pl.col(PRESENT)).unique(
                 subset=[c for c in lf.collect_schema().names() if c not in (ROW, PRESENT) and not c.startswith(LOCAL)],
                 keep="first", maintain_order=True)
+        joined = False
         for name, f in derived.items():
             if name in links:
                 continue
+            joined = True
             owner = mapping.tables[spec.foreign_key[1]]
             owner_key = owner.fields[profile.tables[owner.name].primary_key]
             owner_id, _ = located[owner.name]
@@ -208,7 +210,9 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile,
                          on=[f"__raw.{c}" for c in f.derive], how="left", nulls_equal=True) \
                 .rename({"__key": name})
         lf = lf.select(ROW, *[n for n in spec.field_names if n in tmap.fields],
-                       *[LOCAL + n for n, f in tmap.fields.items() if f.values]).sort(ROW)
+                       *[LOCAL + n for n, f in tmap.fields.items() if f.values])
+        if joined:  # a join gives no order; everything else keeps the file's
+            lf = lf.sort(ROW)
         built[table] = MappedTable(table, lf, source, source_id, [n for n in spec.field_names if n in tmap.fields])
     return built
 
