@@ -29,6 +29,7 @@ from conform.mapping.spec import FieldMap, Mapping, TableMap
 from conform.profile import FieldSpec, Profile
 
 PRESENT = "__present"
+FIRST = "__first."  # the first row of a derived key's combination, before it is written as text
 LOCAL = "__local."  # the vendor's own values of a crosswalked field, kept to count them after deduplication
 
 
@@ -147,19 +148,24 @@ def _local_items(f: FieldMap, spec: FieldSpec, list_delimiter: str) -> pl.Expr:
     return pl.concat_list([pl.col(f.column)])
 
 
-def _derived_key(columns: tuple[str, ...], source_id: str) -> pl.Expr:
-    """The key of a record identified by `columns` (not all empty): ``file:row`` of the first row holding that
-    combination. A window over the source's rows, so a table's own key and its children's links to it, computed
-    from the same columns of the same file, agree without a join."""
-    first = pl.col(ROW).min().over(list(columns))
+def _first_row(columns: tuple[str, ...]) -> pl.Expr:
+    """The first data row of the file holding this combination of `columns` (null where all are empty): what a
+    derived key is made of. A window over the file's rows, so a table's own key and its children's links to it,
+    computed from the same columns of the same file, agree without a join."""
     present = pl.any_horizontal(pl.col(c).is_not_null() for c in columns)
-    return pl.when(present).then(pl.format("{}:{}", pl.lit(source_id), first))
+    return pl.when(present).then(pl.col(ROW).min().over(list(columns)))
+
+
+def _key_text(first_row: pl.Expr, source_id: str) -> pl.Expr:
+    # Written after deduplication, so that a million repeated rows never each format a string.
+    return pl.format("{}:{}", pl.lit(source_id), first_row)
 
 
 def _key_rows(frame: pl.LazyFrame, columns: tuple[str, ...], source_id: str) -> pl.LazyFrame:
     """One row per distinct combination of `columns`: its derived key (for links into another file)."""
-    return (frame.select(*columns, _derived_key(columns, source_id).alias("__key"))
-            .filter(pl.col("__key").is_not_null()).unique(list(columns)))
+    return (frame.select(*columns, _first_row(columns).alias("__first"))
+            .filter(pl.col("__first").is_not_null()).unique(list(columns))
+            .select(*columns, _key_text(pl.col("__first"), source_id).alias("__key")))
 
 
 def build_tables(export: Path, mapping: Mapping, profile: Profile,
@@ -184,19 +190,25 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile,
         for name, f in derived.items():
             owner = tmap if name == spec.primary_key else mapping.tables[spec.foreign_key[1]]
             if located[owner.name][0] == source_id:
-                links[name] = _derived_key(f.derive, source_id).alias(name)
+                links[name] = _first_row(f.derive).alias(FIRST + name)
         raw_keys = sorted({c for n, f in derived.items() if n not in links for c in f.derive})
-        lf = frame.select(pl.col(ROW), *[field_expr(tmap.fields[n], spec.field(n), profile.list_delimiter).alias(n)
-                                         for n in plain],
-                          *links.values(),
-                          *[pl.col(c).alias(f"__raw.{c}") for c in raw_keys],
-                          *[_local_items(f, spec.field(n), profile.list_delimiter).alias(LOCAL + n)
-                            for n, f in tmap.fields.items() if f.values],
-                          _present(spec, tmap).alias(PRESENT))
+        columns = sorted({c for n in plain for c in tmap.fields[n].source_columns} | set(raw_keys))
+        lf = frame.select(pl.col(ROW), *columns, *links.values(), _present(spec, tmap).alias(PRESENT))
         if tmap.source in shared:
-            lf = lf.filter(pl.col(PRESENT)).unique(
-                subset=[c for c in lf.collect_schema().names() if c not in (ROW, PRESENT) and not c.startswith(LOCAL)],
-                keep="first", maintain_order=True)
+            # A wide file repeats a record on many rows: keep its distinct rows before any value is read, then
+            # once more after (two spellings a crosswalk maps to one value are one record).
+            lf = lf.filter(pl.col(PRESENT)).unique(subset=[*columns, *(FIRST + n for n in links)], keep="first",
+                                                   maintain_order=True)
+        lf = lf.select(pl.col(ROW), *[field_expr(tmap.fields[n], spec.field(n), profile.list_delimiter).alias(n)
+                                      for n in plain],
+                       *(pl.col(FIRST + n) for n in links),
+                       *[pl.col(c).alias(f"__raw.{c}") for c in raw_keys],
+                       *[_local_items(f, spec.field(n), profile.list_delimiter).alias(LOCAL + n)
+                         for n, f in tmap.fields.items() if f.values])
+        if tmap.source in shared:
+            lf = lf.unique(subset=[c for c in lf.collect_schema().names() if c != ROW and not c.startswith(LOCAL)],
+                           keep="first", maintain_order=True)
+        lf = lf.with_columns(_key_text(pl.col(FIRST + n), source_id).alias(n) for n in links)
         joined = False
         for name, f in derived.items():
             if name in links:
