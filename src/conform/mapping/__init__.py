@@ -16,7 +16,6 @@ Errors are :class:`conform.errors.MappingError` (mapping file, line, key) or
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from pathlib import Path
 
 import polars as pl
@@ -25,7 +24,7 @@ from conform import readers
 from conform.mapping.apply import build_tables, crosswalk_uses, source_ids, unmapped_columns
 from conform.mapping.spec import Mapping, load_mapping
 from conform.profile import Profile
-from conform.sources import Export, TableSource, sha256_of
+from conform.sources import HASHERS, Export, TableSource, sha256_of
 
 __all__ = ["Mapping", "load_mapping", "open_mapped_export"]
 
@@ -42,7 +41,10 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         named = source_ids(path, sources)
         tables = build_tables(path, mapping, profile, named)
         unmapped = unmapped_columns(mapping, named)
-        digests = {sid: sha256_of(s.path) for sid, s in {t.source_id: t.source for t in tables.values()}.items()}
+        # Hashed beside the work, as for a canonical export; a zip member's copy is removed when the block ends,
+        # so its digest is awaited there.
+        digests = {sid: HASHERS.submit(sha256_of, s.path)
+                   for sid, s in {t.source_id: t.source for t in tables.values()}.items()}
         for table, built in tables.items():
             found, frame = crosswalk_uses(mapping.tables[table], built.query.collect())
             uses += found
@@ -50,11 +52,13 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
             frame.write_parquet(parquet, compression="lz4", statistics=False)
             del frame
             source = built.source
-            done: Future = Future()
-            done.set_result(digests[built.source_id])
             export.tables[table] = TableSource(
-                table, source.path, built.fields, pl.scan_parquet(parquet), done, shown=built.source_id,
+                table, source.path, built.fields, pl.scan_parquet(parquet), digests[built.source_id],
+                shown=built.source_id,
                 encoding=source.encoding, format=source.format, delimiter=source.delimiter, sheet=source.sheet)
+        for sid, source in named.items():
+            if sid in digests and source.origin != str(source.path):
+                digests[sid].result()
         del tables
     export.tables = {t: export.tables[t] for t in profile.tables if t in export.tables}
     for table, spec in profile.tables.items():

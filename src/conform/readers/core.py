@@ -130,8 +130,11 @@ def _encoding(file: Path, where: str) -> str:
     in the same pass: the strict decode that makes the copy is what proves Windows-1252, so the file is read
     once, not twice."""
     encoding = text.utf8_encoding(file, where)
-    if encoding is not None:
-        return encoding
+    return encoding if encoding is not None else _legacy(file)
+
+
+def _legacy(file: Path) -> str:
+    """Windows-1252 or ISO-8859-1, proven by transcoding the file to its UTF-8 copy."""
     for candidate in text.LEGACY:
         try:
             _utf8_copy(file, candidate)
@@ -142,12 +145,24 @@ def _encoding(file: Path, where: str) -> str:
 
 
 def _detect_csv(file: Path, where: str) -> list[Source]:
-    encoding = _encoding(file, where)
+    bom = text.bom_encoding(file, where)
+    try:
+        # Taken as UTF-8 first: the dialect sample and the header decode strictly, and the record check (one
+        # Polars pass) proves every other byte, so a UTF-8 file is read once and never decoded in Python.
+        return [_csv_source(file, file, bom or "utf-8", where)]
+    except (UnicodeDecodeError, text.NotUtf8):
+        if bom:
+            raise text.not_utf8_after_bom(file, where) from None
+    encoding = _legacy(file)
+    return [_csv_source(file, _utf8_copy(file, encoding), encoding, where)]
+
+
+def _csv_source(file: Path, readable: Path, encoding: str, where: str) -> Source:
     delimiter, quotechar, line_ending = text.sniff(file, encoding, where)
     header = text.header_of(file, encoding, delimiter, quotechar, where)
-    records, blank = text.check_records(_utf8_copy(file, encoding), delimiter, quotechar, len(header), where)
-    return [Source(file.stem, file, "csv", encoding, delimiter, quotechar, line_ending, None, header, where,
-                   records, blank_lines=blank)]
+    records, blank = text.check_records(readable, delimiter, quotechar, len(header), where)
+    return Source(file.stem, file, "csv", encoding, delimiter, quotechar, line_ending, None, header, where, records,
+                  blank_lines=blank)
 
 
 def _excel_reader(file: Path, where: str):

@@ -65,8 +65,13 @@ def detect_encoding(path: Path, where: str) -> str:
     return "cp1252" if first_undecodable(path, "cp1252") is None else "iso-8859-1"
 
 
-def utf8_encoding(path: Path, where: str) -> str | None:
-    """"utf-8" or "utf-8-sig" for a UTF-8 file (every byte checked), None for a file that is not UTF-8."""
+class NotUtf8(ValueError):
+    """Raised by :func:`check_records` when the file it was told is UTF-8 is not."""
+
+
+def bom_encoding(path: Path, where: str) -> str | None:
+    """"utf-8-sig" for a file that starts with a UTF-8 byte-order mark, else None; raises for an empty file and
+    for UTF-16 and UTF-32 text, which conform does not read."""
     with path.open("rb") as fh:
         head = fh.read(4)
     if not head or head == codecs.BOM_UTF8:
@@ -75,13 +80,22 @@ def utf8_encoding(path: Path, where: str) -> str | None:
         if head.startswith(bom):
             raise ReaderError(where, f"the file is {name} text (it starts with a {name} byte-order mark); "
                                      "save it as UTF-8 or Windows-1252")
-    bad = first_undecodable(path, "utf-8")
-    if bad is None:
-        return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-    if head.startswith(codecs.BOM_UTF8):
-        offset, line, reason = bad
-        raise ReaderError(where, f"starts with a UTF-8 byte-order mark but is not UTF-8 at byte {offset} "
-                                 f"({reason})", line=line)
+    return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else None
+
+
+def not_utf8_after_bom(path: Path, where: str) -> ReaderError:
+    offset, line, reason = first_undecodable(path, "utf-8")
+    return ReaderError(where, f"starts with a UTF-8 byte-order mark but is not UTF-8 at byte {offset} ({reason})",
+                       line=line)
+
+
+def utf8_encoding(path: Path, where: str) -> str | None:
+    """"utf-8" or "utf-8-sig" for a UTF-8 file (every byte checked), None for a file that is not UTF-8."""
+    bom = bom_encoding(path, where)
+    if first_undecodable(path, "utf-8") is None:
+        return bom or "utf-8"
+    if bom:
+        raise not_utf8_after_bom(path, where)
     return None
 
 
@@ -173,12 +187,18 @@ def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where:
     lines = pl.scan_lines(utf8, name="text").with_row_index("line", offset=1)
     per_line = lines.with_columns(**shape).with_columns(data_record=(~pl.col("blank")).cum_sum() - 1)
     # Most files have no line break inside a field: then each line is a record, and only odd lines matter.
-    suspects, counts = pl.collect_all([
-        per_line.filter((pl.col("odd") == 1) | ((pl.col("fields") != width) & ~pl.col("blank")
-                                                & (pl.col("data_record") > 0))).head(1),
-        per_line.select((~pl.col("blank")).sum().alias("records"), pl.col("blank").any().alias("blank"),
-                        pl.col("odd").sum().alias("quoted")),
-    ])
+    try:
+        suspects, counts = pl.collect_all([
+            per_line.filter((pl.col("odd") == 1) | ((pl.col("fields") != width) & ~pl.col("blank")
+                                                    & (pl.col("data_record") > 0))).head(1),
+            per_line.select((~pl.col("blank")).sum().alias("records"), pl.col("blank").any().alias("blank"),
+                            pl.col("odd").sum().alias("quoted")),
+        ])
+    except pl.exceptions.ComputeError as exc:
+        # Polars validates every line as UTF-8: this pass is also the proof that the file is UTF-8.
+        if "utf8" in str(exc).lower() or "utf-8" in str(exc).lower():
+            raise NotUtf8(str(exc)) from exc
+        raise
     records, blank, quoted = counts.row(0)
     if quoted == 0:
         if suspects.height:
