@@ -114,3 +114,11 @@ def test_a_folder_of_vendor_files_without_mapping_points_to_init_mapping():
     run = CliRunner().invoke(main, ["check", str(VENDORS / "wide" / "export")])
     assert run.exit_code == 2 and "none of the profile's tables" in run.output
     assert "socialtjanst_export.csv" in run.output and "conform init-mapping" in run.output
+
+
+def test_a_date_format_polars_cannot_use_is_a_mapping_error_not_a_crash(tmp_path):
+    text = REVIEWED.replace('datum_beslut: {column: Datum för beslut, date_format: "%d/%m/%Y"}',
+                            'datum_beslut: {column: Datum för beslut, date_format: "%d/%m/%Y %H"}', 1)
+    with pytest.raises(MappingError, match=r"at 'tables/beslut/fields/datum_beslut/date_format': '%d/%m/%Y %H' is "
+                                           r"no strftime format"):
+        _check(VENDORS / "wide" / "export", _mapping(tmp_path, text))

@@ -43,7 +43,7 @@ NUMBERED = re.compile(r"^(.*?)[\s_-]*(\d{1,2})$")
 PERSON_ID = re.compile(r"^(\d{8}|\d{6})[-+]?\d{4}$")
 PERSON_ID_IN_TEXT = re.compile(r"(?<!\d)(\d{8}|\d{6})[-+]?\d{4}(?!\d)")
 KSI = re.compile(r"^YA[A-E]\.\d{2}\.[A-Z0-9]{2}$")
-TABLE_WORDS = {"aktualisering": "aktualisering", "beslut": "beslut", "insats": "insats", "uppfoljning": "uppfoljning"}
+TABLE_WORDS = ("aktualisering", "beslut", "insats", "uppfoljning")  # tables a heading may name (folded)
 # What identifies a record of each table besides its parent's key, for keys derived in a file without IDs.
 IDENTIFYING = {"aktualisering": ("person_id", "malgrupp", "datum_aktualisering"), "beslut": ("datum_beslut",),
                "insats": ("insats_kod", "insats", "datum_verkstallande"), "uppfoljning": ("datum_uppfoljning",)}
@@ -103,9 +103,9 @@ class Vocabulary:
                 score = difflib.SequenceMatcher(None, h, name).ratio() * 0.9
             best = max(best, score)
         # "Måluppfyllelse insats" belongs to insats, not to uppfoljning.
-        for t, word in TABLE_WORDS.items():
+        for word in TABLE_WORDS:
             if word in h and fold(field_name) != h and word not in fold(field_name):
-                best += 0.05 if t == table else -0.2
+                best += 0.05 if word == table else -0.2
         return max(0.0, min(best, 1.0))
 
 

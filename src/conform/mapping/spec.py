@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import jsonschema
+import polars as pl
 
 from conform.errors import MappingError
 from conform.profile import Profile
@@ -109,7 +110,6 @@ def _validate_schema(doc: Located) -> None:
         given = [k for k in ("column", "columns", "value", "derive") if k in error.instance]
         message = ("give exactly one of column, columns, value, derive"
                    + (f" (found {', '.join(given)})" if given else ""))
-        # The deepest error of a field is usually about the field as a whole; report it there.
     elif error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         message += f"; allowed keys: {', '.join(allowed)}" if allowed else ""
@@ -130,7 +130,7 @@ def _field(doc: Located, profile: Profile, table: str, name: str, spec) -> Field
     if formats and fspec.type not in DATE_TYPES:
         raise MappingError(f"{doc.where(at + ('date_format',))}: {table}.{name} is not a date field")
     for fmt in formats:
-        if "%" not in fmt:
+        if "%" not in fmt or not _readable_format(fmt):
             raise MappingError(f"{doc.where(at + ('date_format',))}: {fmt!r} is no strftime format "
                                "(write e.g. '%d/%m/%Y')")
     if (spec.get("delimiter") or spec.get("columns")) and not fspec.is_list:
@@ -164,6 +164,14 @@ def _field(doc: Located, profile: Profile, table: str, name: str, spec) -> Field
         derive=tuple(spec.get("derive", ())), delimiter=spec.get("delimiter"), date_formats=formats,
         values=dict(crosswalk), line=doc.line(at),
     )
+
+
+def _readable_format(fmt: str) -> bool:
+    try:
+        pl.Series(["2024-03-05"]).str.to_datetime(fmt, strict=False, exact=True)
+    except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError):
+        return False
+    return True
 
 
 def _allowed_values(profile: Profile, value_set: str | None, field_name: str) -> list[str] | None:
