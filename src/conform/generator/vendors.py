@@ -157,12 +157,12 @@ def _wide(tables, outdir: Path, delimiter: str) -> list[Path]:
     return [path]
 
 
-def _spread(frame: pl.DataFrame, column: str, heading: str, delimiter: str) -> tuple[pl.DataFrame, dict]:
+def _spread(frame: pl.DataFrame, column: str, delimiter: str) -> pl.DataFrame:
     """One column per value of a multi-valued field: "Heading 1", "Heading 2", ..."""
     items = frame[column].str.split(delimiter)
     width = max(1, int(items.list.len().max() or 1))
-    spread = {f"{heading} {n + 1}": items.list.get(n, null_on_oob=True) for n in range(width)}
-    return frame.drop(column).with_columns(**spread), {c: c for c in spread}
+    spread = {f"{column} {n + 1}": items.list.get(n, null_on_oob=True) for n in range(width)}
+    return frame.drop(column).with_columns(**spread)
 
 
 def _workbook(tables, outdir: Path, delimiter: str) -> list[Path]:
@@ -176,10 +176,12 @@ def _workbook(tables, outdir: Path, delimiter: str) -> list[Path]:
         frame = tables[table].rename(names)
         for column in LIST_FIELDS:
             if names.get(column) in frame.columns:
-                frame, _ = _spread(frame, names[column], names[column], delimiter)
+                frame = _spread(frame, names[column], delimiter)
         sheet = workbook.add_worksheet(sheet_name)
         sheet.write_row(0, 0, frame.columns)
         dates = {names[c] for c in DATE_FIELDS if c in names}
+        # Cell by cell, because a spreadsheet column mixes types (a person-ID stored as a number beside one kept
+        # as text) and xlsxwriter writes cells; this makes fixtures, it checks nothing.
         for r, row in enumerate(frame.iter_rows(), start=1):
             for c, (name, value) in enumerate(zip(frame.columns, row)):
                 if value is None:
