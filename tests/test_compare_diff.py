@@ -20,6 +20,7 @@ import pytest
 from conform.compare import compare, compare_csv, compare_html, load_result, load_results
 from conform.diff import DIFF_FORMAT, diff, diff_html, diff_text, exit_code
 from conform.errors import ConformError
+from browser import needs_browser, render_and_dump
 from documents import GENERATED_AT, TOOL_VERSION, assert_golden, make_document
 
 
@@ -354,3 +355,43 @@ def test_diff_html_is_self_contained_and_escapes_export_values(docs):
     assert_self_contained(calm)
     assert "No regression" in calm and "resolved" in calm
     assert "http://" not in calm and "https://" not in calm
+
+
+# -- in a real browser --------------------------------------------------------------------------------------------
+
+@needs_browser
+def test_browser_renders_the_compare_page_with_hostile_names_as_text(docs, tmp_path):
+    m = compare([docs["alfa"], docs["beta"], docs["hostile"]], names=["Alfa", "Beta", "<script>alert(1)</script>"])
+    page = tmp_path / "compare.html"
+    page.write_text(compare_html(m, "sv"), encoding="utf-8")
+    dom = render_and_dump(page, tmp_path, "compare")
+    assert "Informationsmängder per leverantör" in dom and "Ej godkänd" in dom
+    assert dom.count('class="st-nonconformant"') >= 3
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom and "<script" not in dom.lower()
+
+
+@needs_browser
+def test_browser_renders_the_diff_page(docs, tmp_path):
+    page = tmp_path / "diff.html"
+    page.write_text(diff_html(diff(docs["alfa"], docs["hostile"], sources=["old.json", "new.json"]), "sv"),
+                    encoding="utf-8")
+    dom = render_and_dump(page, tmp_path, "diff")
+    assert 'class="verdict verdict-nonconformant"' in dom and "Försämring" in dom
+    assert '<table class="sets">' in dom and "VAL-001" in dom
+    assert "<script" not in dom.lower()
+
+
+def test_diff_json_follows_its_schema(docs):
+    import jsonschema
+
+    from conform.resources import SCHEMAS_DIR
+
+    schema = json.loads((SCHEMAS_DIR / "diff.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    for old, new in (("alfa", "beta"), ("beta", "alfa"), ("alfa", "hostile"), ("alfa", "gamma")):
+        d = json.loads(json.dumps(diff(docs[old], docs[new], sources=["old.json", "new.json"])))
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(d)]
+        assert not errors, (old, new, errors[:5])
+    broken = json.loads(json.dumps(diff(docs["alfa"], docs["beta"])))
+    broken["rules"][0]["change"] = "improved"
+    assert list(validator.iter_errors(broken))

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -19,13 +18,13 @@ from click.testing import CliRunner
 from conform import api
 from conform.cli import main
 from conform.model import ExitCode
-from conform.vocabulary import closest, synonyms
 from conform.render.formatting import Formatter
 from conform.render.html import CSP, build_report
+from conform.vocabulary import closest, synonyms
+from browser import ARTIFACTS, CONSOLE_PROBLEMS, browse, needs_browser
 from rulecases import write_export
 
 GOLDEN = Path(__file__).parent / "golden" / "report.html"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 AS_OF = ["--as-of", "2025-06-30"]
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
@@ -274,29 +273,6 @@ def test_report_on_the_example_fixture():
 
 
 # -- a real browser -----------------------------------------------------------------------------------------------
-
-def chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-
-
-BROWSER = chromium()
-needs_browser = pytest.mark.skipif(BROWSER is None, reason="no chromium found (Debian: apt-get install -y chromium)")
-BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
-# The page runs no script, so the browser console must stay silent: any console line (a CSP violation, a blocked
-# load, an uncaught error) is a problem.
-CONSOLE_PROBLEMS = re.compile(r"Uncaught|Content Security Policy|Refused to|:CONSOLE[:(]")
-
-
-def browse(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([BROWSER, *BROWSER_FLAGS, f"--user-data-dir={profile}", *args, page.resolve().as_uri()],
-                          capture_output=True, text=True, timeout=180)
-
 
 @needs_browser
 def test_browser_renders_report(golden_html, tmp_path):
