@@ -107,8 +107,8 @@ class Views:
     def keep_context(self, table: str, view: pl.DataFrame, duplicate_keys: bool) -> None:
         """Cut, from a table's materialised view, the context its children need: one row per key.
 
-        With duplicate keys (a finding of their own) the first row is kept, so a duplicate parent never
-        multiplies a child's records.
+        With duplicate keys (a finding of their own) the first row of the file is kept, so a duplicate parent
+        never multiplies a child's records.
         """
         below = self.needed_from(table)
         if not any(below.values()):
@@ -117,9 +117,11 @@ class Views:
         key = col_name(table, self.profile.tables[table].primary_key)
         columns = [key] + [col_name(t, c) for t, cs in below.items() for c in sorted(cs)
                            if col_name(t, c) in view.columns and col_name(t, c) != key]
-        context = view.select(columns)
         if duplicate_keys:
-            context = context.unique(subset=[key], keep="first", maintain_order=True)
+            # The first by row number, not by position: joins may have reordered the view.
+            context = view.sort(ROW).select(columns).unique(subset=[key], keep="first", maintain_order=True)
+        else:
+            context = view.select(columns)
         self._context[table] = context
 
     def death_dates(self) -> pl.LazyFrame:

@@ -89,7 +89,7 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
         raise UsageError(f"{path}: without a mapping, an export is a folder holding one CSV file per table "
                          f"({', '.join(t + '.csv' for t in profile.tables)}); for any other shape, draft a "
                          f"mapping with `conform init-mapping {path} > mapping.yaml` and give --mapping")
-    package = _read_package(path)
+    package = read_package(path)
     export = Export(path, package)
     declared = {r.get("name"): r.get("path") for r in package.get("resources", []) if isinstance(r, dict)}
     files, headers = {}, {}
@@ -116,7 +116,8 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     return export
 
 
-def _read_package(path: Path) -> dict:
+def read_package(path: Path) -> dict:
+    """The export folder's datapackage.json ({} without one): its `created` date is the default reference date."""
     descriptor = path / "datapackage.json"
     if not descriptor.is_file():
         return {}

@@ -24,7 +24,7 @@ from conform import readers
 from conform.mapping.apply import build_tables, crosswalk_uses, source_ids, unmapped_columns
 from conform.mapping.spec import Mapping, load_mapping
 from conform.profile import Profile
-from conform.sources import HASHERS, Export, TableSource, sha256_of
+from conform.sources import HASHERS, Export, TableSource, read_package, sha256_of
 
 __all__ = ["Mapping", "load_mapping", "open_mapped_export"]
 
@@ -35,7 +35,7 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
     # Built tables are written to Parquet in a private folder (removed at exit) and freed: the engine then reads
     # only the columns each view needs, as it does from a canonical export, and a wide file is not held twice.
     folder = readers.private_dir("mapped")
-    export = Export(path, {})
+    export = Export(path, read_package(path) if path.is_dir() else {})
     uses = []
     with readers.opened(path) as sources:
         named = source_ids(path, sources)
