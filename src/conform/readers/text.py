@@ -57,14 +57,6 @@ def first_undecodable(path: Path, encoding: str) -> tuple[int, int, str] | None:
 LEGACY = ("cp1252", "iso-8859-1")  # tried in this order when a file is not UTF-8
 
 
-def detect_encoding(path: Path, where: str) -> str:
-    """The file's encoding by the rule in the module docstring, reading it whole."""
-    encoding = utf8_encoding(path, where)
-    if encoding is not None:
-        return encoding
-    return "cp1252" if first_undecodable(path, "cp1252") is None else "iso-8859-1"
-
-
 class NotUtf8(ValueError):
     """Raised by :func:`check_records` when the file it was told is UTF-8 is not."""
 
