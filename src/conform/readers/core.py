@@ -21,6 +21,10 @@ SUFFIXES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".txt": "csv", ".xlsx":
             ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".zip": "zip"}
 MAX_ZIP_DEPTH = 3
 _TRANSCODED: dict[tuple[Path, str], Path] = {}
+# Workbook sheets as read while detecting them (calamine parses a whole sheet even for its header), for read()
+# inside an ``opened`` block; emptied when the block ends.
+_SHEETS: dict[tuple[Path, str], pl.DataFrame] = {}
+_OPEN_BLOCKS = [0]
 _TRANSCODE_LOCK = threading.Lock()
 
 
@@ -47,9 +51,13 @@ def opened(path: str | Path) -> Iterator[list[Source]]:
     """``with opened(path) as sources:`` detect(), and remove every private temporary folder made inside the
     block (extracted zip members, transcoded copies) when it ends. Frames from read() must be collected inside."""
     mark = _temp.mark()
+    _OPEN_BLOCKS[0] += 1
     try:
         yield detect(path)
     finally:
+        _OPEN_BLOCKS[0] -= 1
+        if not _OPEN_BLOCKS[0]:
+            _SHEETS.clear()
         with _TRANSCODE_LOCK:
             for key, copy in list(_TRANSCODED.items()):
                 if not copy.exists() or any(copy.is_relative_to(d) for d in _temp._LIVE[mark:]):
@@ -183,8 +191,12 @@ def _detect_xlsx(file: Path, where: str) -> list[Source]:
     found = []
     for sheet in workbook.sheet_names:
         try:
-            loaded = workbook.load_sheet(sheet, n_rows=0, dtypes="string")
+            # Inside `opened` the whole sheet is loaded now and kept for read(): calamine parses a whole sheet
+            # even to give its header, so loading it twice would read the workbook twice.
+            loaded = workbook.load_sheet(sheet, n_rows=None if _OPEN_BLOCKS[0] else 0, dtypes="string")
             header = [c.name for c in loaded.available_columns()]
+            if _OPEN_BLOCKS[0] and header:
+                _SHEETS[(file.resolve(), sheet)] = loaded.to_polars()
         except Exception as exc:
             raise ReaderError(where, f"unreadable sheet: {_first_line(exc)}", sheet=sheet) from exc
         if header:
@@ -271,11 +283,16 @@ def read(source: Source) -> pl.LazyFrame:
     elif source.format == "parquet":
         frame = pl.scan_parquet(source.path).select(columns)
     elif source.format == "xlsx":
-        workbook = _excel_reader(source.path, source.where)
-        try:
-            frame = workbook.load_sheet(source.sheet, dtypes="string").to_polars().lazy()
-        except Exception as exc:
-            raise ReaderError(source.where, f"unreadable sheet: {_first_line(exc)}", sheet=source.sheet) from exc
+        cached = _SHEETS.get((source.path.resolve(), source.sheet))
+        if cached is not None:
+            frame = cached.lazy()
+        else:
+            workbook = _excel_reader(source.path, source.where)
+            try:
+                frame = workbook.load_sheet(source.sheet, dtypes="string").to_polars().lazy()
+            except Exception as exc:
+                raise ReaderError(source.where, f"unreadable sheet: {_first_line(exc)}",
+                                  sheet=source.sheet) from exc
         got = frame.collect_schema().names()
         if got != columns:
             raise ReaderError(source.where, f"the sheet's columns changed since it was detected: {got}",
