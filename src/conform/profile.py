@@ -106,6 +106,13 @@ class Profile:
         """The column of a value set's file that holds its values."""
         return self._value_set_refs[set_id]["column"]
 
+    def field_value_column(self, field_name: str, set_id: str) -> str:
+        """The column of a value set that a field's values are compared with: a code field (insats_kod) takes the
+        value set's codes, not its names."""
+        if field_name.endswith("_kod") and "kod" in self.value_set(set_id).columns:
+            return "kod"
+        return self.value_column(set_id)
+
     def values(self, set_id: str) -> list[str]:
         return [v for v in self.value_set(set_id)[self.value_column(set_id)].to_list() if v is not None]
 

@@ -176,7 +176,7 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile,
     for t, (source_id, source) in located.items():
         _check_columns(mapping, mapping.tables[t], source_id, source)
     shared = mapping.shared_sources()
-    frames = {sid: readers.read(source) for sid, source in {sid: s for sid, s in located.values()}.items()}
+    frames = {sid: readers.read(source) for sid, source in dict(located.values()).items()}
     # A wide file feeds several tables; each scans it for its own columns. Reading it into memory once would
     # save about a second per table at 1M persons but cost a GiB more at the peak (bench/README.md).
     built = {}

@@ -146,10 +146,8 @@ class Drafter:
     def allowed(self, spec: FieldSpec) -> set[str]:
         if not spec.value_set:
             return set()
-        frame = self.profile.value_set(spec.value_set)
-        column = "kod" if spec.name.endswith("_kod") and "kod" in frame.columns else \
-            self.profile.value_column(spec.value_set)
-        values = set(frame[column].drop_nulls().to_list())
+        column = self.profile.field_value_column(spec.name, spec.value_set)
+        values = set(self.profile.value_set(spec.value_set)[column].drop_nulls().to_list())
         if spec.name == "insats_kod" and "ksi_andra_koder" in self.profile.value_set_ids:
             values |= set(self.profile.values("ksi_andra_koder"))
         return values

@@ -12,14 +12,6 @@ from conform.vocabulary import closest
 NONSTANDARD_SHOWN = 25
 
 
-def _value_column(profile: Profile, field: str, value_set: str) -> str:
-    # A code field (insats_kod) is compared with the value set's codes, not its names.
-    columns = profile.value_set(value_set).columns
-    if field.endswith("_kod") and "kod" in columns:
-        return "kod"
-    return profile.value_column(value_set)
-
-
 def value_set_coverage(profile: Profile, tables: dict[str, pl.DataFrame], fmt: Formatter, L: dict) -> list[dict]:
     """Per information set and value set: the standard values the export shows (with counts), those it never
     shows, and the values it holds that are not in the standard, each with the closest standard value."""
@@ -27,7 +19,7 @@ def value_set_coverage(profile: Profile, tables: dict[str, pl.DataFrame], fmt: F
     for table, spec in profile.tables.items():
         for f in spec.fields:
             if f.value_set:
-                key = (f.information_set or f.name, f.value_set, _value_column(profile, f.name, f.value_set))
+                key = (f.information_set or f.name, f.value_set, profile.field_value_column(f.name, f.value_set))
                 entries.setdefault(key, []).append((table, f.name))
     per_set = {}
     for set_id, *_ in entries:
