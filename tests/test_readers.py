@@ -335,6 +335,21 @@ def test_ragged_csv_without_quotes_names_the_first_bad_line(export):
     assert caught.value.line == 5
 
 
+def test_every_field_quoted_counts_records_and_finds_ragged_ones(export):
+    # Some systems quote every value: a quoted value is not an empty field, so such records count (and are
+    # checked), while a record of empty quoted fields only is a blank one.
+    (export / "citerad.csv").write_text('"a","b"\n"1","2"\n"",""\n"3",""\n', encoding="utf-8")
+    (export / "citerad_ojamn.csv").write_text('"a","b"\n"1","2"\n"3","4","5"\n', encoding="utf-8")
+    frozen(export)
+    with pytest.raises(ReaderError, match=r"citerad_ojamn\.csv, line 3: data record 2 has 3 fields, the header has 2"):
+        detect(export)
+    (export / "citerad_ojamn.csv").unlink()
+    frozen(export)
+    [source] = detect(export)
+    assert source.records == 2
+    assert read(source).collect().rows() == [(1, "1", "2"), (2, "3", None)]
+
+
 def test_a_quoted_field_never_closed_is_named(export):
     (export / "citat.csv").write_text('a,b\n1,"öppen\n2,2\n', encoding="utf-8")
     frozen(export)

@@ -77,10 +77,10 @@ class TableContext:
                 raise MissingInput(f"{step}.{missing[0]}")
         if not column.startswith("__") and column not in self.available[table]:
             raise MissingInput(f"{table}.{column}")
-        if column.startswith(PERSON_ID) or column == DEATH_DATE:
-            if "person_id" not in self.available[table]:
-                raise MissingInput(f"{table}.person_id")
-            self.needs[table].add("person_id")
+        # Derived from person_id, which the engine then reads for the derivation only: the raw ID is not
+        # carried down to the tables below unless a check asks for it.
+        if (column.startswith(PERSON_ID) or column == DEATH_DATE) and "person_id" not in self.available[table]:
+            raise MissingInput(f"{table}.person_id")
         self.needs[table].add(column)
         return pl.col(col_name(table, column))
 

@@ -25,6 +25,7 @@ from conform.sources import Export
 
 MASK = "__mask"
 PARSED = "__parsed_person_id"
+PERSON = "__person"  # the raw person_id a derived column is looked up by
 Progress = Callable[[str, int, int], None]
 
 
@@ -64,13 +65,14 @@ class Views:
             exprs.append(personnummer.parse(pl.col("person_id")).alias(PARSED))
         if EXISTS in columns:
             exprs.append(pl.lit(True).alias(col_name(table, EXISTS)))
+        if DEATH_DATE in columns:
+            exprs.append(pl.col("person_id").alias(PERSON))
         lf = self.export.tables[table].frame.select(exprs)
         if person_fields:  # parsed once, then only the fields asked for are kept
             lf = lf.with_columns(pl.col(PARSED).struct.field(c.removeprefix(PERSON_ID)).alias(col_name(table, c))
                                  for c in person_fields).drop(PARSED)
         if DEATH_DATE in columns:
-            lf = lf.join(self.death_dates(), left_on=col_name(table, "person_id"), right_on="__person",
-                         how="left")
+            lf = lf.join(self.death_dates(), on=PERSON, how="left").drop(PERSON)
         return lf
 
     def needed_from(self, table: str) -> dict[str, set[str]]:
@@ -142,7 +144,7 @@ class Views:
                          .join(beslut, on="aktualisering_id", how="semi").unique("aktualisering_id", keep="first"))
         return (deaths.join(beslut, on="beslut_id", how="inner")
                 .join(aktualisering, on="aktualisering_id", how="inner")
-                .group_by(pl.col("person_id").alias("__person"))
+                .group_by(pl.col("person_id").alias(PERSON))
                 .agg(values.parse_date(pl.col("datum_avslut")).min().alias(col_name("person", DEATH_DATE))))
 
     def child_max(self, child: str, column: str) -> pl.LazyFrame:

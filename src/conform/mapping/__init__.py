@@ -21,6 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from conform import readers
+from conform.context import ROW
 from conform.mapping.apply import build_tables, crosswalk_uses, source_ids, unmapped_columns
 from conform.mapping.spec import Mapping, load_mapping
 from conform.profile import Profile
@@ -36,7 +37,6 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
     # only the columns each view needs, as it does from a canonical export, and a wide file is not held twice.
     folder = readers.private_dir("mapped")
     export = Export(path, read_package(path) if path.is_dir() else {})
-    uses = []
     with readers.opened(path) as sources:
         named = source_ids(path, sources)
         tables = build_tables(path, mapping, profile, named)
@@ -45,16 +45,17 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         # so its digest is awaited there.
         digests = {sid: HASHERS.submit(sha256_of, s.path)
                    for sid, s in {t.source_id: t.source for t in tables.values()}.items()}
+        # Every table streamed to its file in one pass, so tables are built side by side and none is held whole
+        # in memory; the vendor's own values (``__local.`` columns) go along, to be counted from the files.
+        parquet = {table: folder / f"{table}.parquet" for table in tables}
+        pl.collect_all([built.query.sink_parquet(parquet[table], compression="lz4", statistics=False, lazy=True)
+                        for table, built in tables.items()])
+        uses = crosswalk_uses({t: mapping.tables[t] for t in tables}, {t: pl.scan_parquet(p) for t, p in parquet.items()})
         for table, built in tables.items():
-            found, frame = crosswalk_uses(mapping.tables[table], built.query.collect())
-            uses += found
-            parquet = folder / f"{table}.parquet"
-            frame.write_parquet(parquet, compression="lz4", statistics=False)
-            del frame
             source = built.source
             export.tables[table] = TableSource(
-                table, source.path, built.fields, pl.scan_parquet(parquet), digests[built.source_id],
-                shown=built.source_id,
+                table, source.path, built.fields, pl.scan_parquet(parquet[table]).select(ROW, *built.fields),
+                digests[built.source_id], shown=built.source_id,
                 encoding=source.encoding, format=source.format, delimiter=source.delimiter, sheet=source.sheet)
         for sid, source in named.items():
             if sid in digests and source.origin != str(source.path):

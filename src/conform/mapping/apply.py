@@ -16,7 +16,6 @@ record of the combination, so no personal data goes into a key.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,18 +228,19 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile,
     return built
 
 
-def crosswalk_uses(tmap: TableMap, frame: pl.DataFrame) -> tuple[list[CrosswalkUse], pl.DataFrame]:
-    """How many records of a built table hold each local value a crosswalk maps (the buyer sees the system's own
-    vocabulary), and the table without its ``__local.`` columns."""
+def crosswalk_uses(tmaps: dict[str, TableMap], frames: dict[str, pl.LazyFrame]) -> list[CrosswalkUse]:
+    """How many records of each built table hold each local value a crosswalk maps (the buyer sees the system's
+    own vocabulary), counted from the tables' ``__local.`` columns in one pass."""
+    fields = [(t, name, f) for t, tmap in tmaps.items() for name, f in tmap.fields.items() if f.values]
+    counts = pl.collect_all([frames[t].select(pl.col(LOCAL + name).alias("local")).explode("local")
+                             .filter(pl.col("local").is_in(list(f.values))).group_by("local").len()
+                             for t, name, f in fields])
     uses = []
-    for name, f in tmap.fields.items():
-        if not f.values:
-            continue
-        found = dict(frame.select(pl.col(LOCAL + name).alias("local")).explode("local")
-                     .filter(pl.col("local").is_in(list(f.values))).group_by("local").len().iter_rows())
-        uses += [CrosswalkUse(tmap.name, name, ", ".join(f.source_columns), local, standard, int(found.get(local, 0)))
+    for (table, name, f), found in zip(fields, counts):
+        found = dict(found.iter_rows())
+        uses += [CrosswalkUse(table, name, ", ".join(f.source_columns), local, standard, int(found.get(local, 0)))
                  for local, standard in f.values.items()]
-    return uses, frame.select(pl.exclude(f"^{re.escape(LOCAL)}.*$"))
+    return uses
 
 
 def unmapped_columns(mapping: Mapping, named: dict[str, readers.Source]) -> dict[str, list[str]]:

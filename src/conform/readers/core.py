@@ -8,6 +8,7 @@ import shutil
 import threading
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -75,14 +76,18 @@ def _detect(path: Path, where: str, depth: int) -> list[Source]:
 
 
 def _walk(folder: Path, where_of, depth: int) -> list[Source]:
-    found = []
+    files = []
     for file in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = file.relative_to(folder)
         if any(part.startswith((".", "~$")) or part == "__MACOSX" for part in relative.parts):
             continue
         if file.suffix.lower() in SUFFIXES:
-            found += _detect_file(file, where_of(relative), depth)
-    return found
+            files.append((file, where_of(relative)))
+    # Files are proven two at a time: each proof is one Polars pass that leaves a core idle part of the time.
+    # Results (and the first error) come in file order, so what is reported does not depend on timing.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="conform-detect") as pool:
+        detected = [pool.submit(_detect_file, file, where, depth) for file, where in files]
+        return [source for future in detected for source in future.result()]
 
 
 def _detect_file(file: Path, where: str, depth: int) -> list[Source]:

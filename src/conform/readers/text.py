@@ -169,11 +169,12 @@ def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where:
     counted. Records whose fields are all empty (blank lines) are not counted: :func:`conform.readers.read` drops
     them too.
     """
-    q = re.escape(quotechar)
+    q, d = re.escape(quotechar), re.escape(delimiter)
     unquoted = pl.col("text").str.replace_all(f"{q}[^{q}]*{q}", "")
     shape = {
         "fields": unquoted.str.count_matches(delimiter, literal=True) + 1,
-        "blank": unquoted.str.replace_all(re.escape(delimiter), "").str.strip_chars().str.len_bytes() == 0,
+        # Every field empty or an empty quoted field: the records read() drops (a quoted value is not empty).
+        "blank": pl.col("text").str.contains(f"^(?:{q}{q})?(?:{d}(?:{q}{q})?)*\r?$"),
         "odd": (pl.col("text").str.count_matches(quotechar, literal=True) % 2).cast(pl.Int64),
     }
     lines = pl.scan_lines(utf8, name="text").with_row_index("line", offset=1)
