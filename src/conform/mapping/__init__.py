@@ -39,7 +39,7 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
     export = Export(path, read_package(path) if path.is_dir() else {})
     with readers.opened(path) as sources:
         named = source_ids(path, sources)
-        tables = build_tables(path, mapping, profile, named)
+        tables = build_tables(path, mapping, profile, named, staging=folder)
         unmapped = unmapped_columns(mapping, named)
         # Hashed beside the work, as for a canonical export; a zip member's copy is removed when the block ends,
         # so its digest is awaited there.

@@ -167,17 +167,24 @@ def _key_rows(frame: pl.LazyFrame, columns: tuple[str, ...], source_id: str) -> 
             .select(*columns, _key_text(pl.col("__first"), source_id).alias("__key")))
 
 
-def build_tables(export: Path, mapping: Mapping, profile: Profile,
-                 named: dict[str, readers.Source]) -> dict[str, MappedTable]:
+def build_tables(export: Path, mapping: Mapping, profile: Profile, named: dict[str, readers.Source],
+                 staging: Path | None = None) -> dict[str, MappedTable]:
     """The query of each canonical table; columns ``__local.<field>`` hold the vendor's own values of crosswalked
-    fields (see :func:`crosswalk_uses`)."""
+    fields (see :func:`crosswalk_uses`). With `staging` (a private folder), a file that feeds several tables is
+    first copied there as Parquet, in one streaming pass."""
     located = {t: _find_source(mapping, tmap, named) for t, tmap in mapping.tables.items()}
     for t, (source_id, source) in located.items():
         _check_columns(mapping, mapping.tables[t], source_id, source)
     shared = mapping.shared_sources()
     frames = {sid: readers.read(source) for sid, source in dict(located.values()).items()}
-    # A wide file feeds several tables; each scans it for its own columns. Reading it into memory once would
-    # save about a second per table at 1M persons but cost a GiB more at the peak (bench/README.md).
+    # A wide file feeds several tables, and each table reads it for its own columns. Parsing the text once into
+    # a columnar copy makes those reads cheap without holding the file in memory (which would cost a GiB more
+    # at the peak at 1M persons, bench/README.md).
+    if staging is not None:
+        for i, sid in enumerate(sorted({located[t][0] for t, tmap in mapping.tables.items() if tmap.source in shared})):
+            copy = staging / f"source-{i}.parquet"
+            frames[sid].sink_parquet(copy, compression="lz4", statistics=False)
+            frames[sid] = pl.scan_parquet(copy)
     built = {}
     for table, tmap in mapping.tables.items():
         source_id, source = located[table]
@@ -193,11 +200,15 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile,
         raw_keys = sorted({c for n, f in derived.items() if n not in links for c in f.derive})
         columns = sorted({c for n in plain for c in tmap.fields[n].source_columns} | set(raw_keys))
         lf = frame.select(pl.col(ROW), *columns, *links.values(), _present(spec, tmap).alias(PRESENT))
+        # A derived key's first row stands for the columns it is derived from (equal first rows, equal columns),
+        # so distinct rows are found on that one integer instead of on those texts.
+        determined = {c for n in links for c in derived[n].derive}
+        firsts = [FIRST + n for n in links]
         if tmap.source in shared:
             # A wide file repeats a record on many rows: keep its distinct rows before any value is read, then
             # once more after (two spellings a crosswalk maps to one value are one record).
-            lf = lf.filter(pl.col(PRESENT)).unique(subset=[*columns, *(FIRST + n for n in links)], keep="first",
-                                                   maintain_order=True)
+            lf = lf.filter(pl.col(PRESENT)).unique(subset=[*firsts, *(c for c in columns if c not in determined)],
+                                                   keep="first", maintain_order=True)
         lf = lf.select(pl.col(ROW), *[field_expr(tmap.fields[n], spec.field(n), profile.list_delimiter).alias(n)
                                       for n in plain],
                        *(pl.col(FIRST + n) for n in links),
@@ -205,8 +216,9 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile,
                        *[_local_items(f, spec.field(n), profile.list_delimiter).alias(LOCAL + n)
                          for n, f in tmap.fields.items() if f.values])
         if tmap.source in shared:
-            lf = lf.unique(subset=[c for c in lf.collect_schema().names() if c != ROW and not c.startswith(LOCAL)],
-                           keep="first", maintain_order=True)
+            read_elsewhere = [n for n in plain if not set(tmap.fields[n].source_columns) <= determined]
+            lf = lf.unique(subset=[*firsts, *read_elsewhere, *(f"__raw.{c}" for c in raw_keys)], keep="first",
+                           maintain_order=True)
         lf = lf.with_columns(_key_text(pl.col(FIRST + n), source_id).alias(n) for n in links)
         joined = False
         for name, f in derived.items():
