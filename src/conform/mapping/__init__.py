@@ -45,12 +45,14 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         # so its digest is awaited there.
         digests = {sid: HASHERS.submit(sha256_of, s.path)
                    for sid, s in {t.source_id: t.source for t in tables.values()}.items()}
-        # Every table streamed to its file in one pass, so tables are built side by side and none is held whole
-        # in memory; the vendor's own values (``__local.`` columns) go along, to be counted from the files.
+        # Each table is streamed to its file, one after the other (side by side they take no less time and, for a
+        # wide file, 0.25 GiB more at the peak); the vendor's own values (``__local.`` columns) go along, to be
+        # counted from the files.
         parquet = {table: folder / f"{table}.parquet" for table in tables}
-        pl.collect_all([built.query.sink_parquet(parquet[table], compression="lz4", statistics=False, lazy=True)
-                        for table, built in tables.items()])
-        uses = crosswalk_uses({t: mapping.tables[t] for t in tables}, {t: pl.scan_parquet(p) for t, p in parquet.items()})
+        for table, built in tables.items():
+            built.query.sink_parquet(parquet[table], compression="lz4", statistics=False)
+        uses = crosswalk_uses({t: mapping.tables[t] for t in tables},
+                              {t: pl.scan_parquet(p) for t, p in parquet.items()})
         for table, built in tables.items():
             source = built.source
             export.tables[table] = TableSource(
