@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
 
-from conform import __version__, engine
+from conform import __version__, engine, partition
 from conform.errors import UsageError
 from conform.model import CheckResult, Rule, SetResult, Status
 from conform.profile import Profile, load_profile
@@ -29,9 +30,10 @@ def load(profile_name: str = DEFAULT_PROFILE, rules_path: Path | None = None) ->
 
 def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: date | None = None,
           rules_path: Path | None = None, progress: engine.Progress | None = None,
-          mapping: Path | str | None = None) -> CheckResult:
+          mapping: Path | str | None = None, bucket_records: int = partition.RECORDS_PER_BUCKET) -> CheckResult:
     """Check an export: a folder of the profile's canonical tables, or with `mapping` (a mapping file) any
-    export the mapping describes (folder, .zip, .xlsx, single file)."""
+    export the mapping describes (folder, .zip, .xlsx, single file). An export of more than `bucket_records`
+    records is checked in buckets of whole persons, with the same findings (see :mod:`conform.partition`)."""
     profile, rules = load(profile_name, rules_path)
     if mapping is not None:
         from conform.mapping import open_mapped_export
@@ -41,18 +43,35 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
         export = open_export(Path(export_path), profile, DERIVABLE)
     as_of, as_of_source = _reference_date(as_of, export.package)
     structure_codes = {r.params.check: r.code for r in rules if r.kind == "structure"}
-    run = engine.run(profile, rules, export, as_of, progress)
-    findings = pl.concat([export.structure_findings(structure_codes), run.findings], how="vertical")
-    findings = findings.sort(["rule", "table", "row", "field", "key"], nulls_last=True)
     records = _record_counts(export)
+    compiled = engine.compile_rules(profile, list(rules), export.available(), as_of)
+    found = _findings(profile, compiled, export, partition.bucket_count(sum(records.values()), bucket_records),
+                      progress)
+    findings = pl.concat([export.structure_findings(structure_codes), found], how="vertical")
+    findings = findings.sort(["rule", "table", "row", "field", "key"], nulls_last=True)
     notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")})
     return CheckResult(
         tool_version=__version__, profile_name=profile.name, profile_version=profile.version,
         as_of=as_of.isoformat(), as_of_source=as_of_source, export_path=str(export_path),
         inputs=export.inputs(records), rules=rules, findings=findings,
         sets=set_results(profile, rules, findings, records, export), notes=notes,
-        not_evaluated=run.not_evaluated, export=export, mapping=export.mapping,
+        not_evaluated=compiled.not_evaluated, export=export, mapping=export.mapping,
     )
+
+
+def _findings(profile: Profile, compiled: engine.Compiled, export, buckets: int,
+              progress: engine.Progress | None) -> pl.DataFrame:
+    if buckets == 1:
+        return engine.evaluate(profile, compiled, export, progress=progress)
+    with tempfile.TemporaryDirectory(prefix="conform-buckets-") as folder:
+        whole, parts = partition.split(profile, export, buckets, Path(folder))
+        shared = engine.shared_lookups(profile, compiled, whole)
+        found = []
+        for i, part in enumerate(parts):
+            step = (lambda table, done, total, i=i: progress(table, i * total + done, buckets * total)) \
+                if progress else None
+            found.append(engine.evaluate(profile, compiled, part, shared, step))
+        return pl.concat(found, how="vertical")
 
 
 def _reference_date(as_of: date | None, package: dict) -> tuple[date, str]:

@@ -21,6 +21,7 @@ ROW = "__row"
 PERSON_ID = "__pid."         # prefix of the fields of personnummer.parse(person_id), derived on the person table
 DEATH_DATE = "__death_date"  # derived on the person table: earliest closure with reason "Brukaren har avlidit"
 EXISTS = "__exists"          # derived on any table: true for every record (left joins leave it null)
+FIRST_ROW = "__first_row"    # derived on any table: the first row (by row number) holding the record's key
 
 
 class MissingInput(Exception):
@@ -44,6 +45,7 @@ class TableContext:
         self.available = available
         self.needs: dict[str, set[str]] = defaultdict(set)
         self.child_needs: set[tuple[str, str]] = set()
+        self.first_row_needed = False
         # Typed readings of text columns (view column name -> expression), computed once per view however
         # many checks use them: parsing dates and splitting lists dominate the cost of a check.
         self.typed: dict[str, pl.Expr] = {}
@@ -137,6 +139,12 @@ class TableContext:
             if missing:
                 raise MissingInput(f"{table}.{sorted(missing)[0]}")
         return self._need("person", DEATH_DATE)
+
+    def first_row(self) -> pl.Expr:
+        """The first row (by row number, whatever order the view has) holding this record's primary key."""
+        self.raw(self.spec.primary_key)
+        self.first_row_needed = True
+        return pl.col(col_name(self.table, FIRST_ROW))
 
     def child_max_date(self, child: str, column: str) -> pl.Expr:
         if child not in self.available or column not in self.available[child]:

@@ -5,6 +5,10 @@ view of the table with exactly the columns those checks need (the record's own, 
 along the foreign key, aggregates of its children, the parsed person-ID), and evaluates every check over it,
 keeping only violating records. Tables go top-down so that each parent's context is cut once from its own view.
 Every rule runs on every record; every violation is kept.
+
+A large export is checked in buckets of whole persons (:mod:`conform.partition`), one bucket at a time. What a
+record needs from outside its bucket (the first row of a key used twice, the latest follow-up of an insats, the
+date of the person's death) is then computed once over the whole export (:class:`Shared`) and looked up.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from datetime import date
 import polars as pl
 
 from conform import personnummer, values
-from conform.context import (DEATH_DATE, EXISTS, PERSON_ID, ROW, MissingInput, TableContext, child_max_name,
-                             col_name)
+from conform.context import (DEATH_DATE, EXISTS, FIRST_ROW, PERSON_ID, ROW, MissingInput, TableContext,
+                             child_max_name, col_name)
 from conform.kinds import KINDS, RowCheck
 from conform.model import FINDING_COLUMNS, Rule, empty_findings
 from conform.profile import Profile
@@ -30,9 +34,26 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass
-class EngineRun:
-    findings: pl.DataFrame
+class Compiled:
+    """The rules as row checks per table, for an export with the given columns."""
+
+    tables: list[str]  # top-down along the foreign keys: a table's view needs its parent's context
+    contexts: dict[str, TableContext]
+    checks: dict[str, list[tuple[Rule, RowCheck]]]
+    death_reason: str | None
+    duplicate_rules: set[str]  # codes of the rules that find duplicate keys
     not_evaluated: dict[str, set[str]] = field(default_factory=dict)  # rule code -> tables it could not run on
+
+
+@dataclass
+class Shared:
+    """Lookups over a whole export, for checking it bucket by bucket: the first row of each key used more than
+    once (per table), the latest date of the children of those keys (per child table and column) and each
+    person's date of death."""
+
+    first_rows: dict[str, pl.DataFrame]
+    child_max: dict[tuple[str, str], pl.DataFrame]
+    death_dates: pl.DataFrame | None
 
 
 class Views:
@@ -44,11 +65,12 @@ class Views:
     """
 
     def __init__(self, profile: Profile, export: Export, death_reason: str | None,
-                 contexts: dict[str, TableContext]):
+                 contexts: dict[str, TableContext], shared: Shared | None = None):
         self.profile = profile
         self.export = export
         self.death_reason = death_reason
         self.contexts = contexts
+        self.shared = shared
         self._context: dict[str, pl.DataFrame | None] = {}
         self._served: set[str] = set()
 
@@ -101,6 +123,13 @@ class Views:
         key = col_name(table, spec.primary_key)
         for child, column in sorted(ctx.child_needs):
             lf = lf.join(self.child_max(child, column), left_on=key, right_on="__parent", how="left")
+        if ctx.first_row_needed:
+            first = col_name(table, FIRST_ROW)
+            if self.shared is None:
+                lf = lf.with_columns(pl.col(ROW).min().over(key).alias(first))
+            else:  # the key's other rows may be in other buckets: the first is looked up, else it is this one
+                lf = (lf.join(self.shared.first_rows[table].lazy(), left_on=key, right_on="__key", how="left")
+                      .with_columns(pl.coalesce(pl.col("__first"), pl.col(ROW)).alias(first)).drop("__first"))
         for stage in (ctx.typed, ctx.derived):
             if stage:
                 lf = lf.with_columns(stage.values())
@@ -127,31 +156,60 @@ class Views:
         self._context[table] = context
 
     def death_dates(self) -> pl.LazyFrame:
-        """Per person-ID, the earliest datum_avslut of an insats closed for the death reason.
-
-        The few insatser closed by death are found first; beslut and aktualisering are cut to the records they
-        point at before anything is deduplicated or joined, so the lookup costs about one scan of each file.
-        """
-        reasons = values.split_list(pl.col("orsak_avslut"), self.profile.list_delimiter)
-        # A literal substring test first: splitting every reason list only to find a handful of deaths is slow.
-        deaths = (self.export.tables["insats"].frame.select("beslut_id", "orsak_avslut", "datum_avslut")
-                  .filter(pl.col("orsak_avslut").str.contains(self.death_reason, literal=True))
-                  .filter(reasons.list.contains(self.death_reason).fill_null(False))
-                  .collect().lazy())
-        beslut = (self.export.tables["beslut"].frame.select("beslut_id", "aktualisering_id")
-                  .join(deaths, on="beslut_id", how="semi").unique("beslut_id", keep="first"))
-        aktualisering = (self.export.tables["aktualisering"].frame.select("aktualisering_id", "person_id")
-                         .join(beslut, on="aktualisering_id", how="semi").unique("aktualisering_id", keep="first"))
-        return (deaths.join(beslut, on="beslut_id", how="inner")
-                .join(aktualisering, on="aktualisering_id", how="inner")
-                .group_by(pl.col("person_id").alias(PERSON))
-                .agg(values.parse_date(pl.col("datum_avslut")).min().alias(col_name("person", DEATH_DATE))))
+        if self.shared is not None and self.shared.death_dates is not None:
+            return self.shared.death_dates.lazy()
+        return death_dates(self.export, self.profile, self.death_reason)
 
     def child_max(self, child: str, column: str) -> pl.LazyFrame:
-        fk, _ = self.profile.tables[child].foreign_key
-        return (self.export.tables[child].frame
-                .group_by(pl.col(fk).alias("__parent"))
-                .agg(values.parse_date(pl.col(column)).max().alias(child_max_name(child, column))))
+        local = child_max(self.export, self.profile, child, column)
+        if self.shared is None:
+            return local
+        # A parent's children are all in the bucket of the parent key's first row; only the later rows of a
+        # key used twice, in other buckets, need the lookup over the whole export.
+        name = child_max_name(child, column)
+        return (local.join(self.shared.child_max[(child, column)].lazy(), on="__parent", how="full",
+                           coalesce=True, suffix="#shared")
+                .select("__parent", pl.coalesce(name, f"{name}#shared").alias(name)))
+
+
+def death_dates(export: Export, profile: Profile, death_reason: str) -> pl.LazyFrame:
+    """Per person-ID, the earliest datum_avslut of an insats closed for the death reason.
+
+    The few insatser closed by death are found first; beslut and aktualisering are cut to the records they
+    point at before anything is deduplicated or joined, so the lookup costs about one scan of each file.
+    """
+    reasons = values.split_list(pl.col("orsak_avslut"), profile.list_delimiter)
+    # A literal substring test first: splitting every reason list only to find a handful of deaths is slow.
+    deaths = (export.tables["insats"].frame.select("beslut_id", "orsak_avslut", "datum_avslut")
+              .filter(pl.col("orsak_avslut").str.contains(death_reason, literal=True))
+              .filter(reasons.list.contains(death_reason).fill_null(False))
+              .collect().lazy())
+    # A key used twice counts by its first row, by row number: a bucketed export is not read in file order.
+    beslut = (export.tables["beslut"].frame.select(ROW, "beslut_id", "aktualisering_id")
+              .join(deaths, on="beslut_id", how="semi").sort(ROW).unique("beslut_id", keep="first").drop(ROW))
+    aktualisering = (export.tables["aktualisering"].frame.select(ROW, "aktualisering_id", "person_id")
+                     .join(beslut, on="aktualisering_id", how="semi").sort(ROW)
+                     .unique("aktualisering_id", keep="first").drop(ROW))
+    return (deaths.join(beslut, on="beslut_id", how="inner")
+            .join(aktualisering, on="aktualisering_id", how="inner")
+            .group_by(pl.col("person_id").alias(PERSON))
+            .agg(values.parse_date(pl.col("datum_avslut")).min().alias(col_name("person", DEATH_DATE))))
+
+
+def child_max(export: Export, profile: Profile, child: str, column: str) -> pl.LazyFrame:
+    """Per parent key, the latest date in `column` of its records in the `child` table."""
+    fk, _ = profile.tables[child].foreign_key
+    return (export.tables[child].frame
+            .group_by(pl.col(fk).alias("__parent"))
+            .agg(values.parse_date(pl.col(column)).max().alias(child_max_name(child, column))))
+
+
+def first_rows(export: Export, profile: Profile, table: str) -> pl.LazyFrame:
+    """Keys of `table` used by more than one record, with the first row using each."""
+    key = profile.tables[table].primary_key
+    return (export.tables[table].frame.filter(pl.col(key).is_not_null())
+            .group_by(pl.col(key).alias("__key")).agg(pl.col(ROW).min().alias("__first"), pl.len().alias("__n"))
+            .filter(pl.col("__n") > 1).drop("__n"))
 
 
 def _death_reason(rules: list[Rule]) -> str | None:
@@ -162,40 +220,61 @@ def _death_reason(rules: list[Rule]) -> str | None:
     return None
 
 
-def run(profile: Profile, rules: list[Rule], export: Export, as_of: date,
-        progress: Progress | None = None) -> EngineRun:
-    available = export.available()
-    result = EngineRun(empty_findings())
-    # Top-down along the foreign keys: a table's view needs its parent's context.
+def compile_rules(profile: Profile, rules: list[Rule], available: dict[str, set[str]], as_of: date) -> Compiled:
+    """Every rule as row checks for each table the export has; a rule needing a missing table or column is
+    recorded as not evaluated there."""
     tables = sorted((t for t in profile.tables if t in available), key=lambda t: len(profile.parent_chain(t)))
-    contexts: dict[str, TableContext] = {}
-    compiled: dict[str, list[tuple[Rule, RowCheck]]] = {}
+    compiled = Compiled(tables, {}, {}, _death_reason(rules),
+                        {r.code for r in rules if r.kind == "keys" and r.params.check == "unique"})
     for table in tables:
-        ctx = contexts[table] = TableContext(profile, table, as_of, available)
-        compiled[table] = []
+        ctx = compiled.contexts[table] = TableContext(profile, table, as_of, available)
+        compiled.checks[table] = []
         for rule in rules:
             try:
-                compiled[table] += [(rule, c) for c in KINDS[rule.kind].checks(rule, ctx)]
+                compiled.checks[table] += [(rule, c) for c in KINDS[rule.kind].checks(rule, ctx)]
             except MissingInput:
-                result.not_evaluated.setdefault(rule.code, set()).add(table)
-    views = Views(profile, export, _death_reason(rules), contexts)
-    unique_rules = {r.code for r in rules if r.kind == "keys" and r.params.check == "unique"}
+                compiled.not_evaluated.setdefault(rule.code, set()).add(table)
+    return compiled
+
+
+def shared_lookups(profile: Profile, compiled: Compiled, export: Export) -> Shared:
+    """The lookups a bucket's checks need from the whole export (see :class:`Shared`), computed in one pass."""
+    contexts = compiled.contexts.values()
+    first = [c.table for c in contexts if c.first_row_needed]
+    child = sorted({need for c in contexts for need in c.child_needs})
+    deaths = any(DEATH_DATE in c.needs.get("person", set()) for c in contexts) and compiled.death_reason
+    repeated = dict(zip(first, pl.collect_all([first_rows(export, profile, t) for t in first])))
+    for parent in {profile.tables[c].foreign_key[1] for c, _ in child} - set(repeated):
+        repeated[parent] = first_rows(export, profile, parent).collect()
+    maxima = [child_max(export, profile, c, column)
+              .join(repeated[profile.tables[c].foreign_key[1]].lazy(), left_on="__parent", right_on="__key",
+                    how="semi")
+              for c, column in child]
+    frames = pl.collect_all(maxima + ([death_dates(export, profile, compiled.death_reason)] if deaths else []))
+    return Shared({t: repeated[t] for t in first}, dict(zip(child, frames)), frames[-1] if deaths else None)
+
+
+def evaluate(profile: Profile, compiled: Compiled, export: Export, shared: Shared | None = None,
+             progress: Progress | None = None) -> pl.DataFrame:
+    """The findings of the compiled checks over an export (or one bucket of it, with the whole export's
+    `shared` lookups)."""
+    views = Views(profile, export, compiled.death_reason, compiled.contexts, shared)
     parts = []
-    for done, table in enumerate(tables):
+    for done, table in enumerate(compiled.tables):
         if progress:
-            progress(table, done, len(tables))
-        view = views.view(contexts[table])
-        found = _evaluate(table, contexts[table], view, compiled[table]) if compiled[table] else empty_findings()
+            progress(table, done, len(compiled.tables))
+        ctx, checks = compiled.contexts[table], compiled.checks[table]
+        view = views.view(ctx)
+        found = _evaluate(table, ctx, view, checks) if checks else empty_findings()
         parts.append(found)
         # Without a uniqueness rule nothing says whether keys repeat, so deduplicate to be safe.
-        duplicates = not unique_rules or found.filter(pl.col("rule").is_in(unique_rules)).height > 0
+        duplicates = (not compiled.duplicate_rules
+                      or found.filter(pl.col("rule").is_in(compiled.duplicate_rules)).height > 0)
         views.keep_context(table, view, duplicates)
         del view  # before the next view is built, so two are never held at once
     if progress:
-        progress("done", len(tables), len(tables))
-    if parts:
-        result.findings = pl.concat(parts, how="vertical")
-    return result
+        progress("done", len(compiled.tables), len(compiled.tables))
+    return pl.concat(parts, how="vertical") if parts else empty_findings()
 
 
 def _evaluate(table: str, ctx: TableContext, view: pl.DataFrame,

@@ -31,9 +31,7 @@ class Keys(RuleKind):
             key = ctx.raw(spec.primary_key)
             if check == "present":
                 return [RowCheck(key.is_null(), spec.primary_key, key)]
-            # By row number, not by position in the view: joins may reorder the view, and the finding must be
-            # the later row whatever the order.
-            later = ctx.row != ctx.row.min().over(key)
+            later = ctx.row != ctx.first_row()
             return [RowCheck(key.is_not_null() & later, spec.primary_key, key)]
         if spec.foreign_key is None:
             return []
