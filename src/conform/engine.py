@@ -31,6 +31,7 @@ MASK = "__mask"
 PARSED = "__parsed_person_id"
 PERSON = "__person"  # the raw person_id a derived column is looked up by
 Progress = Callable[[str, int, int], None]
+Read = Callable[[str], pl.LazyFrame]  # a table's records by name
 
 
 @dataclass
@@ -73,6 +74,19 @@ class Views:
         self.shared = shared
         self._context: dict[str, pl.DataFrame | None] = {}
         self._served: set[str] = set()
+        self._kept: dict[str, pl.DataFrame] = {}
+        self._viewed: set[str] = set()
+
+    def read(self, table: str) -> pl.LazyFrame:
+        """A table's records. Where each scan parses the text again (a canonical CSV export), a table a lookup
+        reads before the table's own view is parsed once and kept for that view."""
+        if table in self._kept:
+            return self._kept[table].lazy()
+        frame = self.export.tables[table].frame
+        if self.export.rescans_text and table not in self._viewed:
+            self._kept[table] = frame.collect()
+            return self._kept[table].lazy()
+        return frame
 
     def frame(self, table: str, columns: set[str]) -> pl.LazyFrame:
         """A table's own columns (raw text) and derived columns, renamed ``table.column``."""
@@ -89,7 +103,9 @@ class Views:
             exprs.append(pl.lit(True).alias(col_name(table, EXISTS)))
         if DEATH_DATE in columns:
             exprs.append(pl.col("person_id").alias(PERSON))
-        lf = self.export.tables[table].frame.select(exprs)
+        self._viewed.add(table)
+        kept = self._kept.pop(table, None)  # freed once the view is built
+        lf = (kept.lazy() if kept is not None else self.export.tables[table].frame).select(exprs)
         if person_fields:  # parsed once, then only the fields asked for are kept
             lf = lf.with_columns(pl.col(PARSED).struct.field(c.removeprefix(PERSON_ID)).alias(col_name(table, c))
                                  for c in person_fields).drop(PARSED)
@@ -158,10 +174,10 @@ class Views:
     def death_dates(self) -> pl.LazyFrame:
         if self.shared is not None and self.shared.death_dates is not None:
             return self.shared.death_dates.lazy()
-        return death_dates(self.export, self.profile, self.death_reason)
+        return death_dates(self.read, self.profile, self.death_reason)
 
     def child_max(self, child: str, column: str) -> pl.LazyFrame:
-        local = child_max(self.export, self.profile, child, column)
+        local = child_max(self.read, self.profile, child, column)
         if self.shared is None:
             return local
         # A parent's children are all in the bucket of the parent key's first row; only the later rows of a
@@ -172,7 +188,7 @@ class Views:
                 .select("__parent", pl.coalesce(name, f"{name}#shared").alias(name)))
 
 
-def death_dates(export: Export, profile: Profile, death_reason: str) -> pl.LazyFrame:
+def death_dates(read: Read, profile: Profile, death_reason: str) -> pl.LazyFrame:
     """Per person-ID, the earliest datum_avslut of an insats closed for the death reason.
 
     The few insatser closed by death are found first; beslut and aktualisering are cut to the records they
@@ -180,14 +196,14 @@ def death_dates(export: Export, profile: Profile, death_reason: str) -> pl.LazyF
     """
     reasons = values.split_list(pl.col("orsak_avslut"), profile.list_delimiter)
     # A literal substring test first: splitting every reason list only to find a handful of deaths is slow.
-    deaths = (export.tables["insats"].frame.select("beslut_id", "orsak_avslut", "datum_avslut")
+    deaths = (read("insats").select("beslut_id", "orsak_avslut", "datum_avslut")
               .filter(pl.col("orsak_avslut").str.contains(death_reason, literal=True))
               .filter(reasons.list.contains(death_reason).fill_null(False))
               .collect().lazy())
     # A key used twice counts by its first row, by row number: a bucketed export is not read in file order.
-    beslut = (export.tables["beslut"].frame.select(ROW, "beslut_id", "aktualisering_id")
+    beslut = (read("beslut").select(ROW, "beslut_id", "aktualisering_id")
               .join(deaths, on="beslut_id", how="semi").sort(ROW).unique("beslut_id", keep="first").drop(ROW))
-    aktualisering = (export.tables["aktualisering"].frame.select(ROW, "aktualisering_id", "person_id")
+    aktualisering = (read("aktualisering").select(ROW, "aktualisering_id", "person_id")
                      .join(beslut, on="aktualisering_id", how="semi").sort(ROW)
                      .unique("aktualisering_id", keep="first").drop(ROW))
     return (deaths.join(beslut, on="beslut_id", how="inner")
@@ -196,10 +212,10 @@ def death_dates(export: Export, profile: Profile, death_reason: str) -> pl.LazyF
             .agg(values.parse_date(pl.col("datum_avslut")).min().alias(col_name("person", DEATH_DATE))))
 
 
-def child_max(export: Export, profile: Profile, child: str, column: str) -> pl.LazyFrame:
+def child_max(read: Read, profile: Profile, child: str, column: str) -> pl.LazyFrame:
     """Per parent key, the latest date in `column` of its records in the `child` table."""
     fk, _ = profile.tables[child].foreign_key
-    return (export.tables[child].frame
+    return (read(child)
             .group_by(pl.col(fk).alias("__parent"))
             .agg(values.parse_date(pl.col(column)).max().alias(child_max_name(child, column))))
 
@@ -243,14 +259,17 @@ def shared_lookups(profile: Profile, compiled: Compiled, export: Export) -> Shar
     first = [c.table for c in contexts if c.first_row_needed]
     child = sorted({need for c in contexts for need in c.child_needs})
     deaths = any(DEATH_DATE in c.needs.get("person", set()) for c in contexts) and compiled.death_reason
+    def read(table: str) -> pl.LazyFrame:
+        return export.tables[table].frame
+
     repeated = dict(zip(first, pl.collect_all([first_rows(export, profile, t) for t in first])))
     for parent in {profile.tables[c].foreign_key[1] for c, _ in child} - set(repeated):
         repeated[parent] = first_rows(export, profile, parent).collect()
-    maxima = [child_max(export, profile, c, column)
+    maxima = [child_max(read, profile, c, column)
               .join(repeated[profile.tables[c].foreign_key[1]].lazy(), left_on="__parent", right_on="__key",
                     how="semi")
               for c, column in child]
-    frames = pl.collect_all(maxima + ([death_dates(export, profile, compiled.death_reason)] if deaths else []))
+    frames = pl.collect_all(maxima + ([death_dates(read, profile, compiled.death_reason)] if deaths else []))
     return Shared({t: repeated[t] for t in first}, dict(zip(child, frames)), frames[-1] if deaths else None)
 
 

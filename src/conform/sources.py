@@ -56,6 +56,7 @@ class Export:
     tables: dict[str, TableSource] = field(default_factory=dict)
     problems: list[pl.DataFrame] = field(default_factory=list)  # structure findings, with a `check` column
     mapping: dict | None = None  # how a mapped export was read (conform.mapping.open_mapped_export)
+    rescans_text: bool = False  # each scan of a table's frame parses its text file again
 
     def available(self) -> dict[str, set[str]]:
         return {name: set(t.header) for name, t in self.tables.items() if t.frame is not None}
@@ -90,7 +91,7 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
                          f"({', '.join(t + '.csv' for t in profile.tables)}); for any other shape, draft a "
                          f"mapping with `conform init-mapping {path} > mapping.yaml` and give --mapping")
     package = read_package(path)
-    export = Export(path, package)
+    export = Export(path, package, rescans_text=True)
     declared = {r.get("name"): r.get("path") for r in package.get("resources", []) if isinstance(r, dict)}
     files, headers = {}, {}
     for table in profile.tables:
