@@ -10,6 +10,7 @@ from conform.model import CheckResult
 from conform.profile import Profile
 from conform.render.coverage import observed_values
 from conform.render.formatting import SUPPRESS_BELOW, Formatter
+from conform.render.tables import Tables
 
 GROUP_FIELD = "malgrupp"
 OTHER_GROUP = "?"            # records whose target group is missing, unknown or cannot be followed to
@@ -22,13 +23,14 @@ VALUE_WIDTH = 72
 CHAR_WIDTH = 6.4
 
 
-def follow_up_charts(result: CheckResult, profile: Profile, tables: dict[str, pl.DataFrame], membership: pl.DataFrame,
-            groups: list[dict], coverage: list[dict], fmt: Formatter, L: dict) -> list[dict]:
+def follow_up_charts(result: CheckResult, profile: Profile, tables: Tables, found_groups: pl.DataFrame,
+                     groups: list[dict], coverage: list[dict], fmt: Formatter, L: dict) -> list[dict]:
+    """`found_groups`: (table, row, group) of the records that have findings."""
     G = L["charts"]
     charts = [
         _persons_by_group_and_sex(profile, tables, groups, fmt, G),
         _median_days(tables, groups, fmt, G),
-        _not_executed(result, membership, groups, fmt, G),
+        _not_executed(result, found_groups, groups, fmt, G),
     ]
     charts += _goal_attainment(profile, tables, fmt, G)
     return charts
@@ -38,24 +40,23 @@ def _unavailable(title: str, G: dict) -> dict:
     return {"title": title, "caption": G["unavailable"], "svg": None, "legend": []}
 
 
-def _has(tables, table: str, *columns: str) -> bool:
-    return table in tables and all(c in tables[table].columns for c in columns)
-
-
 def _persons_by_group_and_sex(profile, tables, groups, fmt, G) -> dict:
     title = G["persons_title"]
-    if not (_has(tables, "aktualisering", "person_id", GROUP_FIELD) and _has(tables, "person", "person_id")):
+    if not (tables.has("aktualisering", "person_id", GROUP_FIELD) and tables.has("person", "person_id")):
         return _unavailable(title, G)
     sexes = profile.values("juridiskt_kon")
-    person = tables["person"].select("person_id", sex=pl.col("juridiskt_kon") if "juridiskt_kon" in
-                                     tables["person"].columns else pl.lit(None, pl.String)).unique("person_id")
+    sex = pl.col("juridiskt_kon") if tables.has("person", "juridiskt_kon") else pl.lit(None, pl.String)
+    # A person written twice counts by the first row (a deterministic choice; conflicts are PID-011's finding).
+    person = tables["person"].select("person_id", sex=sex).unique("person_id", keep="first")
     codes = [g["code"] for g in groups if g["code"] != OTHER_GROUP]
     pairs = (tables["aktualisering"].filter(pl.col("person_id").is_not_null())
              .select("person_id", group=pl.col(GROUP_FIELD)).unique()
              .join(person, on="person_id", how="left")
              .with_columns(group=pl.when(pl.col("group").is_in(codes)).then("group").otherwise(pl.lit(OTHER_GROUP)),
                            sex=pl.when(pl.col("sex").is_in(sexes)).then("sex").otherwise(pl.lit(OTHER_GROUP))))
-    counts = {(r["group"], r["sex"]): r["len"] for r in pairs.group_by("group", "sex").len().iter_rows(named=True)}
+    per_pair, persons = pl.collect_all([pairs.group_by("group", "sex").len(),
+                                        pairs.select(pl.col("person_id").n_unique())])
+    counts = {(r["group"], r["sex"]): r["len"] for r in per_pair.iter_rows(named=True)}
     series = [{"label": s, "cls": f"s{i}"} for i, s in enumerate(sexes)]
     keys = list(sexes)
     if any(k[1] == OTHER_GROUP for k in counts):
@@ -64,7 +65,7 @@ def _persons_by_group_and_sex(profile, tables, groups, fmt, G) -> dict:
     shown_groups = [g for g in groups if g["code"] != OTHER_GROUP or any(k[0] == OTHER_GROUP for k in counts)]
     rows = [{"label": g["name"], "values": [_count_bar(counts.get((g["code"], k), 0), fmt) for k in keys]}
             for g in shown_groups]
-    total = pairs.select("person_id").n_unique()
+    total = persons.item()
     return {"title": title, "caption": G["persons_caption"].format(n=fmt.count(total)),
             "svg": _bar_chart(rows, series), "legend": series}
 
@@ -73,29 +74,33 @@ def _median_days(tables, groups, fmt, G) -> dict:
     title = G["days_title"]
     from conform.values import parse_date
 
-    if not (_has(tables, "aktualisering", "aktualisering_id", GROUP_FIELD, "datum_aktualisering")
-            and _has(tables, "beslut", "beslut_id", "aktualisering_id", "datum_beslut")):
+    if not (tables.has("aktualisering", "aktualisering_id", GROUP_FIELD, "datum_aktualisering")
+            and tables.has("beslut", "beslut_id", "aktualisering_id", "datum_beslut")):
         return _unavailable(title, G)
     codes = [g["code"] for g in groups]
-    akt = tables["aktualisering"].select("aktualisering_id", group=pl.col(GROUP_FIELD),
-                                         d0=parse_date(pl.col("datum_aktualisering"))).unique("aktualisering_id")
-    bes = (tables["beslut"].select("beslut_id", "aktualisering_id", d1=parse_date(pl.col("datum_beslut")))
-           .join(akt, on="aktualisering_id", how="left"))
-    first = bes.select("group", days=(pl.col("d1") - pl.col("d0")).dt.total_days())
-    if _has(tables, "insats", "beslut_id", "datum_verkstallande"):
+    # A key used twice counts by its first row: tables are read in file order.
+    akt = (tables["aktualisering"].select("aktualisering_id", group=pl.col(GROUP_FIELD),
+                                          d0=parse_date(pl.col("datum_aktualisering")))
+           .unique("aktualisering_id", keep="first"))
+    beslut = tables["beslut"].select("beslut_id", "aktualisering_id", d1=parse_date(pl.col("datum_beslut")))
+    first = (beslut.join(akt, on="aktualisering_id", how="left")
+             .select("group", days=(pl.col("d1") - pl.col("d0")).dt.total_days()))
+    if tables.has("insats", "beslut_id", "datum_verkstallande"):
+        decided = (beslut.unique("beslut_id", keep="first").join(akt, on="aktualisering_id", how="left")
+                   .select("beslut_id", "group", "d1"))
         second = (tables["insats"].select("beslut_id", d2=parse_date(pl.col("datum_verkstallande")))
-                  .join(bes.unique("beslut_id").select("beslut_id", "group", "d1"), on="beslut_id", how="left")
+                  .join(decided, on="beslut_id", how="left")
                   .select("group", days=(pl.col("d2") - pl.col("d1")).dt.total_days()))
     else:
         second = first.clear()
     series = [{"label": G["days_decision"], "cls": "s0"}, {"label": G["days_execution"], "cls": "s1"}]
-    stats = []
+    aggregates = []
     for frame in (first, second):
         valid = frame.filter(pl.col("days").is_not_null() & (pl.col("days") >= 0))
         valid = valid.with_columns(group=pl.when(pl.col("group").is_in(codes)).then("group")
                                    .otherwise(pl.lit(OTHER_GROUP)))
-        agg = valid.group_by("group").agg(median=pl.col("days").median(), n=pl.len())
-        stats.append({r["group"]: r for r in agg.iter_rows(named=True)})
+        aggregates.append(valid.group_by("group").agg(median=pl.col("days").median(), n=pl.len()))
+    stats = [{r["group"]: r for r in agg.iter_rows(named=True)} for agg in pl.collect_all(aggregates)]
     rows = []
     for g in groups:
         values = []
@@ -113,14 +118,14 @@ def _median_days(tables, groups, fmt, G) -> dict:
     return {"title": title, "caption": G["days_caption"], "svg": _bar_chart(rows, series), "legend": series}
 
 
-def _not_executed(result: CheckResult, membership, groups, fmt, G) -> dict:
+def _not_executed(result: CheckResult, found_groups, groups, fmt, G) -> dict:
     codes = [r.code for r in result.rules if r.kind == "executed_within" and getattr(r.params, "mode", "") == "open"]
     title = G["open_title"].format(rule=", ".join(codes) or "–")
     if not codes:
         return _unavailable(title, G)
     found = result.findings.filter(pl.col("rule").is_in(codes) & pl.col("row").is_not_null()) \
         .select("table", "row").unique()
-    per_group = found.join(membership, on=["table", "row"], how="left").fill_null(OTHER_GROUP) \
+    per_group = found.join(found_groups, on=["table", "row"], how="left").fill_null(OTHER_GROUP) \
         .group_by("group").len()
     counts = dict(zip(per_group["group"].to_list(), per_group["len"].to_list()))
     rows = [{"label": g["name"], "values": [_count_bar(counts.get(g["code"], 0), fmt)]} for g in groups
@@ -137,7 +142,7 @@ def _goal_attainment(profile: Profile, tables, fmt, G) -> list[dict]:
     except Exception:  # noqa: BLE001 - a profile without the value set has no such chart
         return []
     fields = [(t, f.name) for t, f in profile.fields_of_set(value_set) if f.value_set == value_set]
-    observed = observed_values(profile, tables, fields)
+    observed = observed_values(profile, tables, fields).collect()
     counts = dict(zip(observed["value"].to_list(), observed["records"].to_list()))
     column = profile.value_column(value_set)
     scales = frame["scale"].to_list() if "scale" in frame.columns else [""] * frame.height

@@ -7,12 +7,13 @@ import polars as pl
 
 from conform.profile import Profile
 from conform.render.formatting import Formatter
+from conform.render.tables import Tables
 from conform.vocabulary import closest
 
 NONSTANDARD_SHOWN = 25
 
 
-def value_set_coverage(profile: Profile, tables: dict[str, pl.DataFrame], fmt: Formatter, L: dict) -> list[dict]:
+def value_set_coverage(profile: Profile, tables: Tables, fmt: Formatter, L: dict) -> list[dict]:
     """Per information set and value set: the standard values the export shows (with counts), those it never
     shows, and the values it holds that are not in the standard, each with the closest standard value."""
     entries: dict[tuple, list[tuple[str, str]]] = {}
@@ -26,10 +27,12 @@ def value_set_coverage(profile: Profile, tables: dict[str, pl.DataFrame], fmt: F
         per_set[set_id] = per_set.get(set_id, 0) + 1
     order = {s.id: s.order for s in profile.information_sets}
     out = []
-    for (set_id, value_set, column), fields in sorted(entries.items(), key=lambda e: order.get(e[0][0], 99)):
+    ordered = sorted(entries.items(), key=lambda e: order.get(e[0][0], 99))
+    # Every field's values counted in one pass over the tables.
+    observations = pl.collect_all([observed_values(profile, tables, fields) for _, fields in ordered])
+    for ((set_id, value_set, column), fields), observed in zip(ordered, observations):
         frame = profile.value_set(value_set)
         standard = list(dict.fromkeys(v for v in frame[column].to_list() if v))
-        observed = observed_values(profile, tables, fields)
         counts = dict(zip(observed["value"].to_list(), observed["records"].to_list()))
         field_titles = [profile.tables[t].field(f).title for t, f in fields]
         try:
@@ -45,7 +48,7 @@ def value_set_coverage(profile: Profile, tables: dict[str, pl.DataFrame], fmt: F
             match, basis = closest(value, standard, value_set, profile.list_delimiter, codes=column == "kod")
             nonstandard.append({"value": value, "count": fmt.int(n), "closest": match or "",
                                 "basis": L["closest_basis"][basis] if basis else ""})
-        read = any(t in tables and f in tables[t].columns for t, f in fields)
+        read = any(tables.has(t, f) for t, f in fields)
         out.append({
             "id": set_id, "name": name, "value_set": value_set,
             "fields": ", ".join(f"{t}.{f}" for t, f in fields),
@@ -63,20 +66,19 @@ def value_set_coverage(profile: Profile, tables: dict[str, pl.DataFrame], fmt: F
     return out
 
 
-def observed_values(profile: Profile, tables: dict[str, pl.DataFrame], fields: list[tuple[str, str]]) -> pl.DataFrame:
+def observed_values(profile: Profile, tables: Tables, fields: list[tuple[str, str]]) -> pl.LazyFrame:
     """(value, records): how many records hold each value, over the given fields, list items counted apiece
     (an item repeated within one record counts once)."""
     frames = []
     for table, name in fields:
-        if table not in tables or name not in tables[table].columns:
+        if not tables.has(table, name):
             continue
         raw = pl.col(name)
         if profile.tables[table].field(name).is_list:
-            frame = tables[table].lazy().select(value=raw.str.split(profile.list_delimiter).list.unique()) \
-                .explode("value")
+            frame = tables[table].select(value=raw.str.split(profile.list_delimiter).list.unique()).explode("value")
         else:
-            frame = tables[table].lazy().select(value=raw)
+            frame = tables[table].select(value=raw)
         frames.append(frame.filter(pl.col("value").is_not_null() & (pl.col("value") != "")))
     if not frames:
-        return pl.DataFrame(schema={"value": pl.String, "records": pl.UInt32})
-    return pl.concat(frames).group_by("value").len("records").collect()
+        return pl.LazyFrame(schema={"value": pl.String, "records": pl.UInt32})
+    return pl.concat(frames).group_by("value").len("records")

@@ -10,6 +10,7 @@ autoescaping is on, so every value taken from the export is shown as text.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -23,6 +24,7 @@ from conform.render.coverage import value_set_coverage
 from conform.render.document import build
 from conform.render.formatting import Formatter
 from conform.render.findings import PLACEHOLDER
+from conform.render.tables import Tables
 from conform.render.templates import CSP, environment, labels
 from conform.resources import DEFAULT_PROFILE
 from conform.sources import open_export
@@ -58,12 +60,12 @@ def build_report(result: CheckResult, profile: str | Profile = DEFAULT_PROFILE, 
     document = build(result, lang=lang, reveal_ids=reveal_ids)
     prof = load(profile, None)[0] if isinstance(profile, str) else profile  # the key api.check caches under
     export = result.export or open_export(Path(result.export_path), prof, DERIVABLE)
-    tables = _collect(export)
+    tables = Tables(export)
     L = labels(lang)["html"]
     fmt = Formatter(lang)
     groups = _groups(prof, L)
-    membership = _membership(prof, tables, [g["code"] for g in groups])
-    if membership.filter(pl.col("group") == OTHER_GROUP).height:
+    membership = _membership(prof, tables, [g["code"] for g in groups], result.findings)
+    if membership.records.filter(pl.col("group") == OTHER_GROUP).height:
         groups.append({"code": OTHER_GROUP, "name": L["other_group"], "short": L["other_group_short"]})
     coverage = value_set_coverage(prof, tables, fmt, L)
     document["report"] = {
@@ -83,7 +85,7 @@ def build_report(result: CheckResult, profile: str | Profile = DEFAULT_PROFILE, 
         "rules": _rules(result, document, prof, fmt, lang),
         "not_evaluated": [{"code": r["code"], "tables": ", ".join(r["not_evaluated_in"])}
                           for r in document["rules"] if r["not_evaluated_in"]],
-        "charts": follow_up_charts(result, prof, tables, membership, groups, coverage, fmt, L),
+        "charts": follow_up_charts(result, prof, tables, membership.found, groups, coverage, fmt, L),
     }
     return document
 
@@ -98,11 +100,6 @@ def _sets_summary(sets: list[dict], fmt: Formatter, L: dict) -> str:
     counts = {status.value: sum(1 for s in sets if s["status"] == status.value) for status in Status}
     parts = " · ".join(f"{fmt.int(n)} {L['status_names'][status]}" for status, n in counts.items())
     return L["html"]["sets_summary"].format(total=fmt.int(len(sets)), parts=parts)
-
-
-def _collect(export) -> dict[str, pl.DataFrame]:
-    names = [n for n, t in export.tables.items() if t.frame is not None]
-    return dict(zip(names, pl.collect_all([export.tables[n].frame for n in names])))
 
 
 def _system(package: dict, vendor: str | None, version: str | None, L: dict) -> dict:
@@ -133,43 +130,65 @@ def _groups(profile: Profile, L: dict) -> list[dict]:
             for r in frame.iter_rows(named=True) if r[column]]
 
 
-def _membership(profile: Profile, tables: dict[str, pl.DataFrame], codes: list[str]) -> pl.DataFrame:
-    """One row per (table, row, group): the target group(s) of every record, followed along the foreign keys
-    from the table that holds malgrupp (a person belongs to every group they were aktualiserad in). A record
-    whose group is missing, not a standard code or cannot be followed (a dangling reference) is in OTHER_GROUP."""
-    schema = {"table": pl.String, "row": pl.Int64, "group": pl.String}
-    holder = next((t for t, s in profile.tables.items() if GROUP_FIELD in s.field_names), None)
-    lazy = {t: f.lazy() for t, f in tables.items()}
-    key_groups: dict[str, pl.LazyFrame] = {}   # table -> (key, group), unique: the groups of each primary key
-    row_groups: dict[str, pl.LazyFrame] = {}   # table -> (ROW, group)
+@dataclass
+class Membership:
+    """Records per (table, group), and the groups of the records that have findings (table, row, group)."""
 
-    def has(table: str, *columns: str) -> bool:
-        return table in tables and all(c in tables[table].columns for c in columns)
+    records: pl.DataFrame
+    found: pl.DataFrame
+
+
+def _membership(profile: Profile, tables: Tables, codes: list[str], findings: pl.DataFrame) -> Membership:
+    """The target group(s) of every record, followed along the foreign keys from the table that holds malgrupp
+    (a person belongs to every group they were aktualiserad in), counted per group and kept for the records
+    with findings only. A record whose group is missing, not a standard code or cannot be followed (a dangling
+    reference) is in OTHER_GROUP.
+
+    Tables are settled one at a time, each keeping (key, group) for the next only until that has used it, so
+    no more than two tables' keys are held at once."""
+    holder = next((t for t, s in profile.tables.items() if GROUP_FIELD in s.field_names), None)
+    lazy = tables.frames
+    has = tables.has
+    found = findings.lazy().filter(pl.col("row").is_not_null()).select("table", "row").unique()
+    key_groups: dict[str, pl.LazyFrame] = {}   # table -> (key, group), unique: the groups of each primary key
+    records, with_findings, settled = [], [], set()
+
+    def settle(table: str, rows: pl.LazyFrame, keys: pl.LazyFrame | None = None) -> None:
+        """Count a table's records per group and keep the groups of those with findings; keep its keys' groups."""
+        rows = rows.select(table=pl.lit(table), row=pl.col(ROW).cast(pl.Int64),
+                           group=pl.col("group").fill_null(OTHER_GROUP))
+        answers = pl.collect_all([rows.group_by("table", "group").len("records"),
+                                  rows.join(found, on=["table", "row"], how="semi")]
+                                 + ([keys.unique()] if keys is not None else []))
+        records.append(answers[0])
+        with_findings.append(answers[1])
+        settled.add(table)
+        if keys is not None:
+            key_groups[table] = answers[2].lazy()
 
     if holder is not None and has(holder, GROUP_FIELD):
         spec = profile.tables[holder]
         group = pl.when(pl.col(GROUP_FIELD).is_in(codes)).then(GROUP_FIELD).otherwise(pl.lit(OTHER_GROUP))
         source = lazy[holder].with_columns(group=group)
-        row_groups[holder] = source.select(ROW, "group")
-        if has(holder, spec.primary_key):
-            key_groups[holder] = source.select(pl.col(spec.primary_key).alias("key"), "group").unique()
+        settle(holder, source, source.select(pl.col(spec.primary_key).alias("key"), "group")
+               if has(holder, spec.primary_key) else None)
         # Upwards: the tables the holder points to (person) take the groups of the records pointing at them.
-        below, links = holder, source
+        below = holder
         for parent in profile.parent_chain(holder):
             own, _ = profile.tables[below].foreign_key
             if not has(below, own) or (below != holder and below not in key_groups):
                 break
             if below == holder:
-                link = links.select(pl.col(own).alias("key"), "group")
+                link = source.select(pl.col(own).alias("key"), "group")
             else:
                 pk = profile.tables[below].primary_key
                 link = (lazy[below].select(pl.col(own).alias("fk"), pl.col(pk).alias("key"))
                         .join(key_groups[below], on="key").select(pl.col("fk").alias("key"), "group"))
-            key_groups[parent] = link.unique()
+            key_groups[parent] = link.unique().collect().lazy()
             pk = profile.tables[parent].primary_key
             if has(parent, pk):
-                row_groups[parent] = (lazy[parent].select(ROW, pl.col(pk).alias("key"))
-                                      .join(key_groups[parent], on="key", how="left").select(ROW, "group"))
+                settle(parent, lazy[parent].select(ROW, pl.col(pk).alias("key"))
+                       .join(key_groups[parent], on="key", how="left"))
             below = parent
         # Downwards: every table below takes the groups of the record it points to.
         pending = [t for t in profile.tables if holder in profile.parent_chain(t)]
@@ -180,20 +199,21 @@ def _membership(profile: Profile, tables: dict[str, pl.DataFrame], codes: list[s
             pk = profile.tables[table].primary_key
             joined = lazy[table].select(ROW, pl.col(own).alias("key"), *([pk] if has(table, pk) else [])) \
                 .join(key_groups[parent], on="key", how="left")
-            row_groups[table] = joined.select(ROW, "group")
-            if has(table, pk):
-                key_groups[table] = joined.select(pl.col(pk).alias("key"), "group").unique()
-    frames = [row_groups.get(table, lazy[table].select(ROW, group=pl.lit(None, pl.String)))
-              .select(table=pl.lit(table), row=pl.col(ROW).cast(pl.Int64), group=pl.col("group").fill_null(OTHER_GROUP))
-              for table in tables]
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    return pl.concat(pl.collect_all(frames), how="vertical")
+            settle(table, joined, joined.select(pl.col(pk).alias("key"), "group") if has(table, pk) else None)
+            if all(c in settled or c not in pending for c in profile.children(parent)):
+                key_groups.pop(parent)  # every table below it is settled
+    for table in list(lazy):
+        if table not in settled:
+            settle(table, lazy[table].select(ROW, group=pl.lit(None, pl.String)))
+    schema = {"table": pl.String, "group": pl.String, "records": pl.UInt32}
+    return Membership(pl.concat(records) if records else pl.DataFrame(schema=schema),
+                      pl.concat(with_findings) if with_findings else
+                      pl.DataFrame(schema={"table": pl.String, "row": pl.Int64, "group": pl.String}))
 
 
 # -- the matrix -------------------------------------------------------------------------------------------------
 
-def _matrix(result: CheckResult, profile: Profile, document: dict, membership: pl.DataFrame, groups: list[dict],
+def _matrix(result: CheckResult, profile: Profile, document: dict, membership: Membership, groups: list[dict],
             fmt: Formatter, L: dict) -> list[dict]:
     """Per information set: the overall verdict and one cell per target group, with the share of the group's
     records that have no error, computed from the findings table by the same attribution as the set verdicts."""
@@ -201,13 +221,13 @@ def _matrix(result: CheckResult, profile: Profile, document: dict, membership: p
         [{"set": s.id, "table": t} for s in profile.information_sets
          for t in sorted({t for t, _ in profile.fields_of_set(s.id)})],
         schema={"set": pl.String, "table": pl.String})
-    records = (set_tables.join(membership.group_by("table", "group").len("records"), on="table")
+    records = (set_tables.join(membership.records, on="table")
                .group_by("set", "group").agg(pl.col("records").sum()))
     by_code = {r.code: r for r in result.rules}
     field_sets = {(t, f.name): f.information_set for t, spec in profile.tables.items() for f in spec.fields}
     attributed = attribute_findings(result.findings, by_code, field_sets)
     row = pl.struct("table", "row")
-    bad = (attributed.filter(pl.col("row").is_not_null()).join(membership, on=["table", "row"])
+    bad = (attributed.filter(pl.col("row").is_not_null()).join(membership.found, on=["table", "row"])
            .group_by("set", "group")
            .agg(errors=row.filter(pl.col("severity") == "error").n_unique(),
                 warnings=row.filter(pl.col("severity") == "warning").n_unique()))
@@ -256,56 +276,56 @@ def _cell_title(L: dict, status: str, records: int, errors: int, fmt: Formatter)
 
 # -- capability -------------------------------------------------------------------------------------------------
 
-def _capability(profile: Profile, tables: dict[str, pl.DataFrame], document: dict, fmt: Formatter,
-                L: dict) -> list[dict]:
+def _capability(profile: Profile, tables: Tables, document: dict, fmt: Formatter, L: dict) -> list[dict]:
     """What the export shows about what the system can register: several values where the standard allows
     them ([1..*]), fields that never hold a value, information sets missing altogether."""
     C = L["capability"]
     nouns = L["table_nouns"]
-    items = []
     status = {s["id"]: s["status"] for s in document["information_sets"]}
-    for s in profile.information_sets:
-        if status.get(s.id) == Status.MISSING.value:
-            items.append({"status": "problem", "set": s.name, "text": C["missing"]})
+    items: list = [{"status": "problem", "set": s.name, "text": C["missing"]} for s in profile.information_sets
+                   if status.get(s.id) == Status.MISSING.value]
+    # Each "several" item is asked as a query of (records with a value, most values in one record), all of them
+    # answered in one pass at the end.
+    several: list[tuple[str, str, pl.LazyFrame]] = []
     for s in profile.information_sets:
         if s.cardinality != "1..*" or status.get(s.id) == Status.MISSING.value:
             continue
         for table, f in profile.fields_of_set(s.id):
-            if table not in tables or f.name not in tables[table].columns:
-                continue
-            if f.is_list:
-                per_record = (tables[table][f.name].str.split(profile.list_delimiter)
-                              .list.eval(pl.element().filter(pl.element() != "")).list.len())
-                per_record = per_record.filter(per_record > 0)
-                noun = nouns.get(table, [table, table])
-                items.append(_several(C, s.name, per_record, noun[0], noun[1], fmt))
+            if f.is_list and tables.has(table, f.name):
+                items_per = (pl.col(f.name).str.split(profile.list_delimiter)
+                             .list.eval(pl.element().filter(pl.element() != "")).list.len())
+                several.append((s.name, table, tables[table].select(n=items_per).filter(pl.col("n") > 0)))
         # A [1..*] set held by rows of a child table (insats per beslut): rows per parent record.
         holders = [(t, f) for t, f in profile.fields_of_set(s.id) if not f.is_list]
         for table in sorted({t for t, _ in holders}):
             fk = profile.tables[table].foreign_key
-            names = [f.name for t, f in holders if t == table and f.name in tables.get(table, pl.DataFrame()).columns]
-            if fk is None or not names or fk[0] not in tables[table].columns:
+            names = [f.name for t, f in holders if t == table and tables.has(table, f.name)]
+            if fk is None or not names or not tables.has(table, fk[0]):
                 continue
             filled = tables[table].filter(pl.any_horizontal(pl.col(n).is_not_null() for n in names))
-            per_parent = filled.group_by(fk[0]).len()["len"]
-            noun = nouns.get(fk[1], [fk[1], fk[1]])
-            items.append(_several(C, s.name, per_parent, noun[0], noun[1], fmt))
-    for table, spec in profile.tables.items():
-        if table not in tables or tables[table].height == 0:
-            continue
-        for f in spec.fields:
-            if f.information_set and f.name in tables[table].columns and tables[table][f.name].null_count() == \
-                    tables[table].height:
-                noun = nouns.get(table, [table, table])
-                items.append({"status": "problem", "set": profile.information_set(f.information_set).name,
-                              "text": C["empty"].format(field=f"{table}.{f.name}",
-                                                        n=fmt.int(tables[table].height), records=noun[1])})
+            several.append((s.name, fk[1], filled.group_by(fk[0]).agg(n=pl.len()).select("n")))
+    empties = [(table, f) for table, spec in profile.tables.items() for f in spec.fields
+               if f.information_set and tables.has(table, f.name)]
+    answers = pl.collect_all(
+        [q.select(n=pl.len(), most=pl.col("n").max()) for _, _, q in several]
+        + [tables[t].select(pl.len().alias("height"), *(pl.col(f.name).null_count().alias(f.name)
+                                                         for u, f in empties if u == t))
+           for t in dict.fromkeys(t for t, _ in empties)])
+    for (set_name, table, _), answer in zip(several, answers):
+        noun = nouns.get(table, [table, table])
+        items.append(_several(C, set_name, answer["n"].item(), answer["most"].item(), noun[0], noun[1], fmt))
+    nulls = dict(zip(dict.fromkeys(t for t, _ in empties), answers[len(several):]))
+    for table, f in empties:
+        height = nulls[table]["height"].item()
+        if height and nulls[table][f.name].item() == height:
+            noun = nouns.get(table, [table, table])
+            items.append({"status": "problem", "set": profile.information_set(f.information_set).name,
+                          "text": C["empty"].format(field=f"{table}.{f.name}", n=fmt.int(height), records=noun[1])})
     return items
 
 
-def _several(C: dict, set_name: str, per_record: pl.Series, one: str, many: str, fmt: Formatter) -> dict:
-    n = per_record.len()
-    most = int(per_record.max() or 0)
+def _several(C: dict, set_name: str, n: int, most: int | None, one: str, many: str, fmt: Formatter) -> dict:
+    most = int(most or 0)
     values = dict(set=set_name, n=fmt.int(n), most=fmt.int(most), record=one, records=many,
                   minimum=MIN_RECORDS_FOR_CAPABILITY)
     if n < MIN_RECORDS_FOR_CAPABILITY:
