@@ -122,6 +122,13 @@ def test_missing_path_is_exit_2_without_traceback(tmp_path):
     assert "no such file or folder" in result.output and "Traceback" not in result.output
 
 
+def test_output_the_system_refuses_is_exit_2_naming_the_path(clean, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    result = run("check", str(clean), *AS_OF, "--output", str(tmp_path / "a-file" / "report.txt"))
+    assert result.exit_code == ExitCode.NOT_CHECKED
+    assert "a-file" in result.output and "Traceback" not in result.output
+
+
 def test_missing_table_is_a_finding_not_a_crash(tmp_path):
     write_export(tmp_path, {"drop_tables": ["uppfoljning"]})
     result = run("check", str(tmp_path), *AS_OF, "--format", "json")

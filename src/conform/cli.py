@@ -47,7 +47,18 @@ MAPPING_OPTION = click.option(
          "`conform init-mapping EXPORT`.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Every command: what the operating system refuses (a full disk, an output folder that cannot be made or
+    written) is one line naming the path, and exit 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            _fail(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc))
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="conform")
 def main() -> None:
     """Check a social-services export against SKR's Basinformation i socialtjänsten.
