@@ -254,11 +254,13 @@ def compile_rules(profile: Profile, rules: list[Rule], available: dict[str, set[
 
 
 def shared_lookups(profile: Profile, compiled: Compiled, export: Export) -> Shared:
-    """The lookups a bucket's checks need from the whole export (see :class:`Shared`), computed in one pass."""
+    """The lookups a bucket's checks need from the whole export (see :class:`Shared`): the repeated keys first,
+    then the latest child dates of those keys and the dates of death together."""
     contexts = compiled.contexts.values()
     first = [c.table for c in contexts if c.first_row_needed]
     child = sorted({need for c in contexts for need in c.child_needs})
     deaths = any(DEATH_DATE in c.needs.get("person", set()) for c in contexts) and compiled.death_reason
+
     def read(table: str) -> pl.LazyFrame:
         return export.tables[table].frame
 
