@@ -48,12 +48,15 @@ MAPPING_OPTION = click.option(
 
 
 class _Commands(click.Group):
-    """Every command: what the operating system refuses (a full disk, an output folder that cannot be made or
-    written) is one line naming the path, and exit 2, not a traceback."""
+    """Every command: what cannot be checked (a bad path, profile, rule or mapping file: a ConformError) and what
+    the operating system refuses (a full disk, an output folder that cannot be made or written) is one line,
+    naming the file, and exit 2, not a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except ConformError as exc:
+            _fail(str(exc))
         except OSError as exc:
             _fail(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc))
 
@@ -93,11 +96,8 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
     (a folder, .zip, .xlsx, .csv, .parquet or .jsonl) as the mapping describes it.
     """
     _refuse_overwriting_input(export, output, violations, html, mapping=mapping)
-    try:
-        result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer(),
-                           mapping=mapping)
-    except ConformError as exc:
-        _fail(str(exc))
+    result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer(),
+                       mapping=mapping)
     document = build(result, lang=lang, reveal_ids=reveal_ids)
     if fmt == "json":
         _write(json.dumps(document, ensure_ascii=False, indent=2) + "\n", output)
@@ -129,10 +129,7 @@ def _html_report(result, profile: str, lang: str, reveal_ids: bool, vendor: str 
                  system_version: str | None) -> str:
     from conform.render.html import report_html
 
-    try:
-        return report_html(result, profile, lang, reveal_ids, vendor, system_version)
-    except ConformError as exc:
-        _fail(str(exc))
+    return report_html(result, profile, lang, reveal_ids, vendor, system_version)
 
 
 @main.command()
@@ -154,11 +151,8 @@ def report(export: Path, html: Path | None, profile: str, as_of, lang: str, fail
     value-set coverage, capability findings, findings per rule and follow-up figures. Opens offline and prints
     to A4. Exit codes as for `check`."""
     _refuse_overwriting_input(export, html, mapping=mapping)
-    try:
-        result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer(),
-                           mapping=mapping)
-    except ConformError as exc:
-        _fail(str(exc))
+    result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer(),
+                       mapping=mapping)
     _write(_html_report(result, profile, lang, reveal_ids, vendor, system_version), html)
     if html is not None:
         click.echo(f"conform: HTML report written to {html}", err=True)
@@ -181,10 +175,7 @@ def _refuse_overwriting_input(export: Path, *targets: Path | None, mapping: Path
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_rules(profile: str, lang: str, fmt: str) -> None:
     """List the rules of a profile."""
-    try:
-        _, rules = api.load(profile)
-    except ConformError as exc:
-        _fail(str(exc))
+    _, rules = api.load(profile)
     if fmt == "json":
         click.echo(json.dumps([_rule_dict(r, lang) for r in rules], ensure_ascii=False, indent=2))
         return
@@ -198,10 +189,7 @@ def list_rules(profile: str, lang: str, fmt: str) -> None:
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 def explain(code: str, profile: str, lang: str) -> None:
     """Show one rule: what it checks, its spec reference, how to fix, an example."""
-    try:
-        _, rules = api.load(profile)
-    except ConformError as exc:
-        _fail(str(exc))
+    _, rules = api.load(profile)
     wanted = code.upper()
     rule = next((r for r in rules if wanted in (r.code, *r.aliases) or r.name == code), None)
     if rule is None:
@@ -237,10 +225,7 @@ def compare(results: tuple[Path, ...], names: tuple[str, ...], html: Path | None
 
     if names and len(names) != len(results):
         _fail(f"--name was given {len(names)} time(s) for {len(results)} result(s); give one per result or none")
-    try:
-        matrix = build_matrix(load_results(results), names=list(names) or None, sources=list(results))
-    except ConformError as exc:
-        _fail(str(exc))
+    matrix = build_matrix(load_results(results), names=list(names) or None, sources=list(results))
     if html:
         _write(compare_html(matrix, lang), html)
         click.echo(f"conform: comparison written to {html}", err=True)
@@ -266,10 +251,7 @@ def diff(old: Path, new: Path, fmt: str, output: Path | None, lang: str) -> None
     from conform.diff import diff as build_diff
     from conform.diff import diff_html, diff_text, exit_code
 
-    try:
-        d = build_diff(load_result(old), load_result(new), sources=[old, new])
-    except ConformError as exc:
-        _fail(str(exc))
+    d = build_diff(load_result(old), load_result(new), sources=[old, new])
     if fmt == "json":
         _write(json.dumps(d, ensure_ascii=False, indent=2) + "\n", output)
     elif fmt == "html":
@@ -342,10 +324,7 @@ def init_mapping(export: Path, profile: str, output: Path | None) -> None:
     from conform.mapping.draft import draft_mapping
 
     _refuse_overwriting_input(export, output)
-    try:
-        text = draft_mapping(export, api.load(profile)[0])
-    except ConformError as exc:
-        _fail(str(exc))
+    text = draft_mapping(export, api.load(profile)[0])
     _write(text, output)
     if output is not None:
         click.echo(f"conform: draft mapping written to {output}; review every line marked REVIEW", err=True)
