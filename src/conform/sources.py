@@ -21,7 +21,7 @@ from conform.context import ROW
 from conform.errors import UsageError
 from conform.model import FINDING_COLUMNS, InputFile
 from conform.profile import Profile
-from conform.readers.text import first_undecodable
+from conform.readers.text import field_count, first_undecodable, is_not_utf8, odd_quotes
 
 CHUNK = 1 << 22
 PROBLEM_COLUMNS = {"check": pl.String(), **FINDING_COLUMNS}
@@ -79,6 +79,14 @@ class Export:
         row = {"check": check, "rule": None, "table": table} | {k: cols.get(k) for k in FINDING_COLUMNS
                                                                  if k not in ("rule", "table")}
         self.problems.append(pl.DataFrame([row], schema=PROBLEM_COLUMNS))
+
+    def missing_field(self, table: str, name: str, derivable: bool, why: str | None) -> None:
+        """A field of the profile the export does not hold: noted as derived (``derived_<field>``) where the
+        engine computes it, else a missing column, with `why`."""
+        if derivable:
+            self.problem("derived_" + name, table, field=name)
+        else:
+            self.problem("missing_column", table, field=name, other=why)
 
 
 def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, str]] = frozenset()) -> Export:
@@ -161,9 +169,7 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
         hint = f"the header holds {sep!r}: the file seems to use {sep!r}, not ',' as its delimiter"
     for column in expected:
         if column not in header:
-            derived = column in derivable and hint is None
-            export.problem("derived_" + column if derived else "missing_column", table, field=column,
-                            other=None if derived else hint)
+            export.missing_field(table, column, column in derivable and hint is None, hint)
     for column in header:
         if column not in expected:
             export.problem("unknown_column", table, field=column)
@@ -199,9 +205,8 @@ def _ragged_query(table: str, file: Path, width: int) -> pl.LazyFrame:
     field with a line break inside; such lines cannot be judged one by one and are left to the CSV reader.
     """
     lines = pl.scan_lines(file, name="text").with_row_index("line", offset=1)
-    unquoted = pl.col("text").str.replace_all(r'"[^"]*"', "")
-    fields = unquoted.str.count_matches(SEPARATOR, literal=True) + 1
-    balanced = pl.col("text").str.count_matches(QUOTE, literal=True) % 2 == 0
+    fields = field_count(pl.col("text"), SEPARATOR, QUOTE)
+    balanced = odd_quotes(pl.col("text"), QUOTE) == 0
     return (
         lines.filter((pl.col("line") > 1) & (pl.col("text").str.len_bytes() > 0) & balanced & (fields != width))
         .select(
@@ -227,6 +232,6 @@ def _collect_utf8(query: pl.LazyFrame) -> pl.DataFrame | None:
     try:
         return query.collect()
     except pl.exceptions.ComputeError as exc:
-        if "utf8" in str(exc).lower() or "utf-8" in str(exc).lower():
+        if is_not_utf8(exc):
             return None
         raise

@@ -71,9 +71,7 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         present = export.tables[table].header
         for name in spec.field_names:
             if name not in present:
-                derived = (table, name) in derivable
-                export.problem("derived_" + name if derived else "missing_column", table, field=name,
-                               other=None if derived else f"not in the mapping {mapping_path.name}")
+                export.missing_field(table, name, (table, name) in derivable, f"not in the mapping {mapping_path.name}")
     export.mapping = {
         "path": str(mapping_path),
         "sha256": sha256_of(mapping_path),

@@ -159,6 +159,23 @@ def header_of(path: Path, encoding: str, delimiter: str, quotechar: str, where: 
     return header
 
 
+def field_count(line: pl.Expr, delimiter: str, quotechar: str) -> pl.Expr:
+    """The number of fields in a line (or record) of CSV text: its delimiters outside quoted sections, plus one."""
+    q = re.escape(quotechar)
+    return line.str.replace_all(f"{q}[^{q}]*{q}", "").str.count_matches(delimiter, literal=True) + 1
+
+
+def odd_quotes(line: pl.Expr, quotechar: str) -> pl.Expr:
+    """1 where a line holds an odd number of quote characters (it opens or closes a field with a line break
+    inside), else 0."""
+    return (line.str.count_matches(quotechar, literal=True) % 2).cast(pl.Int64)
+
+
+def is_not_utf8(exc: pl.exceptions.ComputeError) -> bool:
+    """Whether a Polars error is its UTF-8 validation failing (Polars proves every line it reads is UTF-8)."""
+    return "utf8" in str(exc).lower() or "utf-8" in str(exc).lower()
+
+
 def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where: str) -> tuple[int, bool]:
     """(number of data records, whether the file has blank lines) of a UTF-8 CSV file (`utf8`, a transcoded copy
     for other encodings), proving that every record has `width` fields; raises on the first that has not, and on
@@ -170,12 +187,11 @@ def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where:
     them too.
     """
     q, d = re.escape(quotechar), re.escape(delimiter)
-    unquoted = pl.col("text").str.replace_all(f"{q}[^{q}]*{q}", "")
     shape = {
-        "fields": unquoted.str.count_matches(delimiter, literal=True) + 1,
+        "fields": field_count(pl.col("text"), delimiter, quotechar),
         # Every field empty or an empty quoted field: the records read() drops (a quoted value is not empty).
         "blank": pl.col("text").str.contains(f"^(?:{q}{q})?(?:{d}(?:{q}{q})?)*\r?$"),
-        "odd": (pl.col("text").str.count_matches(quotechar, literal=True) % 2).cast(pl.Int64),
+        "odd": odd_quotes(pl.col("text"), quotechar),
     }
     lines = pl.scan_lines(utf8, name="text").with_row_index("line", offset=1)
     per_line = lines.with_columns(**shape).with_columns(data_record=(~pl.col("blank")).cum_sum() - 1)
@@ -189,7 +205,7 @@ def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where:
         ])
     except pl.exceptions.ComputeError as exc:
         # Polars validates every line as UTF-8: this pass is also the proof that the file is UTF-8.
-        if "utf8" in str(exc).lower() or "utf-8" in str(exc).lower():
+        if is_not_utf8(exc):
             raise NotUtf8(str(exc)) from exc
         raise
     records, blank, quoted = counts.row(0)
