@@ -40,7 +40,7 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
     with readers.opened(path) as sources:
         named = source_ids(path, sources)
         tables = build_tables(path, mapping, profile, named, staging=folder)
-        unmapped = unmapped_columns(mapping, named)
+        unmapped = unmapped_columns(mapping, tables)
         # Hashed beside the work, as for a canonical export; a zip member's copy is removed when the block ends,
         # so its digest is awaited there.
         digests = {sid: HASHERS.submit(sha256_of, s.path)

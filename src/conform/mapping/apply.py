@@ -255,11 +255,13 @@ def crosswalk_uses(tmaps: dict[str, TableMap], frames: dict[str, pl.LazyFrame]) 
     return uses
 
 
-def unmapped_columns(mapping: Mapping, named: dict[str, readers.Source]) -> dict[str, list[str]]:
-    """Per source the mapping reads, the columns no field uses."""
+def unmapped_columns(mapping: Mapping, tables: dict[str, MappedTable]) -> dict[str, list[str]]:
+    """Per source the built tables read, the columns no field uses."""
     used: dict[str, set[str]] = {}
-    for tmap in mapping.tables.values():
-        source_id, _ = _find_source(mapping, tmap, named)
-        used.setdefault(source_id, set()).update(c for f in tmap.fields.values() for c in f.source_columns)
-    return {sid: [c for c in named[sid].header if c not in cols] for sid, cols in used.items()
-            if any(c not in cols for c in named[sid].header)}
+    header: dict[str, list[str]] = {}
+    for table, built in tables.items():
+        used.setdefault(built.source_id, set()).update(
+            c for f in mapping.tables[table].fields.values() for c in f.source_columns)
+        header[built.source_id] = built.source.header
+    return {sid: [c for c in header[sid] if c not in cols] for sid, cols in used.items()
+            if any(c not in cols for c in header[sid])}
