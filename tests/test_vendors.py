@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import filecmp
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -214,6 +215,16 @@ def test_a_zipped_export_checks_as_the_folder_does(tmp_path, vendor_results):
     zipped = api.check(archive, mapping=VENDORS / "normalised" / "mapping.yaml", as_of=AS_OF)
     assert zipped.findings.equals(vendor_results["normalised"].findings)
     assert [f.path for f in zipped.inputs] == [f.path for f in vendor_results["normalised"].inputs]
+
+
+def test_vendor_columns_no_field_uses_are_listed(tmp_path, vendor_results):
+    export = tmp_path / "export"
+    shutil.copytree(VENDORS / "normalised" / "export", export)
+    persons = pl.read_csv(export / "klienter.csv", infer_schema=False)
+    persons.with_columns(Handläggare=pl.lit("Anna")).write_csv(export / "klienter.csv")
+    result = api.check(export, mapping=VENDORS / "normalised" / "mapping.yaml", as_of=AS_OF)
+    assert result.mapping["unmapped_columns"] == {"klienter.csv": ["Handläggare"]}
+    assert vendor_results["normalised"].mapping["unmapped_columns"] == {}
 
 
 def test_parquet_and_json_lines_files_and_a_constant_target_group(tmp_path):
