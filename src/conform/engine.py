@@ -104,8 +104,8 @@ class Views:
         if DEATH_DATE in columns:
             exprs.append(pl.col("person_id").alias(PERSON))
         self._viewed.add(table)
-        kept = self._kept.pop(table, None)  # freed once the view is built
-        lf = (kept.lazy() if kept is not None else self.export.tables[table].frame).select(exprs)
+        lf = self.read(table).select(exprs)
+        self._kept.pop(table, None)  # the query holds it now, and frees it once the view is built
         if person_fields:  # parsed once, then only the fields asked for are kept
             lf = lf.with_columns(pl.col(PARSED).struct.field(c.removeprefix(PERSON_ID)).alias(col_name(table, c))
                                  for c in person_fields).drop(PARSED)
