@@ -8,7 +8,6 @@ import polars as pl
 
 from conform.model import CheckResult
 from conform.profile import Profile
-from conform.render.coverage import observed_values
 from conform.render.formatting import SUPPRESS_BELOW, Formatter
 from conform.render.tables import Tables
 
@@ -32,7 +31,7 @@ def follow_up_charts(result: CheckResult, profile: Profile, tables: Tables, foun
         _median_days(tables, groups, fmt, G),
         _not_executed(result, found_groups, groups, fmt, G),
     ]
-    charts += _goal_attainment(profile, tables, fmt, G)
+    charts += _goal_attainment(profile, coverage, fmt, G)
     return charts
 
 
@@ -135,15 +134,15 @@ def _not_executed(result: CheckResult, found_groups, groups, fmt, G) -> dict:
             "svg": _bar_chart(rows, series), "legend": []}
 
 
-def _goal_attainment(profile: Profile, tables, fmt, G) -> list[dict]:
+def _goal_attainment(profile: Profile, coverage: list[dict], fmt, G) -> list[dict]:
+    """One chart per scale, from the value-set coverage's counts of the Måluppfyllelse set (not counted again)."""
     value_set = "maluppfyllelse"
     try:
         frame = profile.value_set(value_set)
     except Exception:  # noqa: BLE001 - a profile without the value set has no such chart
         return []
-    fields = [(t, f.name) for t, f in profile.fields_of_set(value_set) if f.value_set == value_set]
-    observed = observed_values(profile, tables, fields).collect()
-    counts = dict(zip(observed["value"].to_list(), observed["records"].to_list()))
+    counts = next((c["records_by_value"] for c in coverage if c["id"] == value_set and c["value_set"] == value_set),
+                  {})
     column = profile.value_column(value_set)
     scales = frame["scale"].to_list() if "scale" in frame.columns else [""] * frame.height
     charts = []

@@ -62,6 +62,7 @@ def value_set_coverage(profile: Profile, tables: Tables, fmt: Formatter, L: dict
             "nonstandard_more": (L["more_values"].format(n=fmt.int(len(nonstandard) - NONSTANDARD_SHOWN))
                                  if len(nonstandard) > NONSTANDARD_SHOWN else ""),
             "complete": read and len(present) == len(standard) and not nonstandard,
+            "records_by_value": counts,  # unformatted, for the charts drawn from the same counts
         })
     return out
 
