@@ -175,9 +175,9 @@ def _readable_format(fmt: str) -> bool:
 
 
 def _allowed_values(profile: Profile, value_set: str | None, field_name: str) -> list[str] | None:
-    """The strings a crosswalk may map to; None where membership is not a fixed list (KSI codes are checked by
-    their own rules)."""
-    if value_set is None or field_name == "insats_kod":
+    """The strings a crosswalk may map to; None where membership is not a fixed list (a code field, such as the
+    KSI code, is checked by its own rules)."""
+    if value_set is None or profile.field_value_column(field_name, value_set) == "kod":
         return None
     return profile.values(value_set)
 
