@@ -147,12 +147,24 @@ def _local_items(f: FieldMap, spec: FieldSpec, list_delimiter: str) -> pl.Expr:
     return pl.concat_list([pl.col(f.column)])
 
 
-def _first_row(columns: tuple[str, ...]) -> pl.Expr:
-    """The first data row of the file holding this combination of `columns` (null where all are empty): what a
-    derived key is made of. A window over the file's rows, so a table's own key and its children's links to it,
-    computed from the same columns of the same file, agree without a join."""
-    present = pl.any_horizontal(pl.col(c).is_not_null() for c in columns)
-    return pl.when(present).then(pl.col(ROW).min().over(list(columns)))
+def with_first_rows(frame: pl.LazyFrame, keys: set[frozenset[str]]) -> tuple[pl.LazyFrame, dict[frozenset[str], str]]:
+    """`frame` with, per set of columns a derived key is made of, the first data row of the file holding each
+    combination of them (null where all are empty), and the name of that column.
+
+    Each is a window over the file's rows, so a table's own key and its children's links to it agree without a
+    join; it is computed once per file, not once per table that uses it. A key whose columns include another
+    key's is grouped on that key's first row (one integer standing for its columns) and the columns it adds,
+    which is cheaper than grouping on all of them as text (a wide file's keys nest: aktualisering, beslut, ...).
+    """
+    names: dict[frozenset[str], str] = {}
+    for i, columns in enumerate(sorted(keys, key=lambda k: (len(k), sorted(k)))):
+        inner = max((k for k in names if k < columns), key=len, default=frozenset())
+        group = [pl.col(names[inner])] if inner else []
+        group += [pl.col(c) for c in sorted(columns - inner)]
+        present = pl.any_horizontal(pl.col(c).is_not_null() for c in sorted(columns))
+        names[columns] = f"{FIRST}{i}"
+        frame = frame.with_columns(pl.when(present).then(pl.col(ROW).min().over(group)).alias(names[columns]))
+    return frame, names
 
 
 def _key_text(first_row: pl.Expr, source_id: str) -> pl.Expr:
@@ -160,9 +172,9 @@ def _key_text(first_row: pl.Expr, source_id: str) -> pl.Expr:
     return pl.format("{}:{}", pl.lit(source_id), first_row)
 
 
-def _key_rows(frame: pl.LazyFrame, columns: tuple[str, ...], source_id: str) -> pl.LazyFrame:
+def _key_rows(frame: pl.LazyFrame, columns: tuple[str, ...], first_row: str, source_id: str) -> pl.LazyFrame:
     """One row per distinct combination of `columns`: its derived key (for links into another file)."""
-    return (frame.select(*columns, _first_row(columns).alias("__first"))
+    return (frame.select(*columns, pl.col(first_row).alias("__first"))
             .filter(pl.col("__first").is_not_null()).unique(list(columns))
             .select(*columns, _key_text(pl.col("__first"), source_id).alias("__key")))
 
@@ -177,14 +189,33 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile, named: dict[s
         _check_columns(mapping, mapping.tables[t], source_id, source)
     shared = mapping.shared_sources()
     frames = {sid: readers.read(source) for sid, source in dict(located.values()).items()}
+    keys: dict[str, set[frozenset[str]]] = {}  # per source, the column sets its records' derived keys are made of
+    for table, tmap in mapping.tables.items():
+        spec = profile.tables[table]
+        for name, f in tmap.fields.items():
+            if f.derive:
+                owner = table if name == spec.primary_key else spec.foreign_key[1]
+                keys.setdefault(located[owner][0], set()).add(frozenset(f.derive))
     # A wide file feeds several tables, and each table reads it for its own columns. Parsing the text once into
     # a columnar copy makes those reads cheap without holding the file in memory (which would cost a GiB more
     # at the peak at 1M persons, bench/README.md).
+    staged = set()
     if staging is not None:
         for i, sid in enumerate(sorted({located[t][0] for t, tmap in mapping.tables.items() if tmap.source in shared})):
             copy = staging / f"source-{i}.parquet"
             frames[sid].sink_parquet(copy, compression="lz4", statistics=False)
             frames[sid] = pl.scan_parquet(copy)
+            staged.add(sid)
+    first_rows: dict[str, dict[frozenset[str], str]] = {}
+    for i, (sid, sets) in enumerate(keys.items()):
+        frames[sid], first_rows[sid] = with_first_rows(frames[sid], sets)
+        if sid in staged:
+            # The windows read only the key columns; written beside the copy (a column of integers each), they
+            # are computed once, not once per table.
+            copy = staging / f"keys-{i}.parquet"
+            frames[sid].select(first_rows[sid].values()).sink_parquet(copy, compression="lz4", statistics=False)
+            frames[sid] = pl.concat([frames[sid].drop(first_rows[sid].values()), pl.scan_parquet(copy)],
+                                    how="horizontal")
     built = {}
     for table, tmap in mapping.tables.items():
         source_id, source = located[table]
@@ -196,7 +227,7 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile, named: dict[s
         for name, f in derived.items():
             owner = tmap if name == spec.primary_key else mapping.tables[spec.foreign_key[1]]
             if located[owner.name][0] == source_id:
-                links[name] = _first_row(f.derive).alias(FIRST + name)
+                links[name] = pl.col(first_rows[source_id][frozenset(f.derive)]).alias(FIRST + name)
         raw_keys = sorted({c for n, f in derived.items() if n not in links for c in f.derive})
         columns = sorted({c for n in plain for c in tmap.fields[n].source_columns} | set(raw_keys))
         lf = frame.select(pl.col(ROW), *columns, *links.values(), _present(spec, tmap).alias(PRESENT))
@@ -228,8 +259,9 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile, named: dict[s
             owner = mapping.tables[spec.foreign_key[1]]
             owner_key = owner.fields[profile.tables[owner.name].primary_key]
             owner_id, _ = located[owner.name]
-            keys = _key_rows(frames[owner_id], owner_key.derive, owner_id)
-            lf = lf.join(keys.rename({o: f"__raw.{c}" for o, c in zip(owner_key.derive, f.derive)}),
+            owner_keys = _key_rows(frames[owner_id], owner_key.derive,
+                                   first_rows[owner_id][frozenset(owner_key.derive)], owner_id)
+            lf = lf.join(owner_keys.rename({o: f"__raw.{c}" for o, c in zip(owner_key.derive, f.derive)}),
                          on=[f"__raw.{c}" for c in f.derive], how="left", nulls_equal=True) \
                 .rename({"__key": name})
         lf = lf.select(ROW, *[n for n in spec.field_names if n in tmap.fields],
