@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from conform.profile import Profile
 
 
+# Joins a record's target group and a value into one string ("group␟value"), so that a test of values per
+# target group is one membership test over the whole column instead of a filter per group.
+GROUP_SEP = "\x1f"
+
+
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

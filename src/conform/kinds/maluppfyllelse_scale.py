@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from conform.kinds.base import Params, RowCheck, RuleKind, field_problems
+import polars as pl
+
+from conform.kinds.base import GROUP_SEP, Params, RowCheck, RuleKind, field_problems
 
 
 class ScaleParams(Params):
@@ -29,10 +31,14 @@ class MaluppfyllelseScale(RuleKind):
         value = ctx.raw(p.field)
         group = ctx.raw("aktualisering.malgrupp")
         value_column = ctx.profile.value_column(p.value_set)
-        scale = value.replace_strict(dict(zip(scales[value_column], scales[p.scale_column])), default=None)
-        expected = group.replace_strict(dict(zip(groups["kod"], groups[p.group_scale_column])), default=None)
-        return [RowCheck(scale.is_not_null() & expected.is_not_null() & (scale != expected), p.field, value,
-                         expected)]
+        scale_of_value = dict(zip(scales[value_column], scales[p.scale_column]))
+        scale_of_group = dict(zip(groups["kod"], groups[p.group_scale_column]))
+        # The (group, value) pairs on the wrong scale, so that the check is one membership test; the expected
+        # scale is looked up only for the records that fail it.
+        wrong = [f"{g}{GROUP_SEP}{v}" for g, expected in scale_of_group.items() if expected
+                 for v, scale in scale_of_value.items() if scale and scale != expected]
+        expected = group.replace_strict(scale_of_group, default=None)
+        return [RowCheck(pl.concat_str([group, pl.lit(GROUP_SEP), value]).is_in(wrong), p.field, value, expected)]
 
     def validate(self, params, profile):
         return field_problems(profile, params.table, params.field)

@@ -3,9 +3,7 @@ from __future__ import annotations
 import polars as pl
 
 from conform.kinds.allowed_values import allowed_values
-from conform.kinds.base import Params, RowCheck, RuleKind, field_problems
-
-SEP = "\x1f"
+from conform.kinds.base import GROUP_SEP, Params, RowCheck, RuleKind, field_problems
 
 
 class SuggestedForGroupParams(Params):
@@ -35,14 +33,14 @@ class SuggestedForGroup(RuleKind):
         every_value = allowed_values(ctx.profile, p.value_set)
         # Values of the set the matrix leaves unmarked for a group, as "group␟value" pairs: each item is tagged
         # with its row's group, so one membership test replaces a filter per group.
-        unsuggested = [f"{g}{SEP}{v}" for g in ctx.profile.values("malgrupp") if g in matrix.columns
+        unsuggested = [f"{g}{GROUP_SEP}{v}" for g in ctx.profile.values("malgrupp") if g in matrix.columns
                        for v in every_value if v not in matrix.filter(pl.col(g) == "X")[value_col].to_list()]
         group, raw = ctx.raw("aktualisering.malgrupp"), ctx.raw(p.field)
         delimiter = ctx.profile.list_delimiter if ctx.spec.field(p.field).is_list else None
-        tag = pl.concat_str([group, pl.lit(SEP)])
+        tag = pl.concat_str([group, pl.lit(GROUP_SEP)])
         tagged = tag + (raw.str.replace_all(delimiter, pl.lit(delimiter) + tag, literal=True) if delimiter else raw)
         items = tagged.str.split(delimiter) if delimiter else pl.concat_list([tagged])
-        bad = items.list.eval(pl.element().filter(pl.element().is_in(unsuggested)).str.split(SEP).list.last())
+        bad = items.list.eval(pl.element().filter(pl.element().is_in(unsuggested)).str.split(GROUP_SEP).list.last())
         return [RowCheck(bad.list.len() > 0, p.field, bad.list.join(delimiter or ", "), group)]
 
     def validate(self, params, profile):
