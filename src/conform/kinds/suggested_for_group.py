@@ -33,8 +33,9 @@ class SuggestedForGroup(RuleKind):
         every_value = allowed_values(ctx.profile, p.value_set)
         # Values of the set the matrix leaves unmarked for a group, as "group␟value" pairs: each item is tagged
         # with its row's group, so one membership test replaces a filter per group.
-        unsuggested = [f"{g}{GROUP_SEP}{v}" for g in ctx.profile.values("malgrupp") if g in matrix.columns
-                       for v in every_value if v not in matrix.filter(pl.col(g) == "X")[value_col].to_list()]
+        groups = [g for g in ctx.profile.values("malgrupp") if g in matrix.columns]
+        suggested = {g: set(matrix.filter(pl.col(g) == "X")[value_col].to_list()) for g in groups}
+        unsuggested = [f"{g}{GROUP_SEP}{v}" for g in groups for v in every_value if v not in suggested[g]]
         group, raw = ctx.raw("aktualisering.malgrupp"), ctx.raw(p.field)
         delimiter = ctx.profile.list_delimiter if ctx.spec.field(p.field).is_list else None
         tag = pl.concat_str([group, pl.lit(GROUP_SEP)])
