@@ -91,9 +91,11 @@ def decoding_floor_command(folder: Path) -> list[str] | None:
         return None
     source = next(folder.glob("*.csv"))
     copy = OUT / f"{folder.name}.iconv.csv"
+    copy.unlink(missing_ok=True)  # written afresh and removed by each run, as conform does with its copy
     script = SHAPE_FLOOR.format(files=[(str(copy), ";")])
-    return ["sh", "-c", f"iconv -f CP1252 -t UTF-8 {shlex.quote(str(source))} > {shlex.quote(str(copy))} && "
-                        f"{shlex.quote(sys.executable)} -c {shlex.quote(script)}"]
+    src, dst = shlex.quote(str(source)), shlex.quote(str(copy))
+    return ["sh", "-c", f"iconv -f CP1252 -t UTF-8 {src} > {dst} && "
+                        f"{shlex.quote(sys.executable)} -c {shlex.quote(script)}; rc=$?; rm -f {dst}; exit $rc"]
 
 
 def mapped_command(folder: Path, shape: str) -> list[str]:
@@ -150,7 +152,8 @@ def frictionless_command(folder: Path) -> list[str]:
 
 def median_run(command: list[str], repeats: int) -> dict:
     runs = [timed(command) for _ in range(repeats)]
-    return {"seconds": [round(r[0], 3) for r in runs], "median_seconds": round(statistics.median(r[0] for r in runs), 3),
+    return {"seconds": [round(r[0], 3) for r in runs],
+            "median_seconds": round(statistics.median(r[0] for r in runs), 3),
             "peak_rss_mib": round(max(r[1] for r in runs) / 1024, 1)}
 
 

@@ -319,3 +319,27 @@ def test_a_drafted_mapping_of_the_canonical_export_checks_exactly_as_the_export(
     assert through.findings.filter(~structure).select(columns).equals(direct.findings.filter(~structure)
                                                                      .select(columns))
     assert _counts(through) == _counts(direct)
+
+
+def test_nested_derived_keys_equal_a_window_over_all_their_columns():
+    """A key derived from its parent key's columns and more is grouped on the parent key's first row; that must
+    number every combination exactly as grouping on all of its columns does, empty columns included."""
+    from conform.context import ROW
+    from conform.mapping.apply import with_first_rows
+
+    rows = [  # person, date, code: repeats, an empty parent part, an empty child part, a wholly empty row
+        ("A", "1", "x"), ("A", "1", "y"), ("B", "1", "x"), ("A", "1", "x"), (None, None, "x"), (None, None, "x"),
+        ("A", None, None), ("A", None, "x"), (None, None, None), ("B", "1", None), ("A", "1", "y"), ("B", "2", "x"),
+    ]
+    frame = pl.DataFrame(rows, schema=["p", "d", "c"], orient="row").with_columns(
+        pl.int_range(1, len(rows) + 1, dtype=pl.Int64).alias(ROW))
+    keys = {frozenset({"p"}), frozenset({"p", "d"}), frozenset({"p", "d", "c"})}
+    nested, names = with_first_rows(frame.lazy(), keys)
+    got = nested.collect()
+
+    for columns, name in names.items():
+        cols = sorted(columns)
+        present = pl.any_horizontal(pl.col(c).is_not_null() for c in cols)
+        expected = frame.select(pl.when(present).then(pl.col(ROW).min().over(cols)).alias(name))
+        assert got[name].to_list() == expected[name].to_list(), cols
+    assert got[names[frozenset({"p", "d", "c"})]].to_list() == [1, 2, 3, 1, 5, 5, 7, 8, None, 10, 2, 12]
