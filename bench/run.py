@@ -150,8 +150,20 @@ def frictionless_command(folder: Path) -> list[str]:
     return [binary, "validate", str(frictionless_package(folder)), "--trusted"]
 
 
+def interleaved(commands: dict[str, list[str]], repeats: int) -> dict[str, list[tuple[float, int, int]]]:
+    """Each command run `repeats` times, taking turns, so that a floor and a check see the same machine state."""
+    runs: dict[str, list] = {name: [] for name in commands}
+    for _ in range(repeats):
+        for name, command in commands.items():
+            runs[name].append(timed(command))
+    return runs
+
+
 def median_run(command: list[str], repeats: int) -> dict:
-    runs = [timed(command) for _ in range(repeats)]
+    return summary([timed(command) for _ in range(repeats)])
+
+
+def summary(runs: list[tuple[float, int, int]]) -> dict:
     return {"seconds": [round(r[0], 3) for r in runs],
             "median_seconds": round(statistics.median(r[0] for r in runs), 3),
             "peak_rss_mib": round(max(r[1] for r in runs) / 1024, 1)}
@@ -176,15 +188,8 @@ def main() -> None:
 
     main_export = export_for(args.persons)
     result: dict = {"persons": args.persons, "records": records(main_export), "repeats": args.repeats}
-    # Interleave floor and check so that both see the same machine state.
-    floor, check = [], []
-    for _ in range(args.repeats):
-        floor.append(timed(floor_command(main_export)))
-        check.append(timed(conform_command(main_export)))
-    result["floor"] = {"median_seconds": round(statistics.median(r[0] for r in floor), 3),
-                       "peak_rss_mib": round(max(r[1] for r in floor) / 1024, 1)}
-    result["check"] = {"median_seconds": round(statistics.median(r[0] for r in check), 3),
-                       "peak_rss_mib": round(max(r[1] for r in check) / 1024, 1)}
+    runs = interleaved({"floor": floor_command(main_export), "check": conform_command(main_export)}, args.repeats)
+    result["floor"], result["check"] = summary(runs["floor"]), summary(runs["check"])
     result["check_vs_floor"] = round(result["check"]["median_seconds"] / result["floor"]["median_seconds"], 2)
 
     if not args.no_shapes:
@@ -194,24 +199,29 @@ def main() -> None:
             folder = shape_for(shape, persons)
             canonical = result["check"]["median_seconds"] if persons == args.persons else \
                 median_run(conform_command(export_for(persons)), args.repeats)["median_seconds"]
-            floor = median_run(shape_floor_command(folder, shape), args.repeats)
-            run = median_run(mapped_command(folder, shape), args.repeats)
-            run |= {"persons": persons, "own_floor_seconds": floor["median_seconds"],
-                    "vs_own_floor": round(run["median_seconds"] / floor["median_seconds"], 2),
+            commands = {"floor": shape_floor_command(folder, shape), "check": mapped_command(folder, shape)}
+            if shape == "wide" and (decoding := decoding_floor_command(folder)) is not None:
+                commands["floor_with_decoding"] = decoding
+            runs = interleaved(commands, args.repeats)
+            run = summary(runs["check"])
+            floor = statistics.median(r[0] for r in runs["floor"])
+            run |= {"persons": persons, "own_floor_seconds": round(floor, 3),
+                    "vs_own_floor": round(run["median_seconds"] / floor, 2),
                     "canonical_check_seconds": canonical,
                     "vs_canonical_check": round(run["median_seconds"] / canonical, 2)}
-            decoding = decoding_floor_command(folder) if shape == "wide" else None
-            if decoding is not None:
-                with_decoding = median_run(decoding, args.repeats)["median_seconds"]
-                run |= {"own_floor_with_decoding_seconds": with_decoding,
+            if "floor_with_decoding" in runs:
+                with_decoding = statistics.median(r[0] for r in runs["floor_with_decoding"])
+                run |= {"own_floor_with_decoding_seconds": round(with_decoding, 3),
                         "vs_own_floor_with_decoding": round(run["median_seconds"] / with_decoding, 2)}
             result["shapes"][shape] = run
 
     if not args.no_frictionless:
         small = export_for(args.frictionless_persons)
         result["frictionless_persons"] = args.frictionless_persons
-        result["frictionless"] = median_run(frictionless_command(small), 1)
-        result["check_small"] = median_run(conform_command(small), args.repeats)
+        # frictionless is slow: run once, beside the first of the checks it is compared with.
+        runs = interleaved({"check": conform_command(small), "frictionless": frictionless_command(small)}, 1)
+        runs["check"] += [timed(conform_command(small)) for _ in range(args.repeats - 1)]
+        result["frictionless"], result["check_small"] = summary(runs["frictionless"]), summary(runs["check"])
         result["frictionless_vs_check"] = round(
             result["frictionless"]["median_seconds"] / result["check_small"]["median_seconds"], 1)
 
