@@ -103,15 +103,17 @@ def mapped_command(folder: Path, shape: str) -> list[str]:
     return conform_command(folder) + ["--mapping", str(mapping)]
 
 
-def timed(command: list[str]) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS in KiB and exit code of a command run under /usr/bin/time -v."""
+def timed(command: list[str]) -> tuple[float, int, int, float]:
+    """Wall seconds, peak RSS in KiB, exit code and CPU seconds (user + system) of a command run under
+    /usr/bin/time -v. CPU seconds vary less than wall seconds when other machines share the host."""
     start = time.perf_counter()
     done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True)
     seconds = time.perf_counter() - start
     match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", done.stderr))
     if done.returncode not in (0, 1):
         raise SystemExit(f"{command[:4]}… failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return seconds, int(match.group(1)) if match else -1, done.returncode
+    return seconds, int(match.group(1)) if match else -1, done.returncode, cpu
 
 
 FLOOR = """
@@ -150,7 +152,7 @@ def frictionless_command(folder: Path) -> list[str]:
     return [binary, "validate", str(frictionless_package(folder)), "--trusted"]
 
 
-def interleaved(commands: dict[str, list[str]], repeats: int) -> dict[str, list[tuple[float, int, int]]]:
+def interleaved(commands: dict[str, list[str]], repeats: int) -> dict[str, list[tuple[float, int, int, float]]]:
     """Each command run `repeats` times, taking turns, so that a floor and a check see the same machine state."""
     runs: dict[str, list] = {name: [] for name in commands}
     for _ in range(repeats):
@@ -163,8 +165,9 @@ def median_run(command: list[str], repeats: int) -> dict:
     return summary([timed(command) for _ in range(repeats)])
 
 
-def summary(runs: list[tuple[float, int, int]]) -> dict:
+def summary(runs: list[tuple[float, int, int, float]]) -> dict:
     return {"seconds": [round(r[0], 3) for r in runs],
+            "median_cpu_seconds": round(statistics.median(r[3] for r in runs), 3),
             "median_seconds": round(statistics.median(r[0] for r in runs), 3),
             "peak_rss_mib": round(max(r[1] for r in runs) / 1024, 1)}
 
@@ -191,6 +194,8 @@ def main() -> None:
     runs = interleaved({"floor": floor_command(main_export), "check": conform_command(main_export)}, args.repeats)
     result["floor"], result["check"] = summary(runs["floor"]), summary(runs["check"])
     result["check_vs_floor"] = round(result["check"]["median_seconds"] / result["floor"]["median_seconds"], 2)
+    result["check_vs_floor_cpu"] = round(
+        result["check"]["median_cpu_seconds"] / result["floor"]["median_cpu_seconds"], 2)
 
     if not args.no_shapes:
         result["shapes"] = {}
@@ -204,15 +209,18 @@ def main() -> None:
                 commands["floor_with_decoding"] = decoding
             runs = interleaved(commands, args.repeats)
             run = summary(runs["check"])
-            floor = statistics.median(r[0] for r in runs["floor"])
-            run |= {"persons": persons, "own_floor_seconds": round(floor, 3),
-                    "vs_own_floor": round(run["median_seconds"] / floor, 2),
+            floor = summary(runs["floor"])
+            run |= {"persons": persons, "own_floor_seconds": floor["median_seconds"],
+                    "vs_own_floor": round(run["median_seconds"] / floor["median_seconds"], 2),
+                    "vs_own_floor_cpu": round(run["median_cpu_seconds"] / floor["median_cpu_seconds"], 2),
                     "canonical_check_seconds": canonical,
                     "vs_canonical_check": round(run["median_seconds"] / canonical, 2)}
             if "floor_with_decoding" in runs:
-                with_decoding = statistics.median(r[0] for r in runs["floor_with_decoding"])
-                run |= {"own_floor_with_decoding_seconds": round(with_decoding, 3),
-                        "vs_own_floor_with_decoding": round(run["median_seconds"] / with_decoding, 2)}
+                decoded = summary(runs["floor_with_decoding"])
+                run |= {"own_floor_with_decoding_seconds": decoded["median_seconds"],
+                        "vs_own_floor_with_decoding": round(run["median_seconds"] / decoded["median_seconds"], 2),
+                        "vs_own_floor_with_decoding_cpu": round(
+                            run["median_cpu_seconds"] / decoded["median_cpu_seconds"], 2)}
             result["shapes"][shape] = run
 
     if not args.no_frictionless:
@@ -224,6 +232,8 @@ def main() -> None:
         result["frictionless"], result["check_small"] = summary(runs["frictionless"]), summary(runs["check"])
         result["frictionless_vs_check"] = round(
             result["frictionless"]["median_seconds"] / result["check_small"]["median_seconds"], 1)
+        result["frictionless_vs_check_cpu"] = round(
+            result["frictionless"]["median_cpu_seconds"] / result["check_small"]["median_cpu_seconds"], 1)
 
     if not args.no_scaling:
         large = export_for(args.scaling_persons)
