@@ -17,8 +17,10 @@ from click.testing import CliRunner
 
 from conform import api, readers
 from conform.cli import main
+from conform.context import ROW
 from conform.generator import generate
 from conform.generator.vendors import SHAPES, read_canonical, write_shape
+from conform.mapping.apply import with_first_rows
 from conform.mapping.draft import draft_mapping
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -324,9 +326,6 @@ def test_a_drafted_mapping_of_the_canonical_export_checks_exactly_as_the_export(
 def test_nested_derived_keys_equal_a_window_over_all_their_columns():
     """A key derived from its parent key's columns and more is grouped on the parent key's first row; that must
     number every combination exactly as grouping on all of its columns does, empty columns included."""
-    from conform.context import ROW
-    from conform.mapping.apply import with_first_rows
-
     rows = [  # person, date, code: repeats, an empty parent part, an empty child part, a wholly empty row
         ("A", "1", "x"), ("A", "1", "y"), ("B", "1", "x"), ("A", "1", "x"), (None, None, "x"), (None, None, "x"),
         ("A", None, None), ("A", None, "x"), (None, None, None), ("B", "1", None), ("A", "1", "y"), ("B", "2", "x"),
