@@ -208,14 +208,14 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile, named: dict[s
             staged.add(sid)
     first_rows: dict[str, dict[frozenset[str], str]] = {}
     for i, (sid, sets) in enumerate(keys.items()):
-        frames[sid], first_rows[sid] = with_first_rows(frames[sid], sets)
+        source_frame = frames[sid]
+        frames[sid], first_rows[sid] = with_first_rows(source_frame, sets)
         if sid in staged:
             # The windows read only the key columns; written beside the copy (a column of integers each), they
             # are computed once, not once per table.
             copy = staging / f"keys-{i}.parquet"
             frames[sid].select(first_rows[sid].values()).sink_parquet(copy, compression="lz4", statistics=False)
-            frames[sid] = pl.concat([frames[sid].drop(first_rows[sid].values()), pl.scan_parquet(copy)],
-                                    how="horizontal")
+            frames[sid] = pl.concat([source_frame, pl.scan_parquet(copy)], how="horizontal")
     built = {}
     for table, tmap in mapping.tables.items():
         source_id, source = located[table]
