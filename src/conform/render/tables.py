@@ -11,9 +11,6 @@ class Tables:
         self.frames: dict[str, pl.LazyFrame] = {n: t.frame for n, t in export.tables.items() if t.frame is not None}
         self.columns = {n: f.collect_schema().names() for n, f in self.frames.items()}
 
-    def __contains__(self, table: str) -> bool:
-        return table in self.frames
-
     def __getitem__(self, table: str) -> pl.LazyFrame:
         return self.frames[table]
 
