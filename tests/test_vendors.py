@@ -20,7 +20,8 @@ from conform.cli import main
 from conform.context import ROW
 from conform.generator import generate
 from conform.generator.vendors import SHAPES, read_canonical, write_shape
-from conform.mapping.apply import with_first_rows
+from conform.mapping.apply import LOCAL, crosswalk_uses, field_expr, with_first_rows
+from conform.mapping.spec import FieldMap, TableMap
 from conform.mapping.draft import draft_mapping
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -342,3 +343,43 @@ def test_nested_derived_keys_equal_a_window_over_all_their_columns():
         expected = frame.select(pl.when(present).then(pl.col(ROW).min().over(cols)).alias(name))
         assert got[name].to_list() == expected[name].to_list(), cols
     assert got[names[frozenset({"p", "d", "c"})]].to_list() == [1, 2, 3, 1, 5, 5, 7, 8, None, 10, 2, 12]
+
+
+def test_a_multi_valued_cell_is_split_stripped_crosswalked_and_joined_with_the_profiles_delimiter():
+    profile = api.load()[0]
+    spec = profile.tables["beslut"].field("problematik")
+    f = FieldMap("problematik", column="P", delimiter=",", values={"Bostadsproblem": "Boendeproblematik"})
+    cells = ["Bostadsproblem, Annat/Övrigt", " , Bostadsproblem ,, ", ", ,", "", None, "Annat/Övrigt"]
+    got = pl.DataFrame({"P": cells}, schema={"P": pl.String}).select(field_expr(f, spec, "|").alias("p"))
+    assert got["p"].to_list() == ["Boendeproblematik|Annat/Övrigt", "Boendeproblematik", None, None, None,
+                                  "Annat/Övrigt"]
+
+
+def test_crosswalk_uses_count_each_local_value_per_record_item_and_column():
+    profile = api.load()[0]
+    tmaps = {
+        "beslut": TableMap("beslut", "b.csv", {"problematik": FieldMap(
+            "problematik", column="P", delimiter=",",
+            values={"Bostadsproblem": "Boendeproblematik", "Oro": "Annat/Övrigt"})}),
+        "aktualisering": TableMap("aktualisering", "a.csv", {
+            "malgrupp": FieldMap("malgrupp", column="V", values={"Vuxna": "Vux", "Barn": "BoU"}),
+            "aktualiseringsorsak": FieldMap("aktualiseringsorsak", columns=("O1", "O2"),
+                                            values={"Bostadsproblem": "Boendeproblematik"})}),
+    }
+    frames = {
+        # A record naming the same local value twice counts twice, as the record's items do.
+        "beslut": pl.LazyFrame({LOCAL + "problematik": ["Bostadsproblem, Oro", " Bostadsproblem ,Bostadsproblem",
+                                                        None, "Annat/Övrigt", "Bostadsproblem, Oro"]}),
+        "aktualisering": pl.LazyFrame({
+            LOCAL + "malgrupp": ["Vuxna", "Vuxna", None, "Vux"],
+            LOCAL + "aktualiseringsorsak": [["Bostadsproblem", None], ["x", "Bostadsproblem"], [None, None],
+                                            ["Bostadsproblem", "Bostadsproblem"]]}),
+    }
+    uses = {(u.table, u.field, u.local): (u.standard, u.records) for u in crosswalk_uses(profile, tmaps, frames)}
+    assert uses == {
+        ("beslut", "problematik", "Bostadsproblem"): ("Boendeproblematik", 4),
+        ("beslut", "problematik", "Oro"): ("Annat/Övrigt", 2),
+        ("aktualisering", "malgrupp", "Vuxna"): ("Vux", 2),
+        ("aktualisering", "malgrupp", "Barn"): ("BoU", 0),
+        ("aktualisering", "aktualiseringsorsak", "Bostadsproblem"): ("Boendeproblematik", 4),
+    }

@@ -51,7 +51,7 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         parquet = {table: folder / f"{table}.parquet" for table in tables}
         for table, built in tables.items():
             built.query.sink_parquet(parquet[table], compression="lz4", statistics=False)
-        uses = crosswalk_uses({t: mapping.tables[t] for t in tables},
+        uses = crosswalk_uses(profile, {t: mapping.tables[t] for t in tables},
                               {t: pl.scan_parquet(p) for t, p in parquet.items()})
         for table, built in tables.items():
             source = built.source

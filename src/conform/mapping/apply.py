@@ -110,8 +110,8 @@ def _date(expr: pl.Expr, formats: tuple[str, ...]) -> pl.Expr:
 def _list(items: pl.Expr, f: FieldMap, delimiter: str) -> pl.Expr:
     cleaned = items.list.eval(_crosswalk(pl.element().str.strip_chars(), f.values)).list.eval(
         pl.element().filter(pl.element().str.len_bytes() > 0))
-    joined = cleaned.list.join(delimiter)
-    return pl.when(joined.str.len_bytes() > 0).then(joined)
+    # Null for no items; `replace` reads the joined text once, where a when/then would compute the lists twice.
+    return cleaned.list.join(delimiter).replace("", None)
 
 
 def field_expr(f: FieldMap, spec: FieldSpec, list_delimiter: str) -> pl.Expr:
@@ -138,13 +138,12 @@ def _present(spec, tmap: TableMap) -> pl.Expr:
     return pl.any_horizontal(pl.col(c).is_not_null() for c in sorted(own)) if own else pl.lit(True)
 
 
-def _local_items(f: FieldMap, spec: FieldSpec, list_delimiter: str) -> pl.Expr:
-    """The field's values as the vendor wrote them, as a list (one item for a single-valued field)."""
+def _local_text(f: FieldMap) -> pl.Expr:
+    """The vendor's own text of a crosswalked field as written (a list of texts for a field spread over several
+    columns). It is split into items only when counted, on its distinct texts (:func:`crosswalk_uses`)."""
     if f.columns:
         return pl.concat_list([pl.col(c) for c in f.columns])
-    if spec.is_list:
-        return pl.col(f.column).str.split(f.delimiter or list_delimiter).list.eval(pl.element().str.strip_chars())
-    return pl.concat_list([pl.col(f.column)])
+    return pl.col(f.column)
 
 
 def with_first_rows(frame: pl.LazyFrame, keys: set[frozenset[str]]) -> tuple[pl.LazyFrame, dict[frozenset[str], str]]:
@@ -244,8 +243,7 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile, named: dict[s
                                       for n in plain],
                        *(pl.col(FIRST + n) for n in links),
                        *[pl.col(c).alias(f"__raw.{c}") for c in raw_keys],
-                       *[_local_items(f, spec.field(n), profile.list_delimiter).alias(LOCAL + n)
-                         for n, f in tmap.fields.items() if f.values])
+                       *[_local_text(f).alias(LOCAL + n) for n, f in tmap.fields.items() if f.values])
         if tmap.source in shared:
             read_elsewhere = [n for n in plain if not set(tmap.fields[n].source_columns) <= determined]
             lf = lf.unique(subset=[*firsts, *read_elsewhere, *(f"__raw.{c}" for c in raw_keys)], keep="first",
@@ -272,12 +270,12 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile, named: dict[s
     return built
 
 
-def crosswalk_uses(tmaps: dict[str, TableMap], frames: dict[str, pl.LazyFrame]) -> list[CrosswalkUse]:
+def crosswalk_uses(profile: Profile, tmaps: dict[str, TableMap], frames: dict[str, pl.LazyFrame]) -> list[CrosswalkUse]:
     """How many records of each built table hold each local value a crosswalk maps (the buyer sees the system's
-    own vocabulary), counted from the tables' ``__local.`` columns in one pass."""
+    own vocabulary), counted from the tables' ``__local.`` columns in one pass. A multi-valued field's text is
+    split into items once per distinct text, not once per record."""
     fields = [(t, name, f) for t, tmap in tmaps.items() for name, f in tmap.fields.items() if f.values]
-    counts = pl.collect_all([frames[t].select(pl.col(LOCAL + name).alias("local")).explode("local")
-                             .filter(pl.col("local").is_in(list(f.values))).group_by("local").len()
+    counts = pl.collect_all([_local_counts(frames[t], name, f, profile.tables[t].field(name), profile.list_delimiter)
                              for t, name, f in fields])
     uses = []
     for (table, name, f), found in zip(fields, counts):
@@ -285,6 +283,20 @@ def crosswalk_uses(tmaps: dict[str, TableMap], frames: dict[str, pl.LazyFrame]) 
         uses += [CrosswalkUse(table, name, ", ".join(f.source_columns), local, standard, int(found.get(local, 0)))
                  for local, standard in f.values.items()]
     return uses
+
+
+def _local_counts(frame: pl.LazyFrame, name: str, f: FieldMap, spec: FieldSpec, list_delimiter: str) -> pl.LazyFrame:
+    """(local value, records) for the values `f` crosswalks; an item repeated in one record counts twice."""
+    local = frame.select(pl.col(LOCAL + name).alias("local"))
+    if f.columns:
+        texts = local.explode("local").group_by("local").len()
+    else:
+        texts = local.group_by("local").len()
+        if spec.is_list:
+            items = pl.col("local").str.split(f.delimiter or list_delimiter).list.eval(pl.element().str.strip_chars())
+            texts = texts.with_columns(items).explode("local")
+    return (texts.filter(pl.col("local").is_in(list(f.values)))
+            .group_by("local").agg(pl.col("len").sum()))
 
 
 def unmapped_columns(mapping: Mapping, tables: dict[str, MappedTable]) -> dict[str, list[str]]:
