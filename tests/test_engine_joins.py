@@ -1,0 +1,51 @@
+"""A table's records are matched to their parent's context on the keys' 64-bit hashes (conform.engine.key_hash).
+Two different keys with one hash must change nothing: the view is then built again on the key texts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from conform import api, engine
+
+EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "example-defects"
+
+
+def test_keys_whose_hashes_collide_are_still_matched_on_their_texts(monkeypatch):
+    expected = api.check(EXPORT)
+    builds = []
+    build = engine.Views._build
+
+    def spy(self, ctx, hashed):
+        builds.append((ctx.table, hashed))
+        return build(self, ctx, hashed)
+
+    monkeypatch.setattr(engine.Views, "_build", spy)
+    # The second key of each parent table takes the first's hash, so the first's children match both parents.
+    pairs = {}
+    for table, key in (("aktualisering", "aktualisering_id"), ("insats", "insats_id")):
+        first, second = pl.read_csv(EXPORT / f"{table}.csv", infer_schema=False)[key].unique(maintain_order=True)[:2]
+        pairs[second] = first
+    real = engine.key_hash
+    monkeypatch.setattr(engine, "key_hash", lambda key: real(key.replace(pairs)))
+    collided = api.check(EXPORT)
+
+    assert expected.findings.height > 100
+    assert collided.findings.equals(expected.findings)
+    assert [s.status for s in collided.sets] == [s.status for s in expected.sets]
+    assert ("beslut", False) in builds and ("uppfoljning", False) in builds  # built again on the texts
+    assert ("person", False) not in builds and ("insats", False) not in builds  # no collision to match there
+
+
+def test_views_match_on_hashes_when_no_keys_collide(monkeypatch):
+    builds = []
+    build = engine.Views._build
+
+    def spy(self, ctx, hashed):
+        builds.append((ctx.table, hashed))
+        return build(self, ctx, hashed)
+
+    monkeypatch.setattr(engine.Views, "_build", spy)
+    api.check(EXPORT)
+    assert builds == [(t, True) for t in ("person", "aktualisering", "beslut", "insats", "uppfoljning")]
