@@ -6,22 +6,29 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from conform import api, engine
 
 EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "example-defects"
 
 
-def test_keys_whose_hashes_collide_are_still_matched_on_their_texts(monkeypatch):
-    expected = api.check(EXPORT)
-    builds = []
+@pytest.fixture
+def builds(monkeypatch) -> list[tuple[str, bool]]:
+    """(table, matched on hashes) of every view built from here on."""
+    built = []
     build = engine.Views._build
 
     def spy(self, ctx, hashed):
-        builds.append((ctx.table, hashed))
+        built.append((ctx.table, hashed))
         return build(self, ctx, hashed)
 
     monkeypatch.setattr(engine.Views, "_build", spy)
+    return built
+
+
+def test_keys_whose_hashes_collide_are_still_matched_on_their_texts(monkeypatch, builds):
+    expected = api.check(EXPORT)
     # The second key of each parent table takes the first's hash, so the first's children match both parents.
     pairs = {}
     for table, key in (("aktualisering", "aktualisering_id"), ("insats", "insats_id")):
@@ -38,14 +45,6 @@ def test_keys_whose_hashes_collide_are_still_matched_on_their_texts(monkeypatch)
     assert ("person", False) not in builds and ("insats", False) not in builds  # no collision to match there
 
 
-def test_views_match_on_hashes_when_no_keys_collide(monkeypatch):
-    builds = []
-    build = engine.Views._build
-
-    def spy(self, ctx, hashed):
-        builds.append((ctx.table, hashed))
-        return build(self, ctx, hashed)
-
-    monkeypatch.setattr(engine.Views, "_build", spy)
+def test_views_match_on_hashes_when_no_keys_collide(builds):
     api.check(EXPORT)
     assert builds == [(t, True) for t in ("person", "aktualisering", "beslut", "insats", "uppfoljning")]
