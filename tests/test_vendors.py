@@ -21,8 +21,8 @@ from conform.context import ROW
 from conform.generator import generate
 from conform.generator.vendors import SHAPES, read_canonical, write_shape
 from conform.mapping.apply import LOCAL, crosswalk_uses, field_expr, with_first_rows
-from conform.mapping.spec import FieldMap, TableMap
 from conform.mapping.draft import draft_mapping
+from conform.mapping.spec import FieldMap, TableMap
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 VENDORS = FIXTURES / "vendors"
