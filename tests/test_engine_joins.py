@@ -19,9 +19,9 @@ def builds(monkeypatch) -> list[tuple[str, bool]]:
     built = []
     build = engine.Views._build
 
-    def spy(self, ctx, hashed):
+    def spy(self, ctx, link, hashed):
         built.append((ctx.table, hashed))
-        return build(self, ctx, hashed)
+        return build(self, ctx, link, hashed)
 
     monkeypatch.setattr(engine.Views, "_build", spy)
     return built

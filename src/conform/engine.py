@@ -125,35 +125,41 @@ class Views:
         return wanted
 
     def view(self, ctx: TableContext) -> pl.DataFrame:
-        spec = ctx.spec
-        parent = spec.foreign_key[1] if spec.foreign_key else None
-        view = self._build(ctx, hashed=True)
-        if self._context.get(parent) is not None:
-            fk, pk = col_name(ctx.table, spec.foreign_key[0]), col_name(parent, self.profile.tables[parent].primary_key)
-            if not view.select((pl.col(pk).is_null() | (pl.col(pk) == pl.col(fk))).all()).item():
+        link = self._parent_link(ctx.table)
+        view = self._build(ctx, link, hashed=True)
+        if link is not None:
+            parent, left, right = link
+            if not view.select((pl.col(right).is_null() | (pl.col(right) == pl.col(left))).all()).item():
                 # Two different keys with one 64-bit hash matched: build the view again, matching the texts.
-                view = self._build(ctx, hashed=False)
+                view = self._build(ctx, link, hashed=False)
             self._served.add(ctx.table)
             if all(c in self._served for c in self.profile.children(parent) if c in self.contexts):
                 del self._context[parent]  # every child has joined it: free the memory before the next view
         return view
 
-    def _build(self, ctx: TableContext, hashed: bool) -> pl.DataFrame:
+    def _parent_link(self, table: str) -> tuple[str, str, str] | None:
+        """(parent, the record's foreign-key column, the parent's key column), named as in the views, where the
+        parent's context is held for this table; else None."""
+        spec = self.profile.tables[table]
+        if not spec.foreign_key or self._context.get(spec.foreign_key[1]) is None:
+            return None
+        fk, parent = spec.foreign_key
+        return parent, col_name(table, fk), col_name(parent, self.profile.tables[parent].primary_key)
+
+    def _build(self, ctx: TableContext, link: tuple[str, str, str] | None, hashed: bool) -> pl.DataFrame:
         """The view; with `hashed`, the parent's context is matched on the keys' hashes (see :func:`key_hash`)."""
         table, spec = ctx.table, ctx.spec
         below = self.needed_from(table)
         lf = self.frame(table, ctx.needs.get(table, set()) | below.get(table, set()))
-        parent_context = self._context.get(spec.foreign_key[1]) if spec.foreign_key else None
-        if parent_context is not None:
-            fk, parent = spec.foreign_key
-            left, right = col_name(table, fk), col_name(parent, self.profile.tables[parent].primary_key)
+        if link is not None:
+            parent, left, right = link
+            context = self._context[parent].lazy()
             if hashed:
                 lf = (lf.with_columns(key_hash(pl.col(left)).alias(HASH))
-                      .join(parent_context.lazy().with_columns(key_hash(pl.col(right)).alias(HASH)), on=HASH,
-                            how="left")
+                      .join(context.with_columns(key_hash(pl.col(right)).alias(HASH)), on=HASH, how="left")
                       .drop(HASH))
             else:
-                lf = lf.join(parent_context.lazy(), left_on=left, right_on=right, how="left", coalesce=False)
+                lf = lf.join(context, left_on=left, right_on=right, how="left", coalesce=False)
         key = col_name(table, spec.primary_key)
         for child, column in sorted(ctx.child_needs):
             lf = lf.join(self.child_max(child, column), left_on=key, right_on="__parent", how="left")
