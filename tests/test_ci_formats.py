@@ -19,7 +19,7 @@ XSD = GOLDEN / "junit.xsd"
 
 VALUE_ERRORS = {"set": {
     "person": {"201401042385": {"juridiskt_kon": "Kvinna"}, "198502069993": {"ursprung": "Sverige"}},
-    "aktualisering": {"A_BOU": {"aktualiseringstyp": "Anmälning"}},
+    "aktualisering": {"A_BOU": {"tidigare_kontakt": "Ja"}},
 }}
 MISSING_TABLE = {"drop_tables": ["uppfoljning"]}
 HOSTILE = {"set": {
@@ -168,7 +168,7 @@ def test_markdown_summary_content(docs):
     assert len(set_rows) == 17
     assert "| 3 | Juridiskt kön | **uppfyller inte** | 6 | 83\u00a0% |" in text
     rule_rows = [line for line in text.splitlines() if re.match(r"\| [A-Z]{3}-\d{3} \|", line)]
-    assert [row.split("|")[1].strip() for row in rule_rows] == ["VAL-001", "VAL-002", "VAL-004"]
+    assert [row.split("|")[1].strip() for row in rule_rows] == ["VAL-001", "VAL-002", "VAL-007"]
     assert not any(unicodedata.category(c) == "So" for c in text), "no emoji or symbols"
     english = markdown_summary(docs["missing"])
     assert "**Overall verdict: NOT APPROVED**" in english and "| **missing** |" in english

@@ -56,8 +56,8 @@ def test_clean_export_passes_with_exit_0(clean):
 def test_errors_give_exit_1_and_name_rule_and_record(defective):
     result = run("check", str(defective), *AS_OF)
     assert result.exit_code == ExitCode.FINDINGS
-    assert "VAL-001 [fel] 1 ×" in result.output
-    assert "DAT-001 [fel] 1 ×" in result.output
+    assert "VAL-001 [fel · krav] 1 ×" in result.output
+    assert "DAT-001 [varning · tolkning] 1 ×" in result.output
     assert "beslut:2 [B_VUX]" in result.output
 
 

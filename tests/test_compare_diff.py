@@ -27,12 +27,12 @@ from documents import GENERATED_AT, TOOL_VERSION, assert_golden, make_document
 # Three vendors: a clean export; one with value-set errors; one without the uppfoljning table.
 VALUE_ERRORS = {"set": {
     "person": {"201401042385": {"juridiskt_kon": "Kvinna"}, "198502069993": {"ursprung": "Sverige"}},
-    "aktualisering": {"A_BOU": {"aktualiseringstyp": "Anmälning"}},
+    "aktualisering": {"A_BOU": {"tidigare_kontakt": "Ja"}},
 }}
 MORE_VALUE_ERRORS = {"set": {
     "person": {"201401042385": {"juridiskt_kon": "Kvinna"}, "198502069993": {"ursprung": "Sverige"},
                "193801147061": {"juridiskt_kon": "Man"}},
-    "aktualisering": {"A_BOU": {"aktualiseringstyp": "Anmälning"}},
+    "aktualisering": {"A_BOU": {"tidigare_kontakt": "Ja"}},
 }}
 MISSING_TABLE = {"drop_tables": ["uppfoljning"]}
 HOSTILE = {"set": {
@@ -124,7 +124,7 @@ def test_compare_matrix_sets_by_vendor(matrix):
     assert cell(matrix, "juridiskt_kon", 0)["conforming_share"] == 1.0
     assert cell(matrix, "juridiskt_kon", 1)["status"] == "nonconformant"
     assert cell(matrix, "juridiskt_kon", 1)["conforming_share"] == pytest.approx(5 / 6, abs=1e-6)
-    assert cell(matrix, "aktualiseringstyp", 1)["status"] == "nonconformant"
+    assert cell(matrix, "tidigare_kontakt", 1)["status"] == "nonconformant"
     assert cell(matrix, "datum_uppfoljning", 2) == {"status": "missing", "conforming_share": None, "records": 0,
                                                     "records_with_errors": 0, "records_with_warnings": 0}
     assert cell(matrix, "datum_uppfoljning", 1)["status"] == "conformant"
@@ -135,7 +135,7 @@ def test_compare_summary_row_per_vendor(matrix):
     assert (alfa["verdict"], beta["verdict"], gamma["verdict"]) == ("conformant", "nonconformant", "nonconformant")
     assert alfa["findings"] == {"error": 0, "warning": 0, "info": 0}
     assert beta["findings"]["error"] == 3
-    assert [r["code"] for r in beta["rules_with_findings"]] == ["VAL-001", "VAL-002", "VAL-004"]
+    assert [r["code"] for r in beta["rules_with_findings"]] == ["VAL-001", "VAL-002", "VAL-007"]
     assert [r["code"] for r in gamma["rules_with_findings"]] == ["STR-001"]
     assert alfa["share_sets_conformant"] == 1.0
     assert beta["sets_conformant"] == 14 and beta["share_sets_conformant"] == pytest.approx(14 / 17, abs=1e-6)
@@ -144,7 +144,7 @@ def test_compare_summary_row_per_vendor(matrix):
     assert beta["source"] == "beta.json"
     assert {f["table"] for f in beta["files"]} == {"person", "aktualisering", "beslut", "insats", "uppfoljning"}
     assert all(re.fullmatch(r"[0-9a-f]{64}", f["sha256"]) for f in beta["files"])
-    assert [r["code"] for r in matrix["rules"]] == ["STR-001", "VAL-001", "VAL-002", "VAL-004"]
+    assert [r["code"] for r in matrix["rules"]] == ["STR-001", "VAL-001", "VAL-002", "VAL-007"]
     assert next(r for r in matrix["rules"] if r["code"] == "VAL-001")["counts"] == [0, 1, 0]
     assert matrix["notes"] == []
 
@@ -203,7 +203,7 @@ def test_compare_html_shows_matrix_legend_summary_and_evidence(matrix, docs):
     assert_self_contained(page)
     assert 'lang="sv"' in page
     for text in ("Informationsmängder per leverantör", "uppfyller inte (fel finns)", "saknas i exporten",
-                 "Samlad bedömning", "Ej godkänd", "Godkänd", "VAL-004", "83\u00a0%", "2025-06-30",
+                 "Samlad bedömning", "Ej godkänd", "Godkänd", "VAL-007", "83\u00a0%", "2025-06-30",
                  "conform " + TOOL_VERSION, "beta.json", "Juridiskt kön"):
         assert text in page, text
     for f in docs["gamma"]["export"]["files"]:
@@ -229,11 +229,11 @@ def test_diff_flags_a_new_error_as_a_regression(docs):
     assert d["format"] == DIFF_FORMAT and d["format_version"] == "1.0"
     assert d["regression"] is True and exit_code(d) == 1
     rules = {r["code"]: r for r in d["rules"]}
-    assert set(rules) == {"VAL-001", "VAL-002", "VAL-004"}
+    assert set(rules) == {"VAL-001", "VAL-002", "VAL-007"}
     val001 = rules["VAL-001"]
     assert val001["change"] == "new" and (val001["old_count"], val001["new_count"]) == (0, 1)
     assert rules["VAL-001"]["examples"]["new"][0]["key"] == "20140104-****"
-    assert {("rule", "VAL-001"), ("rule", "VAL-004"), ("set", "juridiskt_kon")} <= {
+    assert {("rule", "VAL-001"), ("rule", "VAL-007"), ("set", "juridiskt_kon")} <= {
         (r["kind"], r.get("code") or r.get("id")) for r in d["regression_reasons"]}
     sets = {s["id"]: s for s in d["information_sets"]}
     assert sets["juridiskt_kon"]["change"] == "worse" and sets["ursprung"]["change"] == "worse"
@@ -258,7 +258,7 @@ def test_diff_persisting_rule_carries_the_count_delta_and_the_new_example(docs):
     assert val001["examples"]["complete"] is True
     assert [e["key"] for e in val001["examples"]["new"]] == ["19380114-****"]
     assert val001["examples"]["resolved"] == [] and val001["examples"]["persisting"] == 1
-    assert rules["VAL-004"]["change"] == "persisting" and rules["VAL-004"]["delta"] == 0
+    assert rules["VAL-007"]["change"] == "persisting" and rules["VAL-007"]["delta"] == 0
     # More findings of an error rule OLD already had: NEW has an error-level finding OLD did not, a regression.
     assert d["regression"] is True
     assert {"kind": "rule", "code": "VAL-001", "spec": val001["spec"], "count": val001["new_count"],

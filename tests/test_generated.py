@@ -38,8 +38,10 @@ def test_every_injected_defect_is_found_and_nothing_else_fails():
     folder = FIXTURES / "example-defects"
     expected = pl.read_csv(folder / "expected_findings.csv", infer_schema=False).select("table", "key", "rule")
     result = api.check(folder)
+    # Notes are judged only for the rules the generator injects: an injected defect may be a note by its basis.
     found = (result.findings.join(_severities(result), on="rule")
-             .filter(pl.col("severity") != "info").select("table", "key", "rule").unique())
+             .filter((pl.col("severity") != "info") | pl.col("rule").is_in(expected["rule"].unique().to_list()))
+             .select("table", "key", "rule").unique())
     missed = expected.join(found, on=["table", "key", "rule"], how="anti", nulls_equal=True)
     extra = found.join(expected, on=["table", "key", "rule"], how="anti", nulls_equal=True)
     assert missed.is_empty(), f"injected but not found:\n{missed}"

@@ -178,8 +178,11 @@ def test_matrix_per_target_group(tmp_path):
     assert ekb["status"] == "none" and ekb["share"] == "–"
     verk = {c["group"]: c for c in rows["datum_verkstallande"]["cells"]}
     assert verk["Funk"]["status"] == "warnings" and verk["BoU"]["status"] == "conformant"
+    # A decision before its aktualisering is conform's reading (DAT-001, tolkning): a remark, not an error.
     beslut = {c["group"]: c for c in rows["datum_beslut"]["cells"]}
-    assert beslut["Vux"]["status"] == "nonconformant" and beslut["Vux"]["share"] == "50\u00a0%"
+    assert beslut["Vux"]["status"] == "warnings" and beslut["Vux"]["share"] == "100\u00a0%"
+    sip = {c["group"]: c for c in rows["sip"]["cells"]}
+    assert sip["Vux"]["status"] == "nonconformant" and sip["Vux"]["share"] == "0\u00a0%"  # sip = Ja (VAL-017)
 
 
 def test_unknown_target_group_gets_its_own_column(tmp_path):

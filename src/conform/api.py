@@ -98,8 +98,7 @@ def _record_counts(export) -> dict[str, int]:
 def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, records: dict[str, int],
                 export) -> list[SetResult]:
     """Verdict per information set: missing when the export holds none of its fields (and cannot derive
-    them), else by the worst finding that counts against it. A finding counts against the set of the field
-    that holds the offending value when the rule covers that set, else against every set the rule covers."""
+    them), else by the worst finding that counts against it (see :func:`attribute_findings`)."""
     by_code = {r.code: r for r in rules}
     field_sets = {(t, f.name): f.information_set for t, spec in profile.tables.items() for f in spec.fields}
     attributed = attribute_findings(findings, by_code, field_sets)
@@ -130,23 +129,32 @@ def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, rec
 
 
 def attribute_findings(findings: pl.DataFrame, by_code: dict[str, Rule], field_sets: dict) -> pl.DataFrame:
-    """One row per (finding, information set) it counts against."""
+    """One row per (finding, information set) it counts against: a finding concerns the sets its rule covers,
+    and of those only the ones its own record can hold.
+
+    - A finding on a field of an information set counts against that set where the rule covers it; where the
+      rule does not, against the rule's sets that the field's table holds.
+    - A finding about a whole file or record (no field) counts against the rule's sets that its table holds.
+    - A finding on a field of no set (målgrupp, a key, a column the standard does not know) counts against none.
+
+    So a set's records with findings are always records of the tables that hold it: never more than its records.
+    """
     rule_sets = pl.DataFrame(
-        [{"rule": c, "rule_set": s, "severity": r.severity.value} for c, r in by_code.items()
-         for s in r.information_sets],
-        schema={"rule": pl.String, "rule_set": pl.String, "severity": pl.String},
+        [{"rule": c, "set": s, "severity": r.severity.value} for c, r in by_code.items() for s in r.information_sets],
+        schema={"rule": pl.String, "set": pl.String, "severity": pl.String},
     )
-    # A finding about a whole file or row (no field) belongs to every set its table holds.
-    fields = pl.DataFrame(
-        [{"table": t, "field": f, "field_set": s} for (t, f), s in field_sets.items() if s]
-        + [{"table": t, "field": None, "field_set": s} for t, s in {(t, s) for (t, _), s in field_sets.items() if s}],
+    field_set = pl.DataFrame(
+        [{"table": t, "field": f, "field_set": s} for (t, f), s in field_sets.items() if s],
         schema={"table": pl.String, "field": pl.String, "field_set": pl.String},
     )
-    joined = (findings.select("rule", "table", "row", "field")
-              .join(fields, on=["table", "field"], how="left", nulls_equal=True)
-              .join(rule_sets, on="rule", how="inner"))
-    # Where the field's own set is among the rule's sets, the finding counts against that set only.
-    covered = pl.col("field_set").is_not_null() & (pl.col("rule_set") == pl.col("field_set"))
-    rule_covers_field = covered.any().over(["rule", "table", "row", "field"])
-    return (joined.filter(covered | ~rule_covers_field)
-            .select("rule", "table", "row", "severity", pl.col("rule_set").alias("set")))
+    table_sets = field_set.select("table", pl.col("field_set").alias("set")).unique()
+    found = (findings.select("rule", "table", "row", "field")
+             .join(field_set, on=["table", "field"], how="left")
+             .join(rule_sets.select("rule", pl.col("set").alias("field_set"), covered=pl.lit(True)),
+                   on=["rule", "field_set"], how="left"))
+    own_set = (found.filter(pl.col("covered"))
+               .select("rule", "table", "row", pl.col("field_set").alias("set")))
+    by_table = (found.filter(pl.col("field").is_null() | (pl.col("field_set").is_not_null() & pl.col("covered").is_null()))
+                .select("rule", "table", "row").join(table_sets, on="table"))
+    return (pl.concat([own_set, by_table]).join(rule_sets, on=["rule", "set"], how="inner")
+            .select("rule", "table", "row", "severity", "set"))

@@ -96,8 +96,7 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
     (a folder, .zip, .xlsx, .csv, .parquet or .jsonl) as the mapping describes it.
     """
     _refuse_overwriting_input(export, output, violations, html, mapping=mapping)
-    result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer(),
-                       mapping=mapping)
+    result = _checked(export, profile, as_of, mapping)
     document = build(result, lang=lang, reveal_ids=reveal_ids)
     if fmt == "json":
         _write(json.dumps(document, ensure_ascii=False, indent=2) + "\n", output)
@@ -123,6 +122,18 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
     if output is not None:
         click.echo(f"conform: report written to {output}", err=True)
     sys.exit(result.exit_code(Severity(fail_on)))
+
+
+def _checked(export: Path, profile: str, as_of, mapping: Path | None):
+    result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer(),
+                       mapping=mapping)
+    if result.as_of_source == "today":
+        # Ages, overdue decisions and "after the reference date" move with the calendar: say so where a CI log
+        # shows it, so that a gate that starts failing on its own is explained.
+        click.echo(f"conform: warning: the reference date is today ({result.as_of}): the export has no "
+                   "datapackage.json with a 'created' date, so the same data may be judged differently on "
+                   "another day; give --as-of YYYY-MM-DD for a reproducible result", err=True)
+    return result
 
 
 def _html_report(result, profile: str, lang: str, reveal_ids: bool, vendor: str | None,
@@ -151,8 +162,7 @@ def report(export: Path, html: Path | None, profile: str, as_of, lang: str, fail
     value-set coverage, capability findings, findings per rule and follow-up figures. Opens offline and prints
     to A4. Exit codes as for `check`."""
     _refuse_overwriting_input(export, html, mapping=mapping)
-    result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer(),
-                       mapping=mapping)
+    result = _checked(export, profile, as_of, mapping)
     _write(_html_report(result, profile, lang, reveal_ids, vendor, system_version), html)
     if html is not None:
         click.echo(f"conform: HTML report written to {html}", err=True)
@@ -180,7 +190,7 @@ def list_rules(profile: str, lang: str, fmt: str) -> None:
         click.echo(json.dumps([_rule_dict(r, lang) for r in rules], ensure_ascii=False, indent=2))
         return
     for r in rules:
-        click.echo(f"{r.code}  {r.severity.value:<7}  {r.category.value:<12}  {r.name}")
+        click.echo(f"{r.code}  {r.severity.value:<7}  {r.basis.value:<14}  {r.category.value:<12}  {r.name}")
 
 
 @main.command()
@@ -196,9 +206,15 @@ def explain(code: str, profile: str, lang: str) -> None:
         _fail(f"no rule {code!r}; `conform rules` lists them")
     info = _rule_dict(rule, lang)
     click.echo(f"{rule.code} {rule.name} ({rule.severity.value}, {rule.category.value})")
+    click.echo(f"  basis: {rule.basis.value}")
     click.echo(f"  information sets: {', '.join(rule.information_sets) or '-'}")
     click.echo(f"  message: {info['message']}")
     click.echo(f"  spec: {rule.spec}")
+    click.echo(f"  quote ({rule.quote_section}):")
+    for line in rule.quote.splitlines():
+        click.echo(f"    {line}" if line else "")
+    if info["reading"]:
+        click.echo(f"  reading: {info['reading']}")
     click.echo(f"  fix: {info['fix']}")
     click.echo(f"  kind: {rule.kind} {json.dumps(info['params'], ensure_ascii=False)}")
     if rule.example:
@@ -264,7 +280,9 @@ def diff(old: Path, new: Path, fmt: str, output: Path | None, lang: str) -> None
 def _rule_dict(rule, lang: str) -> dict:
     return {"code": rule.code, "name": rule.name, "kind": rule.kind, "category": rule.category.value,
             "severity": rule.severity.value, "information_sets": list(rule.information_sets),
-            "message": rule.message[lang], "fix": rule.fix[lang], "spec": rule.spec,
+            "message": rule.message[lang], "fix": rule.fix[lang], "spec": rule.spec, "basis": rule.basis.value,
+            "quote": {"section": rule.quote_section, "text": rule.quote},
+            "reading": rule.reading[lang] if rule.reading else None,
             "params": rule.params.model_dump(), "example": rule.example}
 
 

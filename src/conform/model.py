@@ -33,6 +33,32 @@ class Category(StrEnum):
     PLAUSIBILITY = "plausibility"
 
 
+class Basis(StrEnum):
+    """What a rule rests on in the standard, and so how hard it may judge (FHIR's binding strengths, in the
+    standard's own words):
+
+    - KRAV: the standard requires it: an information set's cardinality, its value set verbatim, the Person-ID
+      format. Only a krav rule can be an error.
+    - REKOMMENDATION: the standard says "bör" or "rekommenderas": at most a warning.
+    - FORSLAG: the standard suggests it ("förslag", "föreslås"): the per-target-group columns, the scale by
+      purpose, the insats lists by area: at most a warning.
+    - TOLKNING: the standard is silent and the rule is conform's own reading (date orders, plausibility, age
+      limits, the export's keys): a warning or a note.
+    """
+
+    KRAV = "krav"
+    REKOMMENDATION = "rekommendation"
+    FORSLAG = "forslag"
+    TOLKNING = "tolkning"
+
+    @property
+    def severities(self) -> frozenset[Severity]:
+        """The severities a rule of this basis may have."""
+        if self is Basis.KRAV:
+            return frozenset({Severity.ERROR})
+        return frozenset({Severity.WARNING, Severity.INFO})
+
+
 class Status(StrEnum):
     """Verdict for one information set; the order is the order of badness."""
 
@@ -91,6 +117,12 @@ class Rule:
     spec: str
     fix: dict[str, str]
     params: Any
+    basis: Basis = Basis.TOLKNING
+    # The standard's sentence the rule rests on, verbatim, and the top-level section it stands in.
+    quote: str = ""
+    quote_section: str = ""
+    # How conform reads the quote where it could be read in more than one way (sv, en).
+    reading: dict[str, str] | None = None
     example: dict[str, Any] | None = None
     aliases: tuple[str, ...] = ()
     source: str = ""

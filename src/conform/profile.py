@@ -62,6 +62,37 @@ class InformationSet:
     description: str
 
 
+class Standard:
+    """The standard's published text, split into its top-level sections, so that a rule's quote can be proven to
+    stand word for word in the section it names. Words are compared with runs of white space folded into one
+    space (the text's line breaks come from its layout, not its wording); every character is kept as published."""
+
+    def __init__(self, path: Path, sections: list[str]):
+        self.path = path
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProfileError(f"{path}: cannot read the standard's text: {exc}") from exc
+        starts, at = [], 0
+        for heading in sections:
+            # A heading is the first line after the previous heading that reads exactly so: "Utmaningar och
+            # avvägningar" recurs inside every information set, and only its first, top-level, use is a section.
+            found = next((i for i in range(at, len(lines)) if lines[i].strip() == heading), None)
+            if found is None:
+                raise ProfileError(f"{path}: no section heading {heading!r} after line {at + 1}")
+            starts.append(found)
+            at = found + 1
+        ends = starts[1:] + [len(lines)]
+        self.sections: dict[str, str] = {h: fold(" ".join(lines[s:e])) for h, s, e in zip(sections, starts, ends)}
+
+    def contains(self, section: str, quote: str) -> bool:
+        return section in self.sections and fold(quote) in self.sections[section]
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split())
+
+
 class Profile:
     """A loaded, schema-validated profile."""
 
@@ -76,6 +107,13 @@ class Profile:
         self.tables: dict[str, TableSpec] = {r["name"]: _table_spec(r) for r in descriptor["resources"]}
         self._value_set_refs: dict[str, dict] = conform["value_sets"]
         self._information_sets_path = path / conform["information_sets"]
+        self._standard_ref: dict | None = conform.get("standard")
+
+    @cached_property
+    def standard(self) -> Standard | None:
+        """The standard's text, where the profile ships it."""
+        ref = self._standard_ref
+        return Standard(self.path / ref["path"], ref["sections"]) if ref else None
 
     @cached_property
     def information_sets(self) -> list[InformationSet]:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from conform.errors import RuleFileError
 from conform.kinds import KINDS
-from conform.model import Category, Rule, Severity
+from conform.model import Basis, Category, Rule, Severity
 from conform.profile import Profile
 from conform.yamlfile import load_located
 
@@ -32,7 +32,8 @@ def rule_file_schema(information_sets: list[str] | None = None, per_kind: bool =
                 "properties": {"sv": {"type": "string", "minLength": 1}, "en": {"type": "string", "minLength": 1}}}
     rule = {
         "type": "object",
-        "required": ["code", "name", "kind", "category", "severity", "information_sets", "message", "spec", "fix"],
+        "required": ["code", "name", "kind", "category", "severity", "basis", "quote", "information_sets", "message",
+                     "spec", "fix"],
         "additionalProperties": False,
         "properties": {
             "code": {"type": "string", "pattern": CODE},
@@ -45,6 +46,11 @@ def rule_file_schema(information_sets: list[str] | None = None, per_kind: bool =
             "message": messages,
             "fix": messages,
             "spec": {"type": "string", "minLength": 1},
+            "basis": {"enum": [b.value for b in Basis]},
+            "quote": {"type": "object", "required": ["section", "text"], "additionalProperties": False,
+                      "properties": {"section": {"type": "string", "minLength": 1},
+                                     "text": {"type": "string", "minLength": 1}}},
+            "reading": messages,
             "params": {"type": "object"},
             "example": {"type": "object"},
         },
@@ -105,6 +111,15 @@ def load_rule_file(path: Path, profile: Profile) -> list[Rule]:
         problems = kind.validate(params, profile)
         if problems:
             raise RuleFileError(f"{doc.where(('rules', i, 'params'))}: {'; '.join(problems)}")
+        basis, severity = Basis(raw["basis"]), Severity(raw["severity"])
+        if severity not in basis.severities:
+            allowed = " or ".join(sorted(s.value for s in basis.severities))
+            raise RuleFileError(f"{doc.where(('rules', i, 'severity'))}: a rule of basis {basis.value} is "
+                                f"{allowed}, not {severity.value} (only the standard's krav can fail a vendor)")
+        quote = raw["quote"]
+        problem = _quote_problem(profile, quote["section"], quote["text"])
+        if problem:
+            raise RuleFileError(f"{doc.where(('rules', i, 'quote'))}: {problem}")
         for lang, template in raw["message"].items():
             unknown = set(re.findall(r"{(\w+)}", template)) - MESSAGE_FIELDS
             if unknown:
@@ -113,12 +128,25 @@ def load_rule_file(path: Path, profile: Profile) -> list[Rule]:
                                     f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(MESSAGE_FIELDS))}")
         rules.append(Rule(
             code=raw["code"], name=raw["name"], kind=raw["kind"], category=Category(raw["category"]),
-            severity=Severity(raw["severity"]), information_sets=tuple(raw["information_sets"]),
-            message=raw["message"], spec=raw["spec"], fix=raw["fix"], params=params,
+            severity=severity, information_sets=tuple(raw["information_sets"]),
+            message=raw["message"], spec=raw["spec"], fix=raw["fix"], params=params, basis=basis,
+            quote=quote["text"].strip(), quote_section=quote["section"], reading=raw.get("reading"),
             example=raw.get("example"), aliases=tuple(raw.get("aliases", [])),
             source=f"{path.name}:{lines.get(('rules', i), 1)}",
         ))
     return rules
+
+
+def _quote_problem(profile: Profile, section: str, text: str) -> str | None:
+    """Why a quote cannot stand as the standard's own words, if it cannot."""
+    standard = profile.standard
+    if standard is None:
+        return f"profile {profile.name} ships no text of the standard to prove the quote against"
+    if section not in standard.sections:
+        return f"no section {section!r} in the standard (sections: {', '.join(standard.sections)})"
+    if not standard.contains(section, text):
+        return f"the quote does not stand word for word in section {section!r} of {standard.path.name}"
+    return None
 
 
 # Placeholders a message template may use: the columns of a finding.

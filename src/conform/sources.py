@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import hashlib
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,14 +126,42 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     return export
 
 
+# A data package descriptor is a few kilobytes; a larger one inside a zip is not read (it could be a zip bomb).
+MAX_PACKAGE_BYTES = 1 << 20
+
+
 def read_package(path: Path) -> dict:
-    """The export folder's datapackage.json ({} without one): its `created` date is the default reference date."""
+    """The export's datapackage.json ({} without one): beside the tables in a folder, or at the root of a zip.
+    Its `created` date is the default reference date."""
+    if path.is_file() and zipfile.is_zipfile(path):
+        return _zip_package(path)
     descriptor = path / "datapackage.json"
-    if not descriptor.is_file():
+    if not path.is_dir() or not descriptor.is_file():
         return {}
+    return _parse_package(descriptor, lambda: descriptor.read_text(encoding="utf-8"))
+
+
+def _zip_package(archive: Path) -> dict:
+    where = f"{archive}!datapackage.json"
     try:
-        package = json.loads(descriptor.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        with zipfile.ZipFile(archive) as zf:
+            try:
+                info = zf.getinfo("datapackage.json")
+            except KeyError:
+                return {}
+            if info.file_size > MAX_PACKAGE_BYTES:
+                raise UsageError(f"{where}: {info.file_size:,} bytes, more than a data package descriptor's "
+                                 f"{MAX_PACKAGE_BYTES:,}; remove it or give --as-of")
+            raw = zf.read(info)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, OSError):
+        return {}  # the reader reports an unreadable archive, naming the file
+    return _parse_package(Path(where), lambda: raw.decode("utf-8"))
+
+
+def _parse_package(descriptor: Path, read) -> dict:
+    try:
+        package = json.loads(read())
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise UsageError(f"{descriptor}: not valid UTF-8 JSON ({exc}); fix or remove it "
                          "(without it, files are found by table name)") from exc
     if not isinstance(package, dict):

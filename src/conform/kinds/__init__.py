@@ -22,11 +22,12 @@ from conform.kinds.sex_digit import SexDigit
 from conform.kinds.single_value import SingleValue
 from conform.kinds.structure import Structure
 from conform.kinds.suggested_for_group import SuggestedForGroup
+from conform.kinds.unicode_form import UnicodeForm
 
 KINDS: dict[str, RuleKind] = {k.name: k for k in (
     AgeForGroup(), AgeMatches(), AllowedValues(), ClosureReason(), Conditional(), ConsistentPerson(), DateBound(),
     DateOrder(), ExecutedWithin(), Keys(), KsiCode(), MaluppfyllelseScale(), Parseable(), PersonId(), Required(),
-    SexDigit(), SingleValue(), Structure(), SuggestedForGroup(),
+    SexDigit(), SingleValue(), Structure(), SuggestedForGroup(), UnicodeForm(),
 )}
 
 __all__ = ["KINDS", "RowCheck", "RuleKind"]

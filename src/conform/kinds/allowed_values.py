@@ -3,6 +3,7 @@ from __future__ import annotations
 import polars as pl
 
 from conform.kinds.base import Params, RowCheck, RuleKind, field_problems
+from conform.values import other_unicode_forms
 
 
 class AllowedValuesParams(Params):
@@ -19,6 +20,12 @@ def allowed_values(profile, value_set: str, column: str | None = None) -> list[s
     return [v for v in profile.value_set(value_set)[column].to_list() if v]
 
 
+def with_other_forms(allowed: list[str]) -> list[str]:
+    """The allowed strings and their other Unicode forms: text is compared after NFC normalisation, so a value
+    stored decomposed is not a value-set finding (the unicode_form rule notes it)."""
+    return allowed + other_unicode_forms(allowed)
+
+
 def offending_items(items: pl.Expr, allowed: list[str]) -> pl.Expr:
     """The items of a list field that are not allowed (an empty item counts as not allowed)."""
     return items.list.eval(pl.element().filter(~pl.element().is_in(allowed)))
@@ -26,7 +33,7 @@ def offending_items(items: pl.Expr, allowed: list[str]) -> pl.Expr:
 
 class AllowedValues(RuleKind):
     """Every value (every item, for a [1..*] field) must be one of the value set's strings, verbatim: case,
-    spaces and dashes included."""
+    spaces and dashes included, compared after Unicode NFC normalisation."""
 
     name = "allowed_values"
     summary = "Value not in the value set"
@@ -36,7 +43,7 @@ class AllowedValues(RuleKind):
         p: AllowedValuesParams = rule.params
         if p.table != ctx.table:
             return []
-        allowed = allowed_values(ctx.profile, p.value_set, p.column)
+        allowed = with_other_forms(allowed_values(ctx.profile, p.value_set, p.column))
         if ctx.spec.field(p.field).is_list:
             bad = offending_items(ctx.items(p.field), allowed)
             return [RowCheck(bad.list.len() > 0, p.field, bad.list.join(ctx.profile.list_delimiter))]

@@ -4,10 +4,11 @@ from typing import Literal
 
 import polars as pl
 
+from conform.kinds.allowed_values import with_other_forms
 from conform.kinds.base import Params, RowCheck, RuleKind, field_problems
 
-Check = Literal["unknown_code", "other_information", "combined_code", "over_category", "code_name_mismatch",
-                "outside_area"]
+Check = Literal["unknown_code", "unknown_name", "own_wording", "other_information", "combined_code", "over_category",
+                "code_name_mismatch", "outside_area"]
 
 
 class KsiCodeParams(Params):
@@ -23,6 +24,9 @@ class KsiCode(RuleKind):
     information, some of which code an Insats together with lagrum or utförarform).
 
     - unknown_code: the code is in neither table.
+    - unknown_name: the name is not in the value set, and no code says which Insats it is (no code, or one
+      that codes no Insats): the spec allows names of one's own only beside a KSI code.
+    - own_wording: a code that codes an Insats, with a name of the system's own that is no Insats's name.
     - other_information: the code is lagrum/beslut information (e.g. YAC.10.15), not an Insats.
     - combined_code: the code codes an Insats together with utförarform or lagrum (e.g. YAC.45.ZZ for HVB).
     - over_category: the code or name is an over-category where the spec asks for the sub-level.
@@ -46,6 +50,13 @@ class KsiCode(RuleKind):
             k: v for k, v in zip(other["kod"], other["insats"]) if v}
         code_to_area = dict(zip(coded["kod"], coded["omrade"])) | dict(zip(other["kod"], other["omrade"]))
         name_to_area = dict(zip(insats["insats"], insats["omrade"]))
+        names = with_other_forms(list(name_to_area))
+        coded_insats = code.is_in(list(code_to_name)).fill_null(False)
+        if p.check == "unknown_name":
+            return [RowCheck(name.is_not_null() & ~name.is_in(names) & ~coded_insats, p.name_field, name)]
+        if p.check == "own_wording":
+            standard = code.replace_strict(code_to_name, default=None)
+            return [RowCheck(name.is_not_null() & ~name.is_in(names) & coded_insats, p.name_field, name, standard)]
         if p.check == "unknown_code":
             return [RowCheck(code.is_not_null() & ~code.is_in(list(code_to_area)), p.code_field, code)]
         if p.check in ("other_information", "combined_code"):

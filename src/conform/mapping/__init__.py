@@ -36,7 +36,7 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
     # Built tables are written to Parquet in a private folder (removed at exit) and freed: the engine then reads
     # only the columns each view needs, as it does from a canonical export, and a wide file is not held twice.
     folder = readers.private_dir("mapped")
-    export = Export(path, read_package(path) if path.is_dir() else {})
+    export = Export(path, read_package(path))
     with readers.opened(path) as sources:
         named = source_ids(path, sources)
         tables = build_tables(path, mapping, profile, named, staging=folder)

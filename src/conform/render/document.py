@@ -11,8 +11,8 @@ from conform.model import CheckResult, Severity
 from conform.render.findings import masked, overall_verdict, with_messages
 
 FORMAT = "conform-result"
-FORMAT_VERSION = "1.1"
-READABLE_VERSIONS = ("1.0", "1.1")  # 1.1 only added fields
+FORMAT_VERSION = "1.2"
+READABLE_VERSIONS = ("1.0", "1.1", "1.2")  # 1.1 and 1.2 only added fields
 EXAMPLES_PER_RULE = 20
 EXAMPLE_COLUMNS = ["table", "row", "key", "field", "value", "other", "message"]
 
@@ -48,6 +48,7 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False) -> di
             "findings": {s.value: severities[s] for s in Severity},
             "rules_evaluated": len(result.rules) - len(not_evaluated),
             "rules_total": len(result.rules),
+            "blocking_rules": [r.code for r in result.rules if r.severity is Severity.ERROR and counts.get(r.code)],
         },
         "information_sets": [
             {"id": s.id, "name": s.name, "status": s.status.value, "records": s.records,
@@ -59,6 +60,8 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False) -> di
         "rules": [
             {"code": r.code, "name": r.name, "category": r.category.value, "severity": r.severity.value,
              "information_sets": list(r.information_sets), "spec": r.spec, "fix": r.fix[lang],
+             "basis": r.basis.value, "quote": {"section": r.quote_section, "text": r.quote},
+             "reading": r.reading[lang] if r.reading else None,
              "count": counts.get(r.code, 0), "not_evaluated_in": sorted(not_evaluated.get(r.code, [])),
              "examples": _rows(examples.get((r.code,)))}
             for r in result.rules

@@ -348,7 +348,8 @@ def _rules(result: CheckResult, document: dict, profile: Profile, fmt: Formatter
         "message": (by_code[r["code"]].message[lang] if not PLACEHOLDER.search(by_code[r["code"]].message[lang])
                     or not r["examples"] else r["examples"][0]["message"]),
         "message_is_example": bool(PLACEHOLDER.search(by_code[r["code"]].message[lang]) and r["examples"]),
-        "spec": r["spec"], "fix": r["fix"], "category": r["category"],
+        "spec": r["spec"], "fix": r["fix"], "category": r["category"], "basis": r["basis"],
+        "quote": r["quote"]["text"], "quote_section": r["quote"]["section"], "reading": r["reading"],
         "sets": ", ".join(set_names.get(s, s) for s in r["information_sets"]),
         "examples": [{"where": _where(e, fmt), "key": e["key"] or "", "message": e["message"] or ""}
                      for e in r["examples"][:EXAMPLES_SHOWN]],
