@@ -47,7 +47,8 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     compiled = engine.compile_rules(profile, list(rules), export.available(), as_of)
     found = _findings(profile, compiled, export, partition.bucket_count(sum(records.values()), bucket_records),
                       progress)
-    findings = pl.concat([export.structure_findings(structure_codes), found], how="vertical")
+    outside_sets = {(t, f.name) for t, spec in profile.tables.items() for f in spec.fields if not f.information_set}
+    findings = pl.concat([export.structure_findings(structure_codes, outside_sets), found], how="vertical")
     findings = findings.sort(["rule", "table", "row", "field", "key"], nulls_last=True)
     notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")})
     return CheckResult(

@@ -67,11 +67,18 @@ class Export:
                           t.delimiter, t.sheet)
                 for t in self.tables.values()]
 
-    def structure_findings(self, codes: dict[str, str]) -> pl.DataFrame:
-        """The problems found while reading, as findings of the structure rules (check name -> rule code)."""
+    def structure_findings(self, codes: dict[str, str], outside_sets: set[tuple[str, str]] = frozenset()
+                           ) -> pl.DataFrame:
+        """The problems found while reading, as findings of the structure rules (check name -> rule code). A
+        missing column in `outside_sets` ((table, field) pairs of no information set: keys, målgrupp) is a
+        ``missing_link_column``: the standard does not ask for it, conform's model of the export does."""
         if not self.problems:
             return pl.DataFrame(schema=FINDING_COLUMNS)
         problems = pl.concat(self.problems, how="vertical")
+        outside = pl.concat_str("table", pl.lit("."), "field").is_in([f"{t}.{f}" for t, f in outside_sets])
+        problems = problems.with_columns(
+            check=pl.when((pl.col("check") == "missing_column") & outside).then(pl.lit("missing_link_column"))
+            .otherwise(pl.col("check")))
         return (problems.filter(pl.col("check").is_in(list(codes)))
                 .with_columns(rule=pl.col("check").replace_strict(codes, default=None))
                 .select(list(FINDING_COLUMNS)))

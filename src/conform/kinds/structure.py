@@ -4,8 +4,8 @@ from typing import Literal
 
 from conform.kinds.base import Params, RuleKind
 
-StructureCheck = Literal["missing_table", "missing_column", "unknown_column", "unreadable", "ragged_row",
-                         "derived_alder"]
+StructureCheck = Literal["missing_table", "missing_column", "missing_link_column", "unknown_column", "unreadable",
+                         "ragged_row", "derived_alder"]
 
 
 class StructureParams(Params):
@@ -18,6 +18,7 @@ class Structure(RuleKind):
     - missing_table: no file for a table of the profile;
     - missing_column: a field of the profile missing from a file's header (a `;`-separated file read as one
       column shows here, with a hint);
+    - missing_link_column: a field of no information set (a key, målgrupp) missing from a file's header;
     - unknown_column: a header column the profile does not know;
     - unreadable: a file that is not UTF-8 text or not CSV;
     - ragged_row: a data row with more or fewer fields than the header;

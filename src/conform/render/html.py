@@ -258,7 +258,7 @@ def _matrix(result: CheckResult, profile: Profile, document: dict, membership: M
             else:
                 status = Status.CONFORMANT.value
             cells_out.append({
-                "group": g["code"], "status": status,
+                "group": g["code"], "status": status, "n": n, "errors": errors, "warnings": warnings,
                 "share": fmt.share(1 - errors / n) if n and status != Status.MISSING.value else "–",
                 "records": fmt.int(n) if n else "",
                 "title": _cell_title(L, status, n, errors, fmt),
