@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 
@@ -22,6 +23,13 @@ RATES = (0.0, 0.05, 0.5)
 
 
 def assert_possible(result) -> None:
+    # Every krav finding counts against a set, so the verdict per set and the export's verdict cannot disagree.
+    by_code = {r.code: r for r in result.rules}
+    profile = api.load()[0]
+    attributed = api.attribute_findings(result.findings, by_code, api.field_sets(profile))
+    errors = result.findings.filter(pl.col("rule").is_in([c for c, r in by_code.items() if r.severity.value == "error"]))
+    unattributed = errors.join(attributed, on=["rule", "table", "row", "field"], how="anti", nulls_equal=True)
+    assert unattributed.is_empty(), unattributed
     for s in result.sets:
         assert 0 <= s.records_with_errors <= s.records, (s.id, s.records_with_errors, s.records)
         assert 0 <= s.records_with_warnings <= s.records, (s.id, s.records_with_warnings, s.records)

@@ -11,8 +11,9 @@ import polars as pl
 
 from conform import __version__, engine, partition
 from conform.errors import UsageError
-from conform.model import CheckResult, Rule, SetResult, Status
+from conform.model import SYSTEMATIC_SHARE, CheckResult, Rule, SetResult, Severity, Status
 from conform.profile import Profile, load_profile
+from conform.requirements import Requirements, accepted_mask, default_requirements, evaluate, load_requirements
 from conform.resources import DEFAULT_PROFILE, rules_dir
 from conform.ruleset import load_rules
 from conform.sources import open_export
@@ -30,11 +31,15 @@ def load(profile_name: str = DEFAULT_PROFILE, rules_path: Path | None = None) ->
 
 def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: date | None = None,
           rules_path: Path | None = None, progress: engine.Progress | None = None,
-          mapping: Path | str | None = None, bucket_records: int = partition.RECORDS_PER_BUCKET) -> CheckResult:
+          mapping: Path | str | None = None, bucket_records: int = partition.RECORDS_PER_BUCKET,
+          requirements: Path | str | None = None) -> CheckResult:
     """Check an export: a folder of the profile's canonical tables, or with `mapping` (a mapping file) any
     export the mapping describes (folder, .zip, .xlsx, single file). An export of more than `bucket_records`
-    records is checked in buckets of whole persons, with the same findings (see :mod:`conform.partition`)."""
+    records is checked in buckets of whole persons, with the same findings (see :mod:`conform.partition`).
+    `requirements` (a requirements file) decides the verdict; without it every set is skall with tolerance 0."""
     profile, rules = load(profile_name, rules_path)
+    wanted = (load_requirements(Path(requirements), profile, list(rules)) if requirements is not None
+              else default_requirements(profile))
     if mapping is not None:
         from conform.mapping import open_mapped_export
 
@@ -50,14 +55,46 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     outside_sets = {(t, f.name) for t, spec in profile.tables.items() for f in spec.fields if not f.information_set}
     findings = pl.concat([export.structure_findings(structure_codes, outside_sets), found], how="vertical")
     findings = findings.sort(["rule", "table", "row", "field", "key"], nulls_last=True)
+    findings, accepted, deviations = _accept_deviations(profile, rules, findings, wanted, as_of)
+    sets = set_results(profile, rules, findings, records, export)
+    severities = {r.code: r.severity for r in rules}
+    warnings = any(severities[c] is Severity.WARNING for c in findings["rule"].unique())
+    evaluation = evaluate(wanted, sets, warnings)
+    evaluation.deviations = deviations
     notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")})
     return CheckResult(
         tool_version=__version__, profile_name=profile.name, profile_version=profile.version,
         as_of=as_of.isoformat(), as_of_source=as_of_source, export_path=str(export_path),
-        inputs=export.inputs(records), rules=rules, findings=findings,
-        sets=set_results(profile, rules, findings, records, export), notes=notes,
+        inputs=export.inputs(records), rules=rules, findings=findings, sets=sets, notes=notes,
         not_evaluated=compiled.not_evaluated, export=export, mapping=export.mapping,
+        evaluation=evaluation, accepted=accepted,
     )
+
+
+def _accept_deviations(profile: Profile, rules, findings: pl.DataFrame, wanted: Requirements, as_of: date
+                       ) -> tuple[pl.DataFrame, pl.DataFrame, list[dict]]:
+    """(findings that count, findings an active accepted deviation takes out, each deviation as reported)."""
+    active = [d for d in wanted.deviations if d.active(as_of)]
+    accepted = findings.clear()
+    if active:
+        attributed = attribute_findings(findings, {r.code: r for r in rules}, field_sets(profile))
+        mask = accepted_mask(findings, attributed, active)
+        findings, accepted = findings.filter(~mask), findings.filter(mask)
+    counted = dict(findings.group_by("rule").len().rows())
+    taken = dict(accepted.group_by("rule").len().rows())
+    reported = [{
+        "rule": d.rule, "information_sets": list(d.information_sets), "justification": d.justification,
+        "accepted_by": d.accepted_by, "expires": d.expires.isoformat() if d.expires else None,
+        "active": d.active(as_of),
+        # Active: the findings it accepts; expired: the rule's findings, which count again.
+        "findings": taken.get(d.rule, 0) if d.active(as_of) else counted.get(d.rule, 0),
+    } for d in wanted.deviations]
+    return findings, accepted, reported
+
+
+def field_sets(profile: Profile) -> dict[tuple[str, str], str | None]:
+    """The information set of every field of the profile ((table, field) -> set id, None for keys and målgrupp)."""
+    return {(t, f.name): f.information_set for t, spec in profile.tables.items() for f in spec.fields}
 
 
 def _findings(profile: Profile, compiled: engine.Compiled, export, buckets: int,
@@ -98,11 +135,11 @@ def _record_counts(export) -> dict[str, int]:
 
 def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, records: dict[str, int],
                 export) -> list[SetResult]:
-    """Verdict per information set: missing when the export holds none of its fields (and cannot derive
-    them), else by the worst finding that counts against it (see :func:`attribute_findings`)."""
-    by_code = {r.code: r for r in rules}
-    field_sets = {(t, f.name): f.information_set for t, spec in profile.tables.items() for f in spec.fields}
-    attributed = attribute_findings(findings, by_code, field_sets)
+    """Verdict per information set (see :class:`conform.model.Status`): missing when the export holds none of its
+    fields (and cannot derive them), else by the krav findings that count against it (see
+    :func:`attribute_findings`): how many of its records they concern, and whether one concerns a whole column
+    or file."""
+    attributed = attribute_findings(findings, {r.code: r for r in rules}, field_sets(profile))
     available = export.available()
     results = []
     for s in profile.information_sets:
@@ -112,26 +149,32 @@ def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, rec
         mine = attributed.filter(pl.col("set") == s.id)
         covering = sorted(r.code for r in rules if s.id in r.information_sets)
         n = sum(records.get(t, 0) for t in tables)
-        errors = mine.filter((pl.col("severity") == "error") & pl.col("row").is_not_null()) \
-            .select("table", "row").unique().height
-        warnings = mine.filter((pl.col("severity") == "warning") & pl.col("row").is_not_null()) \
-            .select("table", "row").unique().height
+        rowed = mine.filter(pl.col("row").is_not_null())
+        errors = rowed.filter(pl.col("severity") == "error").select("table", "row").unique().height
+        warnings = rowed.filter(pl.col("severity") == "warning").select("table", "row").unique().height
+        krav = mine.filter(pl.col("severity") == "error")
+        violated = (krav.group_by("rule").agg(pl.struct("table", "row").n_unique().alias("records"))
+                    .sort(["records", "rule"], descending=[True, False])["rule"].to_list())
+        column_failure = bool(krav.filter(pl.col("row").is_null()).height)
         derived = [(t, f) for t, f in holders if (t, f.name) in DERIVABLE and t in available]
         if not present and not derived:
             status = Status.MISSING
-        elif mine.filter(pl.col("severity") == "error").height:
+        elif column_failure or (n and errors >= SYSTEMATIC_SHARE * n):
+            # A whole column or file of the set is missing or unreadable, or nearly every record fails.
+            status = Status.UNSUPPORTED
+        elif krav.height:
             status = Status.NONCONFORMANT
         elif mine.filter(pl.col("severity") == "warning").height:
             status = Status.WARNINGS
         else:
             status = Status.CONFORMANT
-        results.append(SetResult(s.id, s.name, status, n, errors, warnings, covering))
+        results.append(SetResult(s.id, s.name, status, n, errors, warnings, covering, violated, column_failure))
     return results
 
 
 def attribute_findings(findings: pl.DataFrame, by_code: dict[str, Rule], field_sets: dict) -> pl.DataFrame:
-    """One row per (finding, information set) it counts against: a finding concerns the sets its rule covers,
-    and of those only the ones its own record can hold.
+    """One row per (finding, information set) it counts against (rule, table, row, field, severity, set): a
+    finding concerns the sets its rule covers, and of those only the ones its own record can hold.
 
     - A finding on a field of an information set counts against that set where the rule covers it; where the
       rule does not, against the rule's sets that the field's table holds.
@@ -154,8 +197,8 @@ def attribute_findings(findings: pl.DataFrame, by_code: dict[str, Rule], field_s
              .join(rule_sets.select("rule", pl.col("set").alias("field_set"), covered=pl.lit(True)),
                    on=["rule", "field_set"], how="left"))
     own_set = (found.filter(pl.col("covered"))
-               .select("rule", "table", "row", pl.col("field_set").alias("set")))
+               .select("rule", "table", "row", "field", pl.col("field_set").alias("set")))
     by_table = (found.filter(pl.col("field").is_null() | (pl.col("field_set").is_not_null() & pl.col("covered").is_null()))
-                .select("rule", "table", "row").join(table_sets, on="table"))
+                .select("rule", "table", "row", "field").join(table_sets, on="table"))
     return (pl.concat([own_set, by_table]).join(rule_sets, on=["rule", "set"], how="inner")
-            .select("rule", "table", "row", "severity", "set"))
+            .select("rule", "table", "row", "field", "severity", "set"))

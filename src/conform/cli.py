@@ -46,6 +46,11 @@ MAPPING_OPTION = click.option(
     help="A mapping file (YAML) describing the vendor's export as the profile's tables; draft one with "
          "`conform init-mapping EXPORT`.")
 
+REQUIREMENTS_OPTION = click.option(
+    "--requirements", type=click.Path(path_type=Path, dir_okay=False),
+    help="A requirements file (YAML): per information set skall or bör with a tolerance, and accepted "
+         "deviations; it decides the verdict. Write the default with `conform init-requirements`.")
+
 
 class _Commands(click.Group):
     """Every command: what cannot be checked (a bad path, profile, rule or mapping file: a ConformError) and what
@@ -88,15 +93,16 @@ def main() -> None:
 @click.option("--html", "html", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the HTML report (as `conform report`) to this file.")
 @MAPPING_OPTION
+@REQUIREMENTS_OPTION
 def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, violations: Path | None, lang: str,
-          fail_on: str, reveal_ids: bool, html: Path | None, mapping: Path | None) -> None:
+          fail_on: str, reveal_ids: bool, html: Path | None, mapping: Path | None, requirements: Path | None) -> None:
     """Check EXPORT and report per information set.
 
     EXPORT is a folder of the profile's canonical CSV tables, or, with --mapping, whatever the vendor sent
     (a folder, .zip, .xlsx, .csv, .parquet or .jsonl) as the mapping describes it.
     """
-    _refuse_overwriting_input(export, output, violations, html, mapping=mapping)
-    result = _checked(export, profile, as_of, mapping)
+    _refuse_overwriting_input(export, output, violations, html, mapping=mapping, requirements=requirements)
+    result = _checked(export, profile, as_of, mapping, requirements)
     document = build(result, lang=lang, reveal_ids=reveal_ids)
     if fmt == "json":
         _write(json.dumps(document, ensure_ascii=False, indent=2) + "\n", output)
@@ -124,9 +130,9 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
     sys.exit(result.exit_code(Severity(fail_on)))
 
 
-def _checked(export: Path, profile: str, as_of, mapping: Path | None):
+def _checked(export: Path, profile: str, as_of, mapping: Path | None, requirements: Path | None):
     result = api.check(export, profile, as_of.date() if as_of else None, progress=_progress_printer(),
-                       mapping=mapping)
+                       mapping=mapping, requirements=requirements)
     if result.as_of_source == "today":
         # Ages, overdue decisions and "after the reference date" move with the calendar: say so where a CI log
         # shows it, so that a gate that starts failing on its own is explained.
@@ -156,24 +162,27 @@ def _html_report(result, profile: str, lang: str, reveal_ids: bool, vendor: str 
 @click.option("--vendor", help="Vendor/system name for the report (default: the export's datapackage.json title).")
 @click.option("--system-version", help="System version for the report (default: the datapackage.json version).")
 @MAPPING_OPTION
+@REQUIREMENTS_OPTION
 def report(export: Path, html: Path | None, profile: str, as_of, lang: str, fail_on: str, reveal_ids: bool,
-           vendor: str | None, system_version: str | None, mapping: Path | None) -> None:
+           vendor: str | None, system_version: str | None, mapping: Path | None,
+           requirements: Path | None) -> None:
     """Check EXPORT and write one self-contained HTML report: verdict, information sets per target group,
     value-set coverage, capability findings, findings per rule and follow-up figures. Opens offline and prints
     to A4. Exit codes as for `check`."""
-    _refuse_overwriting_input(export, html, mapping=mapping)
-    result = _checked(export, profile, as_of, mapping)
+    _refuse_overwriting_input(export, html, mapping=mapping, requirements=requirements)
+    result = _checked(export, profile, as_of, mapping, requirements)
     _write(_html_report(result, profile, lang, reveal_ids, vendor, system_version), html)
     if html is not None:
         click.echo(f"conform: HTML report written to {html}", err=True)
     sys.exit(result.exit_code(Severity(fail_on)))
 
 
-def _refuse_overwriting_input(export: Path, *targets: Path | None, mapping: Path | None = None) -> None:
-    """conform never modifies its inputs: refuse to write a report over a file of the export or the mapping."""
+def _refuse_overwriting_input(export: Path, *targets: Path | None, mapping: Path | None = None,
+                              requirements: Path | None = None) -> None:
+    """conform never modifies its inputs: refuse to write a report over a file of the export, the mapping or the
+    requirements."""
     inputs = {p.resolve() for p in export.rglob("*")} if export.is_dir() else {export.resolve()}
-    if mapping is not None:
-        inputs.add(mapping.resolve())
+    inputs |= {p.resolve() for p in (mapping, requirements) if p is not None}
     for target in targets:
         if target is not None and target.resolve() in inputs:
             _fail(f"{target} is a file of the export; conform never writes over its input. Choose another path.")
@@ -328,6 +337,18 @@ def _generate_shape(outdir: Path, persons: int, defects: float, seed: int, as_of
         except ModuleNotFoundError as exc:
             _fail(f"--shape {shape} needs the Python package {exc.name!r}: pip install -e '.[test]'")
     click.echo(f"conform: {shape} vendor export written to {', '.join(map(str, paths))}", err=True)
+
+
+@main.command("init-requirements")
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile name or folder.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the file here instead of standard output.")
+def init_requirements(profile: str, output: Path | None) -> None:
+    """Write the default requirements file (every information set skall, tolerance 0) for a buyer or a
+    vendor's release gate to edit; give it to check, report and compare with --requirements."""
+    from conform.requirements import init_requirements_yaml
+
+    _write(init_requirements_yaml(api.load(profile)[0]), output)
 
 
 @main.command("init-mapping")

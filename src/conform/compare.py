@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator
 
 from conform import __version__
 from conform.errors import ConformError, UsageError
-from conform.model import SEVERITY_RANK, Status
+from conform.model import SEVERITY_RANK, STATUS_ORDER, Status
 from conform.render.document import FORMAT, FORMAT_VERSION, READABLE_VERSIONS
 from conform.render.templates import CSP, environment, labels, printable
 from conform.resources import SCHEMAS_DIR
@@ -147,6 +147,8 @@ def compare(documents: Sequence[dict], names: Sequence[str] | None = None,
 
     vendors = [_vendor(d, name, None if source_texts is None else source_texts[i])
                for i, (d, name) in enumerate(zip(documents, vendor_names))]
+    for rank, i in enumerate(sorted(range(len(vendors)), key=lambda i: _standing(vendors[i])), start=1):
+        vendors[i]["rank"] = rank
     return {
         "format": COMPARE_FORMAT,
         "format_version": COMPARE_FORMAT_VERSION,
@@ -198,6 +200,14 @@ def _vendor(document: dict, name: str, source: str | None) -> dict:
         "files": [{"table": f["table"], "path": f["path"], "sha256": f["sha256"], "records": f["records"]}
                   for f in document["export"]["files"]],
         "verdict": document["summary"]["verdict"],
+        # The graded figures (results of format 1.2 on; None for older ones): the export's conformance figure,
+        # the skall-krav met, the bör score and what blocks godkänt, under the requirements it was checked with.
+        "conformance": document["summary"].get("conformance"),
+        "skall_met": document["summary"].get("skall_met"),
+        "skall_total": document["summary"].get("skall_total"),
+        "bor_score": document["summary"].get("bor_score"),
+        "blocking_rules": list(document["summary"].get("blocking_rules", [])),
+        "requirements": document["summary"].get("requirements"),
         "findings": dict(document["summary"]["findings"]),
         "rules_evaluated": document["summary"]["rules_evaluated"],
         "rules_total": document["summary"]["rules_total"],
@@ -208,6 +218,15 @@ def _vendor(document: dict, name: str, source: str | None) -> dict:
         # Conformant with or without remarks: the sets without an error that the export holds.
         "share_sets_conformant": round((conformant + with_warnings) / len(sets), 6) if sets else None,
     }
+
+
+def _standing(vendor: dict) -> tuple:
+    """The order vendors rank in, best first: by verdict, then skall-krav met, then bör score, then the
+    conformance figure (a missing figure, from an older result, ranks last)."""
+    def desc(x):
+        return -x if x is not None else float("inf")
+    return (STATUS_ORDER[vendor["verdict"]], desc(vendor["skall_met"]), desc(vendor["bor_score"]),
+            desc(vendor["conformance"]))
 
 
 def _rules(documents: Sequence[dict]) -> list[dict]:
@@ -240,6 +259,8 @@ def _notes(documents: Sequence[dict], vendors: list[dict]) -> list[dict]:
         notes.append({"code": "rules_differ"})
     if len({v["person_ids_masked"] for v in vendors}) > 1:
         notes.append({"code": "masking_differs"})
+    if len({(v["requirements"] or {}).get("sha256") for v in vendors}) > 1:
+        notes.append({"code": "requirements_differ"})
     return notes
 
 

@@ -26,7 +26,7 @@ from conform.render.templates import CSP, environment, labels
 DIFF_FORMAT = "conform-diff"
 DIFF_FORMAT_VERSION = "1.0"
 IDENTITY = ("table", "key", "field", "value")
-BAD_STATUSES = {Status.NONCONFORMANT.value, Status.MISSING.value}
+BAD_STATUSES = {Status.NONCONFORMANT.value, Status.UNSUPPORTED.value, Status.MISSING.value}
 
 
 def diff(old_doc: dict, new_doc: dict, sources: Sequence[str | Path] | None = None) -> dict:

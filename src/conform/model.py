@@ -60,15 +60,30 @@ class Basis(StrEnum):
 
 
 class Status(StrEnum):
-    """Verdict for one information set; the order is the order of badness."""
+    """Verdict for one information set; the order is the order of badness.
+
+    - CONFORMANT: no finding at all (notes aside).
+    - WARNINGS: no krav finding, but warnings.
+    - NONCONFORMANT: some records carry krav findings: the system can register the set, but these records
+      do not hold it as the standard requires.
+    - UNSUPPORTED: at least SYSTEMATIC_SHARE of the set's records carry krav findings: the export shows no sign
+      that the system can register the set as the standard requires.
+    - MISSING: the export holds none of the set's fields.
+    """
 
     CONFORMANT = "conformant"
     WARNINGS = "warnings"
     NONCONFORMANT = "nonconformant"
+    UNSUPPORTED = "unsupported"
     MISSING = "missing"
 
 
-STATUS_ORDER = {s.value: i for i, s in enumerate(Status)}  # conformant < warnings < nonconformant < missing
+STATUS_ORDER = {s.value: i for i, s in enumerate(Status)}  # conformant < … < unsupported < missing
+
+# The share of a set's records with krav findings from which conform reads the defect as the system's, not the
+# records' (conform's own reading: the standard says nothing of shares). Nine in ten leaves room for a few
+# records registered before a change, or converted from an older system, that happen to be right.
+SYSTEMATIC_SHARE = 0.9
 SEVERITY_RANK = {s.value: s.rank for s in Severity}
 
 
@@ -153,12 +168,35 @@ class SetResult:
     records_with_errors: int
     records_with_warnings: int
     rules: list[str] = field(default_factory=list)
+    # The krav rules with findings against the set, the one on most records first: the first blocks it.
+    violated_rules: list[str] = field(default_factory=list)
+    # A krav finding concerns a whole column or file of the set (no record of it can hold the value).
+    column_failure: bool = False
 
     @property
     def conforming_share(self) -> float | None:
         if self.records == 0 or self.status is Status.MISSING:
             return None
         return 1 - self.records_with_errors / self.records
+
+    @property
+    def error_share(self) -> float | None:
+        """The share of the set's records with krav findings (None where it has no records or is missing)."""
+        if self.records == 0 or self.status is Status.MISSING:
+            return None
+        return self.records_with_errors / self.records
+
+    @property
+    def score(self) -> float:
+        """The set's part of the export's conformance figure: its share of conforming records, and 0 where the
+        export cannot hold the set (missing, or a whole column or file failing)."""
+        if self.status is Status.MISSING or self.column_failure:
+            return 0.0
+        return 1.0 if self.conforming_share is None else self.conforming_share
+
+    @property
+    def blocking_rule(self) -> str | None:
+        return self.violated_rules[0] if self.violated_rules else None
 
 
 @dataclass
@@ -181,6 +219,16 @@ class CheckResult:
     # With --mapping: the mapping file, the source of each table, crosswalked local values and unmapped
     # columns (see conform.mapping.open_mapped_export).
     mapping: dict | None = None
+    # The verdict under the requirements (conform.requirements.Evaluation; the default requirements without a
+    # file), and the findings its accepted deviations took out of `findings` (same columns).
+    evaluation: Any = None
+    accepted: pl.DataFrame = field(default_factory=empty_findings)
+
+    @property
+    def conformance(self) -> float:
+        """The export's conformance figure: the mean over the information sets of their share of conforming
+        records, a set the export cannot hold counting 0 (see SetResult.score)."""
+        return sum(s.score for s in self.sets) / len(self.sets) if self.sets else 0.0
 
     def counts_by_rule(self) -> dict[str, int]:
         if self.findings.is_empty():
@@ -196,6 +244,11 @@ class CheckResult:
         return totals
 
     def exit_code(self, fail_on: Severity) -> ExitCode:
-        counts = self.counts_by_severity()
-        failing = any(n for sev, n in counts.items() if sev.rank >= fail_on.rank)
+        """At error level, the verdict under the requirements decides (krav findings within a tolerance or
+        accepted as deviations do not fail); at warning or info level, any finding at or above it."""
+        if fail_on is Severity.ERROR and self.evaluation is not None:
+            failing = self.evaluation.verdict is Status.NONCONFORMANT
+        else:
+            counts = self.counts_by_severity()
+            failing = any(n for sev, n in counts.items() if sev.rank >= fail_on.rank)
         return ExitCode.FINDINGS if failing else ExitCode.OK

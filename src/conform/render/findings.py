@@ -51,7 +51,10 @@ def with_messages(findings: pl.DataFrame, rules: list[Rule], lang: str) -> pl.Da
 
 
 def overall_verdict(result: CheckResult) -> Status:
-    """The export's verdict: nonconformant on any error, warnings on any warning, else conformant."""
+    """The export's verdict: as the requirements decide (see conform.requirements.evaluate); for a result
+    without an evaluation, nonconformant on any error, warnings on any warning, else conformant."""
+    if result.evaluation is not None:
+        return result.evaluation.verdict
     counts = result.counts_by_severity()
     if counts[Severity.ERROR]:
         return Status.NONCONFORMANT

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from conform.api import DERIVABLE, attribute_findings, load
+from conform.api import DERIVABLE, attribute_findings, field_sets, load
 from conform.context import ROW
 from conform.model import CheckResult, Severity, Status
 from conform.profile import Profile
@@ -224,8 +224,7 @@ def _matrix(result: CheckResult, profile: Profile, document: dict, membership: M
     records = (set_tables.join(membership.records, on="table")
                .group_by("set", "group").agg(pl.col("records").sum()))
     by_code = {r.code: r for r in result.rules}
-    field_sets = {(t, f.name): f.information_set for t, spec in profile.tables.items() for f in spec.fields}
-    attributed = attribute_findings(result.findings, by_code, field_sets)
+    attributed = attribute_findings(result.findings, by_code, field_sets(profile))
     row = pl.struct("table", "row")
     bad = (attributed.filter(pl.col("row").is_not_null()).join(membership.found, on=["table", "row"])
            .group_by("set", "group")

@@ -1,0 +1,212 @@
+"""What a buyer requires of an export, and the verdict that follows: the requirements file.
+
+Swedish public procurement (LOU) sorts requirements into skall-krav, which must all be met or the tender is
+rejected, and bör-krav, which are weighed in the evaluation. A requirements file says, per information set,
+which it is, with a tolerance: the largest share of the set's records allowed to carry krav findings. It may also
+list accepted deviations (a rule, optionally limited to some sets, with a justification, who accepted it and an
+expiry date): their findings are shown as accepterad avvikelse and do not count, until the deviation expires.
+A vendor uses the same file as a release baseline.
+
+Without a file every set is skall with tolerance 0, so the verdict is the standard's own: any krav finding fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+import polars as pl
+
+from conform.errors import UsageError
+from conform.model import Rule, SetResult, Status
+from conform.profile import Profile
+from conform.resources import SCHEMAS_DIR
+from conform.yamlfile import load_located
+
+SKALL, BOR = "skall", "bor"
+
+
+@dataclass(frozen=True)
+class SetRequirement:
+    level: str = SKALL
+    weight: float = 1.0
+    tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class Deviation:
+    rule: str
+    justification: str
+    accepted_by: str
+    information_sets: tuple[str, ...] = ()  # empty: wherever the rule's findings count
+    expires: dt.date | None = None
+
+    def active(self, as_of: dt.date) -> bool:
+        return self.expires is None or as_of <= self.expires
+
+
+@dataclass(frozen=True)
+class Requirements:
+    sets: dict[str, SetRequirement]
+    deviations: tuple[Deviation, ...] = ()
+    name: str | None = None
+    path: str | None = None  # None: the default requirements
+    sha256: str | None = None
+
+    def of(self, set_id: str) -> SetRequirement:
+        return self.sets.get(set_id, SetRequirement())
+
+
+def default_requirements(profile: Profile) -> Requirements:
+    return Requirements({s.id: SetRequirement() for s in profile.information_sets})
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((SCHEMAS_DIR / "requirements.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def load_requirements(path: Path, profile: Profile, rules: list[Rule]) -> Requirements:
+    """Load and check a requirements file; every problem names the file, line and key (exit 2)."""
+    doc = load_located(path, UsageError)
+    data = doc.data
+    for deviation in (data.get("accepted_deviations") or []) if isinstance(data, dict) else []:
+        # YAML reads an unquoted 2026-12-31 as a date; the schema speaks of its text.
+        if isinstance(deviation, dict) and isinstance(deviation.get("expires"), dt.date):
+            deviation["expires"] = deviation["expires"].isoformat()
+    errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
+    if errors:
+        deepest = max(errors, key=lambda e: len(e.absolute_path))
+        raise UsageError(f"{doc.where(tuple(deepest.absolute_path))}: {deepest.message}")
+    known_sets = {s.id for s in profile.information_sets}
+    known_rules = {r.code for r in rules}
+    if data.get("profile", profile.name) != profile.name:
+        raise UsageError(f"{doc.where(('profile',))}: written for profile {data['profile']!r}, not {profile.name!r}")
+    sets = {}
+    for set_id, raw in data["information_sets"].items():
+        if set_id not in known_sets:
+            raise UsageError(f"{doc.where(('information_sets', set_id))}: no information set {set_id!r} "
+                             f"(known: {', '.join(sorted(known_sets))})")
+        sets[set_id] = SetRequirement(raw["level"], float(raw.get("weight", 1)), float(raw.get("tolerance", 0)))
+    deviations = []
+    for i, raw in enumerate(data.get("accepted_deviations") or []):
+        at = ("accepted_deviations", i)
+        if raw["rule"] not in known_rules:
+            raise UsageError(f"{doc.where(at + ('rule',))}: no rule {raw['rule']!r}; `conform rules` lists them")
+        unknown = [s for s in raw.get("information_sets", []) if s not in known_sets]
+        if unknown:
+            raise UsageError(f"{doc.where(at + ('information_sets',))}: no information set {unknown[0]!r}")
+        try:
+            expires = dt.date.fromisoformat(raw["expires"]) if "expires" in raw else None
+        except ValueError as exc:
+            raise UsageError(f"{doc.where(at + ('expires',))}: not a calendar date ({raw['expires']!r})") from exc
+        deviations.append(Deviation(raw["rule"], raw["justification"], raw["accepted_by"],
+                                    tuple(raw.get("information_sets", [])), expires))
+    return Requirements({s: sets.get(s, SetRequirement()) for s in (x.id for x in profile.information_sets)},
+                        tuple(deviations), data.get("name"), str(path),
+                        hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def accepted_mask(findings: pl.DataFrame, attributed: pl.DataFrame, deviations: list[Deviation]) -> pl.Series:
+    """True on the findings an active deviation accepts: its rule, counted against one of its sets (any set
+    where it names none). `attributed` is :func:`conform.api.attribute_findings` of the same findings."""
+    if not deviations or findings.is_empty():
+        return pl.Series("accepted", [False] * findings.height, dtype=pl.Boolean)
+    scoped = pl.DataFrame(
+        [{"rule": d.rule, "set": s} for d in deviations if d.information_sets for s in d.information_sets],
+        schema={"rule": pl.String, "set": pl.String})
+    everywhere = [d.rule for d in deviations if not d.information_sets]
+    keys = ["rule", "table", "row", "field"]
+    within = attributed.join(scoped, on=["rule", "set"], how="semi").select(keys).unique()
+    numbered = findings.select(keys).with_row_index("__i")
+    hit = numbered.join(within, on=keys, how="semi", nulls_equal=True)["__i"]
+    mask = numbered["__i"].is_in(hit.implode()) | findings["rule"].is_in(everywhere)
+    return mask.alias("accepted")
+
+
+@dataclass
+class SetEvaluation:
+    id: str
+    level: str
+    weight: float
+    tolerance: float
+    error_share: float | None
+    met: bool
+
+
+@dataclass
+class Evaluation:
+    """The verdict under a requirements file."""
+
+    requirements: Requirements
+    sets: list[SetEvaluation]
+    verdict: Status
+    deviations: list[dict] = field(default_factory=list)  # each deviation, whether active, findings accepted
+
+    @property
+    def skall(self) -> list[SetEvaluation]:
+        return [s for s in self.sets if s.level == SKALL]
+
+    @property
+    def skall_met(self) -> int:
+        return sum(s.met for s in self.skall)
+
+    @property
+    def bor_score(self) -> float | None:
+        """Weight of the bör-krav met over the weight of all bör-krav (None where there are none)."""
+        bor = [s for s in self.sets if s.level == BOR]
+        total = sum(s.weight for s in bor)
+        return sum(s.weight for s in bor if s.met) / total if total else None
+
+
+def evaluate(requirements: Requirements, sets: list[SetResult], warnings: bool) -> Evaluation:
+    """A set meets its requirement when the export holds it, no krav finding concerns a whole column or file of
+    it, and its share of records with krav findings is within the tolerance. The verdict: ej godkänd when a
+    skall-krav is not met; godkänd med anmärkningar when there are warnings, a bör-krav is not met or krav
+    findings lie within a tolerance; else godkänd."""
+    evaluated = []
+    for s in sets:
+        req = requirements.of(s.id)
+        met = s.status is not Status.MISSING and not s.column_failure and (s.error_share or 0.0) <= req.tolerance
+        evaluated.append(SetEvaluation(s.id, req.level, req.weight, req.tolerance, s.error_share, met))
+    if any(not e.met for e in evaluated if e.level == SKALL):
+        verdict = Status.NONCONFORMANT
+    elif warnings or any(not e.met for e in evaluated) or any(s.violated_rules for s in sets):
+        verdict = Status.WARNINGS
+    else:
+        verdict = Status.CONFORMANT
+    return Evaluation(requirements, evaluated, verdict)
+
+
+def init_requirements_yaml(profile: Profile) -> str:
+    """The default requirements, written out for a buyer to edit (`conform init-requirements`)."""
+    lines = [
+        "# conform requirements file (docs/requirements.md; schema: src/conform/schemas/requirements.schema.json).",
+        "# Per information set: level skall (must be met, or the verdict is ej godkänd) or bor (should; weighed",
+        "# in the bör score by its weight), and tolerance: the largest share of the set's records allowed to carry",
+        "# krav findings (0 = none). This is the default: every set skall, tolerance 0.",
+        "conform_requirements: 1",
+        f"profile: {profile.name}",
+        "name: \"Krav på export enligt Basinformation i socialtjänsten\"",
+        "information_sets:",
+    ]
+    for s in profile.information_sets:
+        lines.append(f"  {s.id}: {{level: skall, tolerance: 0}}  # {s.name}, [{s.cardinality}]")
+    lines += [
+        "# A bör-krav with a weight:   ursprung: {level: bor, weight: 2, tolerance: 0.05}",
+        "# Deviations accepted for a known, agreed reason; past `expires` (compared with the reference date)",
+        "# their findings fail again:",
+        "accepted_deviations: []",
+        "#  - rule: VAL-013",
+        "#    information_sets: [insats]",
+        "#    justification: \"Hemtjänst registreras som överkategori till och med release 4.2\"",
+        "#    accepted_by: \"Upphandlingsgruppen, beslut 2026-11-02\"",
+        "#    expires: 2027-06-30",
+    ]
+    return "\n".join(lines) + "\n"
