@@ -156,3 +156,76 @@ def test_three_vendors_rank_by_their_defect_rates_with_visibly_different_figures
     assert len(set(figures)) == 3, figures
     assert ranked[0]["conformance"] > ranked[1]["conformance"] > ranked[2]["conformance"]
     assert all(v["blocking_rules"] for v in ranked)  # each says what blocks it
+
+
+# -- declared local practice ------------------------------------------------------------------------------------
+
+PRACTICE = {
+    "ibic": {"target_groups": ["Äldre", "Funk"], "pattern": "[bdes][0-9]{3,4}", "values": ["Boende"]},
+    "reserve_numbers": [{"name": "Kommunens reservnummer", "pattern": "R[0-9]{11}"}],
+    "local_values": {"aktualiseringsorsak": {"Hemlöshet": "Boendeproblematik", "Trångboddhet": "Boendeproblematik"}},
+}
+LOCAL = {"set": {
+    # IBIC values (ICF codes, a declared value) in the Äldre and Funk cases ...
+    "aktualisering": {"A_ALDRE": {"aktualiseringsorsak": "d510|Boende"},
+                      # ... a declared local sub-value in an EkB case ...
+                      "A_EKB": {"aktualiseringsorsak": "Ej självförsörjande|Hemlöshet"},
+                      "A_VUX": {"person_id": "R12345678901"}},
+    "beslut": {"B_FUNK": {"problematik": "b1440"}},
+    # ... and a person with the municipality's own reserve number (no date, no check digit).
+    "person": {"198502069993": {"person_id": "R12345678901"}},
+}}
+
+
+def test_declared_local_practice_is_checked_as_declared(tmp_path):
+    as_of = write_export(tmp_path / "export", LOCAL)
+    plain = api.check(tmp_path / "export", as_of=as_of)
+    assert {"VAL-005", "VAL-008", "PID-004"} <= set(plain.findings["rule"])  # undeclared: errors
+    wanted = requirements(tmp_path / "krav.yaml")
+    declared = yaml.safe_load(wanted.read_text(encoding="utf-8")) | {"local_practice": PRACTICE}
+    wanted.write_text(yaml.safe_dump(declared, allow_unicode=True), encoding="utf-8")
+    result = api.check(tmp_path / "export", as_of=as_of, requirements=wanted)
+    assert result.findings.filter(result.findings["rule"].is_in(["VAL-005", "VAL-008", "PID-004", "PID-008",
+                                                                   "VAL-006", "VAL-009"])).is_empty()
+    assert verdict(result) is not Status.NONCONFORMANT
+    document = build(result)
+    assert document["local_practice"]["reserve_numbers"] == [{"name": "Kommunens reservnummer",
+                                                              "pattern": "R[0-9]{11}"}]
+    text = render_text(document)
+    assert "Deklarerad lokal praxis" in text and "Hemlöshet → Boendeproblematik" in text
+    assert "IBIC i stället för standardens lista för Aktualiseringsorsak, Problematik i målgrupperna Äldre, Funk" \
+        in text
+
+
+def test_declared_practice_does_not_reach_beyond_what_it_declares(tmp_path):
+    wrong = {"set": {
+        # an ICF code in a Vux case (IBIC declared for Äldre and Funk only), an undeclared local value, and a
+        # reserve number of another form
+        "aktualisering": {"A_VUX": {"aktualiseringsorsak": "d510"}, "A_EKB": {"aktualiseringsorsak": "Vräkning"},
+                          "A_SAM": {"person_id": "98123456789X"}},
+        "person": {"198000602394": {"person_id": "98123456789X"}},
+    }}
+    as_of = write_export(tmp_path / "export", wrong)
+    wanted = requirements(tmp_path / "krav.yaml")
+    wanted.write_text(yaml.safe_dump(yaml.safe_load(wanted.read_text(encoding="utf-8"))
+                                     | {"local_practice": PRACTICE}, allow_unicode=True), encoding="utf-8")
+    result = api.check(tmp_path / "export", as_of=as_of, requirements=wanted)
+    found = set(zip(result.findings["rule"], result.findings["key"]))
+    assert {("VAL-005", "A_VUX"), ("VAL-005", "A_EKB")} <= found
+    assert "PID-004" in set(result.findings["rule"])
+
+
+@pytest.mark.parametrize("practice, what", [
+    ({"ibic": {"target_groups": ["Gamla"], "values": ["x"]}}, "no target group 'Gamla'"),
+    ({"ibic": {"target_groups": ["Äldre"], "pattern": "(unclosed"}}, "not a regular expression"),
+    ({"local_values": {"aktualiseringsorsak": {"Vräkning": "Hemlöshet"}}}, "'Hemlöshet' is not a value"),
+    ({"local_values": {"datum_beslut": {"x": "y"}}}, "no information set with a value set"),
+    ({"ibic": {"target_groups": ["Äldre"]}}, "local_practice/ibic"),
+])
+def test_a_broken_practice_names_the_place(tmp_path, one_wrong, practice, what):
+    path = requirements(tmp_path / "krav.yaml")
+    path.write_text(yaml.safe_dump(yaml.safe_load(path.read_text(encoding="utf-8")) | {"local_practice": practice},
+                                   allow_unicode=True), encoding="utf-8")
+    with pytest.raises(UsageError, match="krav.yaml:") as raised:
+        api.check(one_wrong, requirements=path)
+    assert what in str(raised.value), str(raised.value)

@@ -49,7 +49,7 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     as_of, as_of_source = _reference_date(as_of, export.package)
     structure_codes = {r.params.check: r.code for r in rules if r.kind == "structure"}
     records = _record_counts(export)
-    compiled = engine.compile_rules(profile, list(rules), export.available(), as_of)
+    compiled = engine.compile_rules(profile, list(rules), export.available(), as_of, wanted.practice)
     found = _findings(profile, compiled, export, partition.bucket_count(sum(records.values()), bucket_records),
                       progress)
     outside_sets = {(t, f.name) for t, spec in profile.tables.items() for f in spec.fields if not f.information_set}

@@ -16,6 +16,7 @@ import polars as pl
 
 from conform import personnummer, values
 from conform.profile import Profile
+from conform.requirements import LocalPractice
 
 ROW = "__row"
 PERSON_ID = "__pid."         # prefix of the fields of personnummer.parse(person_id), derived on the person table
@@ -37,8 +38,11 @@ def child_max_name(child: str, column: str) -> str:
 
 
 class TableContext:
-    def __init__(self, profile: Profile, table: str, as_of: dt.date, available: dict[str, set[str]]):
+    def __init__(self, profile: Profile, table: str, as_of: dt.date, available: dict[str, set[str]],
+                 practice: LocalPractice | None = None):
         self.profile = profile
+        # What the municipality declared it registers its own way (IBIC, reserve numbers, local sub-values).
+        self.practice = practice or LocalPractice()
         self.table = table
         self.spec = profile.tables[table]
         self.as_of_date = as_of

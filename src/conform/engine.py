@@ -25,6 +25,7 @@ from conform.context import (DEATH_DATE, EXISTS, FIRST_ROW, PERSON_ID, ROW, Miss
 from conform.kinds import KINDS, RowCheck
 from conform.model import FINDING_COLUMNS, Rule, empty_findings
 from conform.profile import Profile
+from conform.requirements import LocalPractice
 from conform.sources import Export
 
 MASK = "__mask"
@@ -267,14 +268,15 @@ def _death_reason(rules: list[Rule]) -> str | None:
     return None
 
 
-def compile_rules(profile: Profile, rules: list[Rule], available: dict[str, set[str]], as_of: date) -> Compiled:
-    """Every rule as row checks for each table the export has; a rule needing a missing table or column is
-    recorded as not evaluated there."""
+def compile_rules(profile: Profile, rules: list[Rule], available: dict[str, set[str]], as_of: date,
+                  practice: LocalPractice | None = None) -> Compiled:
+    """Every rule as row checks for each table the export has, as the declared local `practice` says; a rule
+    needing a missing table or column is recorded as not evaluated there."""
     tables = sorted((t for t in profile.tables if t in available), key=lambda t: len(profile.parent_chain(t)))
     compiled = Compiled(tables, {}, {}, _death_reason(rules),
                         {r.code for r in rules if r.kind == "keys" and r.params.check == "unique"})
     for table in tables:
-        ctx = compiled.contexts[table] = TableContext(profile, table, as_of, available)
+        ctx = compiled.contexts[table] = TableContext(profile, table, as_of, available, practice)
         compiled.checks[table] = []
         for rule in rules:
             try:

@@ -51,9 +51,56 @@ class Deviation:
 
 
 @dataclass(frozen=True)
+class LocalPractice:
+    """What a municipality registers in its own, declared way, as the standard allows (checked as declared):
+
+    - ibic_groups / ibic_sets / ibic_values / ibic_pattern: "kan Problematik ersättas med Bedömt
+      funktionstillstånd enligt IBIC-processen" (likewise Aktualiseringsorsak): in these target groups those sets
+      may hold these values, or values matching the pattern in full, beside the standard's list;
+    - reserve_numbers: (name, pattern) of the municipality's own reserve-number schemes: a person-ID matching
+      one in full is such a reserve number, not judged as a personnummer;
+    - local_values: per information set, local sub-values and the standard value each refines ("Det är möjligt
+      att som enskild kommun ha fler värdemängder").
+    """
+
+    ibic_groups: tuple[str, ...] = ()
+    ibic_sets: tuple[str, ...] = ()
+    ibic_values: tuple[str, ...] = ()
+    ibic_pattern: str | None = None
+    reserve_numbers: tuple[tuple[str, str], ...] = ()
+    local_values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def declared(self) -> bool:
+        return bool(self.ibic_groups or self.reserve_numbers or self.local_values)
+
+    def ibic_valid(self, value: pl.Expr) -> pl.Expr:
+        """True where a value (or list item) is a declared IBIC value."""
+        valid = value.is_in(list(self.ibic_values))
+        return valid | value.str.contains(full_match(self.ibic_pattern)) if self.ibic_pattern else valid
+
+    def reserve_number(self, person_id: pl.Expr) -> pl.Expr:
+        """True where a person-ID has the form of a declared reserve-number scheme."""
+        if not self.reserve_numbers:
+            return pl.lit(False)
+        return person_id.str.contains("|".join(full_match(p) for _, p in self.reserve_numbers)).fill_null(False)
+
+    def as_dict(self) -> dict:
+        return {"ibic": {"target_groups": list(self.ibic_groups), "information_sets": list(self.ibic_sets),
+                         "values": list(self.ibic_values), "pattern": self.ibic_pattern} if self.ibic_groups else None,
+                "reserve_numbers": [{"name": n, "pattern": p} for n, p in self.reserve_numbers],
+                "local_values": self.local_values}
+
+
+def full_match(pattern: str) -> str:
+    return f"^(?:{pattern})$"
+
+
+@dataclass(frozen=True)
 class Requirements:
     sets: dict[str, SetRequirement]
     deviations: tuple[Deviation, ...] = ()
+    practice: LocalPractice = field(default_factory=LocalPractice)
     name: str | None = None
     path: str | None = None  # None: the default requirements
     sha256: str | None = None
@@ -108,9 +155,45 @@ def load_requirements(path: Path, profile: Profile, rules: list[Rule]) -> Requir
             raise UsageError(f"{doc.where(at + ('expires',))}: not a calendar date ({raw['expires']!r})") from exc
         deviations.append(Deviation(raw["rule"], raw["justification"], raw["accepted_by"],
                                     tuple(raw.get("information_sets", [])), expires))
+    practice = _practice(data.get("local_practice") or {}, profile, doc)
     return Requirements({s: sets.get(s, SetRequirement()) for s in (x.id for x in profile.information_sets)},
-                        tuple(deviations), data.get("name"), str(path),
+                        tuple(deviations), practice, data.get("name"), str(path),
                         hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def _practice(raw: dict, profile: Profile, doc) -> LocalPractice:
+    """The declared local practice, each part checked against the profile: known target groups and sets, sub-values
+    that refine a value of the set, patterns the check engine can run."""
+    for at, pattern in [(("ibic", "pattern"), (raw.get("ibic") or {}).get("pattern"))] + [
+            (("reserve_numbers", i, "pattern"), r["pattern"]) for i, r in enumerate(raw.get("reserve_numbers", []))]:
+        if pattern is not None:
+            try:
+                pl.Series([""]).str.contains(full_match(pattern))
+            except pl.exceptions.PolarsError as exc:
+                raise UsageError(f"{doc.where(('local_practice',) + at)}: not a regular expression conform can "
+                                 f"run: {str(exc).splitlines()[0]}") from exc
+    ibic = raw.get("ibic") or {}
+    groups = set(profile.values("malgrupp"))
+    unknown = [g for g in ibic.get("target_groups", []) if g not in groups]
+    if unknown:
+        raise UsageError(f"{doc.where(('local_practice', 'ibic', 'target_groups'))}: no target group "
+                         f"{unknown[0]!r} (known: {', '.join(sorted(groups))})")
+    local = {}
+    for set_id, values in (raw.get("local_values") or {}).items():
+        at = ("local_practice", "local_values", set_id)
+        holders = [f for _, f in profile.fields_of_set(set_id) if f.value_set]
+        if not holders:
+            raise UsageError(f"{doc.where(at)}: {set_id!r} is no information set with a value set")
+        standard = set(profile.values(holders[0].value_set))
+        for local_value, parent in values.items():
+            if parent not in standard:
+                raise UsageError(f"{doc.where(at + (local_value,))}: {parent!r} is not a value of {set_id}'s "
+                                 "value set; a local value refines one of the standard's values")
+        local[set_id] = dict(values)
+    return LocalPractice(tuple(ibic.get("target_groups", [])),
+                         tuple(ibic.get("information_sets", ["aktualiseringsorsak", "problematik"])) if ibic else (),
+                         tuple(ibic.get("values", [])), ibic.get("pattern"),
+                         tuple((r["name"], r["pattern"]) for r in raw.get("reserve_numbers", [])), local)
 
 
 def accepted_mask(findings: pl.DataFrame, attributed: pl.DataFrame, deviations: list[Deviation]) -> pl.Series:

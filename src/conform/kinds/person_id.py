@@ -27,7 +27,8 @@ class PersonId(RuleKind):
     the finding names the scheme), `excel_damage` (a number a spreadsheet wrote in scientific notation, with a
     decimal fraction, or without its leading zeros; see conform.readers.damage; the finding names the kind).
     Reserve numbers are recognised before the Luhn check and never reported as broken personnummer; a damaged
-    number is reported as damaged, not also as malformed.
+    number is reported as damaged, not also as malformed. A person-ID of a reserve-number scheme the municipality
+    declared (its local practice) is that reserve number: only a separator or spreadsheet damage is reported.
     """
 
     name = "person_id"
@@ -59,5 +60,7 @@ class PersonId(RuleKind):
             "reserve_nonstandard": kind.is_in(breaking) | (reserve & pid("sex").is_null()),
             "excel_damage": damage.is_not_null(),
         }[rule.params.condition]
+        if ctx.practice.reserve_numbers and rule.params.condition not in ("separator", "excel_damage"):
+            mask = mask & ~ctx.practice.reserve_number(ctx.raw("person_id"))
         other = {"reserve_nonstandard": kind, "excel_damage": damage}.get(rule.params.condition)
         return [RowCheck(mask.fill_null(False), "person_id", ctx.raw("person_id"), other)]

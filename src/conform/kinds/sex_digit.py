@@ -13,7 +13,8 @@ class SexDigit(RuleKind):
     """Juridiskt kön must agree with the person-ID's sex digit (the third digit of NNNN: even for
     Flicka/Kvinna, odd for Pojke/Man). Not judged where the ID carries no sex or the value is not in the set, nor
     where the ID fails its check digit: it may then be a reserve number of the form ÅÅÅÅMMDDNNNN, which carries
-    sex only "förutsatt att" its scheme says so."""
+    sex only "förutsatt att" its scheme says so; nor where it is a reserve number of a scheme the municipality
+    declared."""
 
     name = "sex_digit"
     summary = "Juridiskt kön contradicts the person-ID"
@@ -28,6 +29,6 @@ class SexDigit(RuleKind):
         expected = ctx.raw(p.field).replace_strict(dict(zip(parity[value_column], parity[p.parity_column])),
                                                     default=None)
         actual = ctx.person("sex")
-        trusted = ctx.person("luhn_valid").fill_null(True)
+        trusted = ctx.person("luhn_valid").fill_null(True) & ~ctx.practice.reserve_number(ctx.raw("person_id"))
         return [RowCheck(expected.is_not_null() & actual.is_not_null() & (expected != actual) & trusted, p.field,
                          ctx.raw(p.field), actual)]

@@ -42,7 +42,12 @@ class SuggestedForGroup(RuleKind):
         tagged = tag + (raw.str.replace_all(delimiter, pl.lit(delimiter) + tag, literal=True) if delimiter else raw)
         items = tagged.str.split(delimiter) if delimiter else pl.concat_list([tagged])
         bad = items.list.eval(pl.element().filter(pl.element().is_in(unsuggested)).str.split(GROUP_SEP).list.last())
-        return [RowCheck(bad.list.len() > 0, p.field, bad.list.join(delimiter or ", "), group)]
+        mask = bad.list.len() > 0
+        practice = ctx.practice
+        if ctx.spec.field(p.field).information_set in practice.ibic_sets:
+            # A target group declared to use IBIC registers the set by IBIC: the standard's list is not its own.
+            mask = mask & ~group.is_in(list(practice.ibic_groups)).fill_null(False)
+        return [RowCheck(mask, p.field, bad.list.join(delimiter or ", "), group)]
 
     def validate(self, params, profile):
         problems = field_problems(profile, params.table, params.field)

@@ -75,6 +75,8 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False) -> di
         "notes": list(result.notes),
         "mapping": result.mapping,
         "accepted_deviations": evaluation.deviations if evaluation else [],
+        "local_practice": (evaluation.requirements.practice.as_dict()
+                           if evaluation and evaluation.requirements.practice.declared else None),
     }
 
 
