@@ -229,3 +229,23 @@ def test_a_broken_practice_names_the_place(tmp_path, one_wrong, practice, what):
     with pytest.raises(UsageError, match="krav.yaml:") as raised:
         api.check(one_wrong, requirements=path)
     assert what in str(raised.value), str(raised.value)
+
+
+def test_compare_judges_results_again_under_a_requirements_file(one_wrong, tmp_path):
+    out = tmp_path / "result.json"
+    CliRunner().invoke(main, ["check", str(one_wrong), "--as-of", "2025-06-30", "--format", "json", "-o", str(out)])
+    assert json.loads(out.read_text(encoding="utf-8"))["summary"]["verdict"] == "nonconformant"
+    lenient = requirements(tmp_path / "krav.yaml", {"juridiskt_kon": {"level": "skall", "tolerance": 0.2},
+                                                     "sip": {"level": "bor", "weight": 1}})
+    csv_path = tmp_path / "compare.csv"
+    page = tmp_path / "compare.html"
+    ran = CliRunner().invoke(main, ["compare", str(out), "--requirements", str(lenient), "--csv", str(csv_path),
+                                    "--html", str(page)])
+    assert ran.exit_code == 0, ran.output
+    html = page.read_text(encoding="utf-8")
+    assert "Godkänd med anmärkningar" in html and "17 av 17" not in html and "16 av 16" in html
+    # A file with accepted deviations cannot be applied to a result checked without it.
+    strict = requirements(tmp_path / "avvikelser.yaml", deviations=[{"rule": "VAL-001", "justification": "x",
+                                                                     "accepted_by": "y"}])
+    refused = CliRunner().invoke(main, ["compare", str(out), "--requirements", str(strict)])
+    assert refused.exit_code == ExitCode.NOT_CHECKED and "check the export again with --requirements" in refused.output

@@ -52,15 +52,14 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     compiled = engine.compile_rules(profile, list(rules), export.available(), as_of, wanted.practice)
     found = _findings(profile, compiled, export, partition.bucket_count(sum(records.values()), bucket_records),
                       progress)
-    outside_sets = {(t, f.name) for t, spec in profile.tables.items() for f in spec.fields if not f.information_set}
+    outside_sets = {field for field, set_id in field_sets(profile).items() if not set_id}
     findings = pl.concat([export.structure_findings(structure_codes, outside_sets), found], how="vertical")
     findings = findings.sort(["rule", "table", "row", "field", "key"], nulls_last=True)
     findings, accepted, deviations = _accept_deviations(profile, rules, findings, wanted, as_of)
     sets = set_results(profile, rules, findings, records, export)
     severities = {r.code: r.severity for r in rules}
     warnings = any(severities[c] is Severity.WARNING for c in findings["rule"].unique())
-    evaluation = evaluate(wanted, sets, warnings)
-    evaluation.deviations = deviations
+    evaluation = evaluate(wanted, sets, warnings, deviations)
     notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")})
     return CheckResult(
         tool_version=__version__, profile_name=profile.name, profile_version=profile.version,

@@ -239,8 +239,9 @@ def explain(code: str, profile: str, lang: str) -> None:
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the same matrix as CSV here.")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@REQUIREMENTS_OPTION
 def compare(results: tuple[Path, ...], names: tuple[str, ...], html: Path | None, csv_path: Path | None,
-            lang: str) -> None:
+            lang: str, requirements: Path | None) -> None:
     """Compare several vendors' results (JSON from `conform check --format json`) side by side.
 
     Refuses results made with different profile versions. Without --html or --csv the CSV goes to standard output.
@@ -250,7 +251,12 @@ def compare(results: tuple[Path, ...], names: tuple[str, ...], html: Path | None
 
     if names and len(names) != len(results):
         _fail(f"--name was given {len(names)} time(s) for {len(results)} result(s); give one per result or none")
-    matrix = build_matrix(load_results(results), names=list(names) or None, sources=list(results))
+    documents = load_results(results)
+    if requirements is not None:
+        from conform.compare import rejudge
+
+        documents = rejudge(documents, requirements, [str(r) for r in results])
+    matrix = build_matrix(documents, names=list(names) or None, sources=list(results))
     if html:
         _write(compare_html(matrix, lang), html)
         click.echo(f"conform: comparison written to {html}", err=True)

@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator
 
 from conform import __version__
 from conform.errors import ConformError, UsageError
-from conform.model import SEVERITY_RANK, STATUS_ORDER, Status
+from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
 from conform.render.document import FORMAT, FORMAT_VERSION, READABLE_VERSIONS
 from conform.render.templates import CSP, environment, labels, printable
 from conform.resources import SCHEMAS_DIR
@@ -109,6 +109,52 @@ def _sources(documents: Sequence[dict], sources: Sequence[str] | None) -> list[s
             raise UsageError(f"{len(sources)} source names for {len(documents)} results")
         return [str(s) for s in sources]
     return [f"the result of {d['export']['path']}" for d in documents]
+
+
+# -- judging results again under a requirements file -------------------------------------------------------------
+
+def rejudge(documents: Sequence[dict], requirements: Path, sources: Sequence[str] | None = None) -> list[dict]:
+    """The results as a requirements file judges them: each set's level, tolerance and whether it is met, the
+    skall-krav met, the bör score and the verdict, from the figures each result holds. Accepted deviations take
+    findings out of a check, which a result no longer holds: a file that lists any is applied only to results
+    checked with it (the same SHA-256), and refused for the others."""
+    from conform import api
+    from conform.requirements import evaluate, load_requirements
+
+    profile, rules = api.load(documents[0]["profile"]["name"])
+    wanted = load_requirements(requirements, profile, list(rules))
+    labels_ = _sources(documents, sources)
+    judged = []
+    for document, source in zip(documents, labels_):
+        if (document["summary"].get("requirements") or {}).get("sha256") == wanted.sha256:
+            judged.append(document)
+            continue
+        if wanted.deviations or wanted.practice.declared:
+            raise UsageError(f"{source} was not checked with {requirements}, whose accepted deviations or local "
+                             f"practice change what is found: check the export again with --requirements "
+                             f"{requirements}")
+        if "violated_rules" not in document["information_sets"][0]:
+            raise UsageError(f"{source} is a result of format {document['format_version']}, without the graded "
+                             "figures a requirements file judges: check the export again with this conform")
+        sets = [SetResult(s["id"], s["name"], Status(s["status"]), s["records"], s["records_with_errors"],
+                          s["records_with_warnings"], s["rules"], s["violated_rules"], s.get("column_failure", False))
+                for s in document["information_sets"]]
+        evaluation = evaluate(wanted, sets, bool(document["summary"]["findings"]["warning"]))
+        judged.append(_with_evaluation(document, evaluation, sets))
+    return judged
+
+
+def _with_evaluation(document: dict, evaluation, sets: list[SetResult]) -> dict:
+    from conform.render.document import evaluation_summary
+
+    by_id = {e.id: e for e in evaluation.sets}
+    out = dict(document)
+    out["summary"] = dict(document["summary"]) | evaluation_summary(evaluation) | {
+        "verdict": evaluation.verdict.value, "blocking_rules": evaluation.blocking_rules(sets)}
+    out["information_sets"] = [dict(s) | {"level": by_id[s["id"]].level, "weight": by_id[s["id"]].weight,
+                                          "tolerance": by_id[s["id"]].tolerance, "met": by_id[s["id"]].met}
+                               for s in document["information_sets"]]
+    return out
 
 
 # -- the matrix --------------------------------------------------------------------------------------------------

@@ -240,6 +240,12 @@ class Evaluation:
     def skall_met(self) -> int:
         return sum(s.met for s in self.skall)
 
+    def blocking_rules(self, sets: list[SetResult]) -> list[str]:
+        """The krav rules that keep the verdict from godkänt: those violated in a skall set that is not met."""
+        judged = {e.id: e for e in self.sets}
+        return sorted({code for s in sets if judged[s.id].level == SKALL and not judged[s.id].met
+                       for code in s.violated_rules})
+
     @property
     def bor_score(self) -> float | None:
         """Weight of the bör-krav met over the weight of all bör-krav (None where there are none)."""
@@ -248,7 +254,8 @@ class Evaluation:
         return sum(s.weight for s in bor if s.met) / total if total else None
 
 
-def evaluate(requirements: Requirements, sets: list[SetResult], warnings: bool) -> Evaluation:
+def evaluate(requirements: Requirements, sets: list[SetResult], warnings: bool,
+             deviations: list[dict] | None = None) -> Evaluation:
     """A set meets its requirement when the export holds it, no krav finding concerns a whole column or file of
     it, and its share of records with krav findings is within the tolerance. The verdict: ej godkänd when a
     skall-krav is not met; godkänd med anmärkningar when there are warnings, a bör-krav is not met or krav
@@ -264,7 +271,7 @@ def evaluate(requirements: Requirements, sets: list[SetResult], warnings: bool) 
         verdict = Status.WARNINGS
     else:
         verdict = Status.CONFORMANT
-    return Evaluation(requirements, evaluated, verdict)
+    return Evaluation(requirements, evaluated, verdict, deviations or [])
 
 
 def init_requirements_yaml(profile: Profile) -> str:

@@ -50,13 +50,14 @@ class KsiCode(RuleKind):
             k: v for k, v in zip(other["kod"], other["insats"]) if v}
         code_to_area = dict(zip(coded["kod"], coded["omrade"])) | dict(zip(other["kod"], other["omrade"]))
         name_to_area = dict(zip(insats["insats"], insats["omrade"]))
-        names = with_other_forms(list(name_to_area))
-        coded_insats = code.is_in(list(code_to_name)).fill_null(False)
-        if p.check == "unknown_name":
-            return [RowCheck(name.is_not_null() & ~name.is_in(names) & ~coded_insats, p.name_field, name)]
-        if p.check == "own_wording":
-            standard = code.replace_strict(code_to_name, default=None)
-            return [RowCheck(name.is_not_null() & ~name.is_in(names) & coded_insats, p.name_field, name, standard)]
+        if p.check in ("unknown_name", "own_wording"):
+            # Both rules ask the same two questions of every record: asked once per view.
+            coded = ctx.computed("insats_coded", code.is_in(list(code_to_name)).fill_null(False))
+            own_name = ctx.computed("insats_own_name",
+                                    name.is_not_null() & ~name.is_in(with_other_forms(list(name_to_area))))
+            if p.check == "unknown_name":
+                return [RowCheck(own_name & ~coded, p.name_field, name)]
+            return [RowCheck(own_name & coded, p.name_field, name, code.replace_strict(code_to_name, default=None))]
         if p.check == "unknown_code":
             return [RowCheck(code.is_not_null() & ~code.is_in(list(code_to_area)), p.code_field, code)]
         if p.check in ("other_information", "combined_code"):

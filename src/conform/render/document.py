@@ -50,15 +50,17 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False) -> di
             "findings": {s.value: severities[s] for s in Severity},
             "rules_evaluated": len(result.rules) - len(not_evaluated),
             "rules_total": len(result.rules),
-            "blocking_rules": _blocking_rules(result, judged, counts),
+            "blocking_rules": (evaluation.blocking_rules(result.sets) if evaluation else
+                               [r.code for r in result.rules if r.severity is Severity.ERROR and counts.get(r.code)]),
             "conformance": round(result.conformance, 6),
-            **(_evaluation_summary(evaluation) if evaluation else {}),
+            **(evaluation_summary(evaluation) if evaluation else {}),
         },
         "information_sets": [
             {"id": s.id, "name": s.name, "status": s.status.value, "records": s.records,
              "records_with_errors": s.records_with_errors, "records_with_warnings": s.records_with_warnings,
              "conforming_share": None if s.conforming_share is None else round(s.conforming_share, 6),
              "rules": s.rules, "violated_rules": s.violated_rules, "blocking_rule": s.blocking_rule,
+             "column_failure": s.column_failure,
              **({"level": judged[s.id].level, "weight": judged[s.id].weight, "tolerance": judged[s.id].tolerance,
                  "met": judged[s.id].met} if s.id in judged else {})}
             for s in result.sets
@@ -80,15 +82,8 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False) -> di
     }
 
 
-def _blocking_rules(result: CheckResult, judged: dict, counts: dict[str, int]) -> list[str]:
-    """The krav rules that keep the verdict from godkänt: those violated in a skall set that is not met."""
-    if not judged:
-        return [r.code for r in result.rules if r.severity is Severity.ERROR and counts.get(r.code)]
-    return sorted({code for s in result.sets if s.id in judged and judged[s.id].level == "skall"
-                   and not judged[s.id].met for code in s.violated_rules})
-
-
-def _evaluation_summary(evaluation) -> dict:
+def evaluation_summary(evaluation) -> dict:
+    """The summary's figures of an evaluation under requirements (conform.requirements.Evaluation)."""
     wanted = evaluation.requirements
     bor = evaluation.bor_score
     return {
