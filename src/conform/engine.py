@@ -347,6 +347,8 @@ def _evaluate(table: str, ctx: TableContext, view: pl.DataFrame,
     parts = []
     for i, (rule, check) in enumerate(checks):
         part = violating.filter(pl.col(f"{MASK}{i}"))
+        if check.narrow is not None and not part.is_empty():
+            part = part.filter(check.narrow.fill_null(False))
         if part.is_empty():
             continue
         parts.append(part.select(

@@ -32,6 +32,28 @@ def offending_items(items: pl.Expr, allowed: list[str]) -> pl.Expr:
     return items.list.eval(pl.element().filter(~pl.element().is_in(allowed)))
 
 
+def values_of(ctx, field: str, value_set: str, column: str | None = None) -> list[str]:
+    """A field's valid strings as written: its value set's, and the sub-values the municipality declared for its
+    information set (its local practice)."""
+    own_set = ctx.spec.field(field).information_set
+    return allowed_values(ctx.profile, value_set, column) + list(ctx.practice.local_values.get(own_set, {}))
+
+
+def outside_set(ctx, field: str, value_set: str, column: str | None = None) -> pl.Expr:
+    """True where a value (any item, for a list field) is none of the field's valid strings as written.
+
+    One lookup per record, computed once per view and shared by the field's value-set rule and its Unicode-form
+    rule: a value written in another Unicode form is outside here, and the two rules tell it apart from a wrong
+    value on the few records this selects (RowCheck.narrow), not on every record."""
+    allowed = values_of(ctx, field, value_set, column)
+    if ctx.spec.field(field).is_list:
+        expr = offending_items(ctx.items(field), allowed).list.len() > 0
+    else:
+        value = ctx.raw(field)
+        expr = value.is_not_null() & ~value.is_in(allowed)
+    return ctx.computed(f"outside.{field}.{value_set}.{column or ctx.profile.value_column(value_set)}", expr)
+
+
 def _in_ibic_group(ctx) -> pl.Expr | None:
     """True where the record's target group is one the municipality declared to use IBIC; None where the
     export does not say the target group (then the standard's list applies to every record)."""
@@ -57,22 +79,21 @@ class AllowedValues(RuleKind):
         if p.table != ctx.table:
             return []
         practice = ctx.practice
-        own_set = ctx.spec.field(p.field).information_set
-        # Sub-values the municipality declared for the set are its values too.
-        allowed = with_other_forms(allowed_values(ctx.profile, p.value_set, p.column)
-                                   + list(practice.local_values.get(own_set, {})))
-        ibic = _in_ibic_group(ctx) if own_set in practice.ibic_sets else None
+        outside = outside_set(ctx, p.field, p.value_set, p.column)
+        # Asked only of the records outside the set as written: another Unicode form of a valid value is valid.
+        allowed = with_other_forms(values_of(ctx, p.field, p.value_set, p.column))
+        ibic = _in_ibic_group(ctx) if ctx.spec.field(p.field).information_set in practice.ibic_sets else None
         if ctx.spec.field(p.field).is_list:
             bad = offending_items(ctx.items(p.field), allowed)
             if ibic is not None:  # in a target group declared to use IBIC, a declared IBIC value is valid too
                 bad = pl.when(ibic).then(bad.list.eval(pl.element().filter(~practice.ibic_valid(pl.element())))) \
                     .otherwise(bad)
-            return [RowCheck(bad.list.len() > 0, p.field, bad.list.join(ctx.profile.list_delimiter))]
+            return [RowCheck(outside, p.field, bad.list.join(ctx.profile.list_delimiter), narrow=bad.list.len() > 0)]
         value = ctx.raw(p.field)
-        mask = value.is_not_null() & ~value.is_in(allowed)
+        wrong = ~value.is_in(allowed)
         if ibic is not None:
-            mask = mask & ~(ibic & practice.ibic_valid(value))
-        return [RowCheck(mask, p.field, value)]
+            wrong = wrong & ~(ibic & practice.ibic_valid(value))
+        return [RowCheck(outside, p.field, value, narrow=wrong)]
 
     def validate(self, params, profile):
         problems = field_problems(profile, params.table, params.field)

@@ -29,13 +29,16 @@ class RowCheck:
     """A vectorised check on one table's view: `mask` is true on violating records.
 
     `value` is the offending value as text, `other` what it was compared with (if anything); `field` names the
-    field that holds the offending value.
+    field that holds the offending value. A record violates the check where `mask` and, if given, `narrow` hold.
     """
 
     mask: pl.Expr
     field: str | None
     value: pl.Expr
     other: pl.Expr | None = None
+    # A further condition, asked only of the few records the mask selects: for a test too costly to ask of
+    # every record that only a rare record needs (is this value outside the set another spelling of one in it?).
+    narrow: pl.Expr | None = None
 
 
 class RuleKind:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from conform.kinds.allowed_values import allowed_values
+from conform.kinds.allowed_values import outside_set, values_of
 from conform.kinds.base import Params, RowCheck, RuleKind
 from conform.values import other_unicode_forms
 
@@ -21,14 +21,16 @@ class UnicodeForm(RuleKind):
         for f in ctx.spec.fields:
             if f.value_set is None or not ctx.has(f.name):
                 continue
-            forms = other_unicode_forms(allowed_values(ctx.profile, f.value_set,
-                                                       ctx.profile.field_value_column(f.name, f.value_set)))
+            column = ctx.profile.field_value_column(f.name, f.value_set)
+            forms = other_unicode_forms(values_of(ctx, f.name, f.value_set, column))
             if not forms:
                 continue
+            # Only a value outside the set as written can be another form of one in it: the lookup of the
+            # forms is asked of those records only (the value-set rule's lookup selects them).
             if f.is_list:
-                items = ctx.items(f.name)
-                mask = items.list.eval(pl.element().is_in(forms)).list.any()
+                another_form = ctx.items(f.name).list.eval(pl.element().is_in(forms)).list.any()
             else:
-                mask = ctx.raw(f.name).is_in(forms)
-            out.append(RowCheck(mask, f.name, ctx.raw(f.name)))
+                another_form = ctx.raw(f.name).is_in(forms)
+            out.append(RowCheck(outside_set(ctx, f.name, f.value_set, column), f.name, ctx.raw(f.name),
+                                narrow=another_form))
         return out
