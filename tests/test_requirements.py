@@ -249,3 +249,15 @@ def test_compare_judges_results_again_under_a_requirements_file(one_wrong, tmp_p
                                                                      "accepted_by": "y"}])
     refused = CliRunner().invoke(main, ["compare", str(out), "--requirements", str(strict)])
     assert refused.exit_code == ExitCode.NOT_CHECKED and "check the export again with --requirements" in refused.output
+
+
+def test_a_declared_local_insats_name_without_a_code_is_valid(tmp_path):
+    as_of = write_export(tmp_path / "export", {"set": {"insats": {"I_ALDRE": {"insats_kod": None,
+                                                                              "insats": "Hemtjänst natt"}}}})
+    assert "VAL-014" in set(api.check(tmp_path / "export", as_of=as_of).findings["rule"])
+    wanted = requirements(tmp_path / "krav.yaml")
+    wanted.write_text(yaml.safe_dump(yaml.safe_load(wanted.read_text(encoding="utf-8")) | {"local_practice": {
+        "local_values": {"insats": {"Hemtjänst natt": "Hemtjänst – Personlig omvårdnad"}}}}, allow_unicode=True),
+        encoding="utf-8")
+    result = api.check(tmp_path / "export", as_of=as_of, requirements=wanted)
+    assert "VAL-014" not in set(result.findings["rule"])

@@ -66,8 +66,8 @@ class Status(StrEnum):
     - WARNINGS: no krav finding, but warnings.
     - NONCONFORMANT: some records carry krav findings: the system can register the set, but these records
       do not hold it as the standard requires.
-    - UNSUPPORTED: at least SYSTEMATIC_SHARE of the set's records carry krav findings: the export shows no sign
-      that the system can register the set as the standard requires.
+    - UNSUPPORTED: a krav finding concerns a whole column or file of the set, or at least SYSTEMATIC_SHARE of its
+      records carry krav findings: the export shows no sign that the system can register the set as required.
     - MISSING: the export holds none of the set's fields.
     """
 

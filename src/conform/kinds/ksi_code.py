@@ -53,8 +53,9 @@ class KsiCode(RuleKind):
         if p.check in ("unknown_name", "own_wording"):
             # Both rules ask the same two questions of every record: asked once per view.
             coded = ctx.computed("insats_coded", code.is_in(list(code_to_name)).fill_null(False))
-            own_name = ctx.computed("insats_own_name",
-                                    name.is_not_null() & ~name.is_in(with_other_forms(list(name_to_area))))
+            # The standard's names, and the local sub-values the municipality declared for Insats.
+            names = with_other_forms(list(name_to_area) + list(ctx.practice.local_values.get("insats", {})))
+            own_name = ctx.computed("insats_own_name", name.is_not_null() & ~name.is_in(names))
             if p.check == "unknown_name":
                 return [RowCheck(own_name & ~coded, p.name_field, name)]
             return [RowCheck(own_name & coded, p.name_field, name, code.replace_strict(code_to_name, default=None))]
