@@ -133,7 +133,7 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     return export
 
 
-# A data package descriptor is a few kilobytes; a larger one inside a zip is not read (it could be a zip bomb).
+# A data package descriptor is a few kilobytes; a larger one inside a zip is refused unread (it could be a bomb).
 MAX_PACKAGE_BYTES = 1 << 20
 
 
