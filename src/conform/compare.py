@@ -151,9 +151,7 @@ def _with_evaluation(document: dict, evaluation, sets: list[SetResult]) -> dict:
     out = dict(document)
     out["summary"] = dict(document["summary"]) | evaluation_summary(evaluation) | {
         "verdict": evaluation.verdict.value, "blocking_rules": evaluation.blocking_rules(sets)}
-    out["information_sets"] = [dict(s) | {"level": by_id[s["id"]].level, "weight": by_id[s["id"]].weight,
-                                          "tolerance": by_id[s["id"]].tolerance, "met": by_id[s["id"]].met}
-                               for s in document["information_sets"]]
+    out["information_sets"] = [dict(s) | by_id[s["id"]].fields() for s in document["information_sets"]]
     return out
 
 

@@ -222,6 +222,10 @@ class SetEvaluation:
     error_share: float | None
     met: bool
 
+    def fields(self) -> dict:
+        """What a result document says of the set's requirement (conform.render.document)."""
+        return {"level": self.level, "weight": self.weight, "tolerance": self.tolerance, "met": self.met}
+
 
 @dataclass
 class Evaluation:

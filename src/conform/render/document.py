@@ -61,8 +61,7 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False) -> di
              "conforming_share": None if s.conforming_share is None else round(s.conforming_share, 6),
              "rules": s.rules, "violated_rules": s.violated_rules, "blocking_rule": s.blocking_rule,
              "column_failure": s.column_failure,
-             **({"level": judged[s.id].level, "weight": judged[s.id].weight, "tolerance": judged[s.id].tolerance,
-                 "met": judged[s.id].met} if s.id in judged else {})}
+             **(judged[s.id].fields() if s.id in judged else {})}
             for s in result.sets
         ],
         "rules": [
