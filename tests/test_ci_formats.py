@@ -85,7 +85,7 @@ def test_junit_one_suite_one_case_per_rule(docs, name):
     assert len(testcases) == len(document["rules"]) == int(suite.get("tests")) == int(root.get("tests"))
     assert [c.get("name") for c in testcases] == [f"{r['code']} {r['name']}" for r in document["rules"]]
     assert [c.get("classname") for c in testcases] == [r["category"] for r in document["rules"]]
-    failing = [r for r in document["rules"] if r["count"] and r["severity"] in {"error", "warning"}]
+    failing = [r for r in document["rules"] if r["code"] in document["summary"]["blocking_rules"]]
     assert int(suite.get("failures")) == len(failing) == len(suite.findall("testcase/failure"))
     assert int(suite.get("skipped")) == len(suite.findall("testcase/skipped"))
     assert suite.get("errors") == "0"
@@ -129,15 +129,34 @@ def test_junit_skips_rules_not_evaluated_and_fills_the_fix(docs):
     assert "{table}" not in failure.text
 
 
-def test_junit_warnings_fail_info_passes(docs):
+def test_junit_fails_what_fail_on_fails_and_passes_the_rest_with_output(docs):
     document = with_warning_and_info(docs["errors"])
     warning = next(r for r in document["rules"] if r["severity"] == "warning")
     info = next(r for r in document["rules"] if r["severity"] == "info")
-    result = cases(junit_xml(document))
-    assert result[warning["code"]].find("failure").get("type") == "warning"
-    assert result[warning["code"]].find("failure").get("message") == "2 avvikelser, t.ex.: warning m1"
-    assert result[info["code"]].find("failure") is None
-    assert "info m1" in result[info["code"]].find("system-out").text
+    gate_error = cases(junit_xml(document))
+    assert gate_error["VAL-001"].find("failure").get("type") == "error"
+    assert gate_error[warning["code"]].find("failure") is None
+    out = gate_error[warning["code"]].find("system-out").text
+    assert out.startswith("2 avvikelser med allvarligheten varning, under gränsen --fail-on error: de stoppar inte")
+    assert "warning m1" in out
+    gate_warning = cases(junit_xml(document, "warning"))
+    assert gate_warning[warning["code"]].find("failure").get("type") == "warning"
+    assert gate_warning[warning["code"]].find("failure").get("message") == "2 avvikelser, t.ex.: warning m1"
+    assert gate_warning[info["code"]].find("failure") is None
+    assert "info m1" in gate_warning[info["code"]].find("system-out").text
+    assert cases(junit_xml(document, "info"))[info["code"]].find("failure").get("type") == "info"
+
+
+def test_junit_passes_an_error_within_the_tolerance_with_output(docs):
+    """A krav finding within the requirements' tolerance does not block godkänt, so the gate at error passes it:
+    JUnit shows it as passed, with its findings and why."""
+    document = copy.deepcopy(docs["errors"])
+    document["summary"]["blocking_rules"] = ["VAL-002"]
+    by_code = cases(junit_xml(document))
+    assert by_code["VAL-002"].find("failure") is not None
+    assert by_code["VAL-001"].find("failure") is None
+    assert by_code["VAL-001"].find("system-out").text.startswith(
+        "1 avvikelse med allvarligheten fel som inte hindrar godkänt (den ligger inom toleransen")
 
 
 def test_junit_keeps_export_text_as_text(docs):
@@ -175,6 +194,13 @@ def test_markdown_summary_content(docs):
     assert f"1 of {docs['missing']['summary']['rules_total']} rules could not be checked." in english
 
 
+def test_markdown_summary_says_what_the_gate_stops_on(docs):
+    text = markdown_summary(docs["errors"])
+    assert "Med --fail-on error **stoppar** kontrollen på 3 regler: VAL-001, VAL-002, VAL-007." in text
+    assert "| VAL-001 | fel | **stoppar** |" in text
+    assert "Med --fail-on error släpper kontrollen igenom exporten." in markdown_summary(docs["clean"])
+
+
 def test_markdown_summary_clean_export(docs):
     text = markdown_summary(docs["clean"])
     assert "**Samlad bedömning: GODKÄND**" in text and "Inga avvikelser." in text
@@ -190,4 +216,4 @@ def test_markdown_summary_escapes_export_values(docs):
     assert r"\@team \:x\: \[l\](javascript\:y) \| \`z\` \*w\* \#12" in text
     for line in text.splitlines():
         if line.startswith("| VAL-002 "):
-            assert len(re.findall(r"(?<!\\)\|", line)) == 5         # the value's | does not add a cell
+            assert len(re.findall(r"(?<!\\)\|", line)) == 6         # the value's | does not add a cell

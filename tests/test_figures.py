@@ -74,3 +74,48 @@ def without_a_target_group(draft: str) -> str:
     if crosswalk:
         crosswalk.pop(sorted(crosswalk)[0])
     return yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False)
+
+
+LENIENT = """conform_requirements: 1
+profile: basinformation-1.0
+information_sets:
+  juridiskt_kon: {level: skall, tolerance: 0.5}
+  ursprung: {level: bor, weight: 1, tolerance: 0}
+  problematik: {level: skall, tolerance: 0.2}
+  insats: {level: bor, weight: 2, tolerance: 0.1}
+"""
+
+
+@pytest.mark.parametrize("requirements", ["default", "lenient"])
+def test_ci_formats_fail_exactly_what_the_gate_fails(population, requirements, tmp_path):
+    """JUnit's failures are the rules `--fail-on` fails, at every level: there are some exactly when the exit
+    code is 1, and the Markdown summary marks the same rules (and says the same of the gate)."""
+    import xml.etree.ElementTree as ET
+
+    from conform.model import ExitCode, Severity
+    from conform.render.document import build
+    from conform.render.gate import failing_rules
+    from conform.render.junit import junit_xml
+    from conform.render.markdown import markdown_summary
+
+    wanted = None
+    if requirements == "lenient":
+        wanted = tmp_path / "krav.yaml"
+        wanted.write_text(LENIENT, encoding="utf-8")
+    result = api.check(population, requirements=wanted)
+    document = build(result)
+    for level in Severity:
+        failing = failing_rules(document, level.value)
+        root = ET.fromstring(junit_xml(document, level.value))
+        failed = {c.get("name").split()[0] for c in root.iter("testcase") if c.find("failure") is not None}
+        assert failed == failing, level
+        assert int(root.get("failures")) == len(failed)
+        assert bool(failed) == (result.exit_code(level) is ExitCode.FINDINGS), level
+        with_output = {c.get("name").split()[0] for c in root.iter("testcase") if c.find("system-out") is not None}
+        assert with_output == {r["code"] for r in document["rules"] if r["count"]} - failing
+        summary = markdown_summary(document, level.value)
+        rows = {line.split("|")[1].strip(): line for line in summary.splitlines()
+                if line.startswith("| ") and line.split("|")[1].strip() in {r["code"] for r in document["rules"]}}
+        assert {code for code, line in rows.items() if "| **stoppar** |" in line} == failing & set(rows)
+        assert set(rows) >= set(sorted(failing)[:5]) or len(rows) == 10   # the rules that stop come first
+        assert ("**stoppar** kontrollen" in summary) == bool(failing)

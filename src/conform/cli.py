@@ -109,11 +109,11 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
     elif fmt == "junit":
         from conform.render.junit import junit_xml
 
-        _write(junit_xml(document), output)
+        _write(junit_xml(document, fail_on), output)
     elif fmt == "markdown":
         from conform.render.markdown import markdown_summary
 
-        _write(markdown_summary(document), output)
+        _write(markdown_summary(document, fail_on), output)
     else:
         from conform.render.text import render_text  # Jinja2 only when a template is rendered
 

@@ -1,10 +1,10 @@
 """`conform check --format junit`: the result document as JUnit XML, which GitLab, Jenkins and Azure DevOps show.
 
 One test suite ("conform <profile>"), one test case per rule (classname = the rule's category, name = "CODE name").
-A rule with findings at severity error or warning fails: the failure's message carries the count and a message,
-its text up to 20 examples (one per line, person-IDs masked as in the document), the fix and the spec section.
-An info rule and a rule without findings pass (an info rule's findings go to system-out); a rule that could not
-be evaluated (its table or column is missing) is skipped. The shape follows the JUnit XML schema the Jenkins xUnit
+A rule fails exactly when `--fail-on` fails it (conform.render.gate): the failure's message carries the count and
+a message, its text up to 20 examples (one per line, person-IDs masked as in the document), the fix and the spec
+section. Every other rule with findings passes with them in system-out, saying why they do not fail the gate; a
+rule without findings passes; a rule that could not be evaluated (its table or column is missing) is skipped. The shape follows the JUnit XML schema the Jenkins xUnit
 plugin publishes (junit-10.xsd), which is what these platforms read.
 """
 
@@ -13,17 +13,17 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from conform.model import Severity
 from conform.render.findings import PLACEHOLDER
-from conform.render.templates import labels
+from conform.render.gate import failing_rules
+from conform.render.templates import fill, labels, plural
 
-FAILING = {Severity.ERROR.value, Severity.WARNING.value}
 # Characters XML 1.0 cannot carry at all (most C0 controls, surrogates, U+FFFE/FFFF): shown as \xNN / \uNNNN.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def junit_xml(document: dict) -> str:
+def junit_xml(document: dict, fail_on: str = "error") -> str:
     L = labels(document["language"])
+    failing = failing_rules(document, fail_on)
     CI = L["ci"]
     profile = document["profile"]
     suite = ET.Element("testsuite", {
@@ -40,14 +40,16 @@ def junit_xml(document: dict) -> str:
         ("verdict", document["summary"]["verdict"]),
         *((f"findings_{s}", str(n)) for s, n in document["summary"]["findings"].items()),
         ("generated_at", document["generated_at"]), ("person_ids_masked", str(document["person_ids_masked"]).lower()),
+        ("fail_on", fail_on),
     ]:
         ET.SubElement(properties, "property", {"name": name, "value": _safe(value)})
 
     failures = skipped = 0
+    passing = CI["junit_passing"]
     for rule in document["rules"]:
         case = ET.SubElement(suite, "testcase", {"name": _safe(f"{rule['code']} {rule['name']}"),
                                                  "classname": rule["category"], "time": "0"})
-        if rule["count"] and rule["severity"] in FAILING:
+        if rule["code"] in failing:
             failures += 1
             failure = ET.SubElement(case, "failure", {"message": _safe(_message(rule, CI)),
                                                       "type": rule["severity"]})
@@ -58,7 +60,10 @@ def junit_xml(document: dict) -> str:
                                                              f"{', '.join(rule['not_evaluated_in'])}")})
         elif rule["count"]:
             out = ET.SubElement(case, "system-out")
-            out.text = _safe(CI["junit_info"].replace("{count}", str(rule["count"])) + "\n" + _details(rule, CI))
+            why = passing["error"] if rule["severity"] == "error" else passing["below"]
+            note = fill(plural(why, rule["count"]), count=rule["count"], fail_on=fail_on,
+                        severity=L["severity_names"][rule["severity"]])
+            out.text = _safe(note + "\n" + _details(rule, CI))
     suite.set("tests", str(len(document["rules"])))
     suite.set("failures", str(failures))
     suite.set("skipped", str(skipped))
@@ -72,8 +77,7 @@ def junit_xml(document: dict) -> str:
 
 def _message(rule: dict, CI: dict) -> str:
     first = rule["examples"][0]["message"] if rule["examples"] else rule["name"]
-    template = CI["junit_message_one"] if rule["count"] == 1 else CI["junit_message"]
-    return template.replace("{count}", str(rule["count"])).replace("{message}", _one_line(first))
+    return fill(plural(CI["junit_message"], rule["count"]), count=rule["count"], message=_one_line(first))
 
 
 def _details(rule: dict, CI: dict) -> str:

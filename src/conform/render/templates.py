@@ -32,6 +32,7 @@ def environment(html: bool, trim: bool = True) -> Environment:
     env.filters["share"] = share_text
     env.filters["int"] = int_text
     env.filters["fill"] = fill
+    env.filters["plural"] = plural
     env.filters["printable"] = printable
     return env
 
@@ -42,6 +43,14 @@ def printable(value) -> str:
         return ""
     return "".join(c if unicodedata.category(c) not in HIDDEN else f"\\x{ord(c):02x}" if ord(c) < 256
                    else f"\\u{ord(c):04x}" for c in str(value))
+
+
+def plural(entry: str | dict, n: int) -> str:
+    """A label that depends on a count: {one: ..., other: ...} (a plain string is the same for every count).
+    Swedish and English share CLDR's rule for whole numbers: "one" for exactly 1, "other" for the rest."""
+    if isinstance(entry, str):
+        return entry
+    return entry["one"] if n == 1 else entry["other"]
 
 
 def fill(template: str, **values) -> str:
