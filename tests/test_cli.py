@@ -99,11 +99,72 @@ def test_reveal_ids_shows_full_person_id(defective):
 def test_violations_csv_lists_every_violation_in_full(defective, tmp_path):
     target = tmp_path / "v.csv"
     result = run("check", str(defective), *AS_OF, "--violations", str(target))
-    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    rows = list(csv.DictReader(target.open(encoding="utf-8-sig")))
     assert list(rows[0])[:9] == ["table", "row", "key", "rule", "severity", "category", "field", "value", "other"]
     assert {(r["rule"], r["table"], r["row"], r["key"]) for r in rows} >= {
         ("VAL-001", "person", "1", "201401042385"), ("DAT-001", "beslut", "2", "B_VUX")}
     assert f"{len(rows)} violation(s) written" in result.output
+
+
+@pytest.fixture
+def formulas(tmp_path) -> Path:
+    """Values a spreadsheet would run as formulas, and a person-ID Excel would turn into a number."""
+    write_export(tmp_path / "formulas", {"set": {
+        "person": {"201401042385": {"juridiskt_kon": "=HYPERLINK(\"http://x.invalid\";\"klicka\")",
+                                    "ursprung": "+46-1"},
+                   "198502069993": {"juridiskt_kon": "@SUMMA(A1)", "ursprung": "-1"}},
+    }})
+    return tmp_path / "formulas"
+
+
+def test_violations_csv_for_a_swedish_excel_is_bom_semicolon_crlf_and_runs_no_formula(formulas, tmp_path):
+    target = tmp_path / "v.csv"
+    run("check", str(formulas), *AS_OF, "--violations", str(target), "--csv-dialect", "excel-sv")
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw and raw.count(b"\r\n") == raw.count(b"\n")
+    rows = list(csv.DictReader(target.open(encoding="utf-8-sig", newline=""), delimiter=";"))
+    values = {r["value"] for r in rows if r["rule"] in ("VAL-001", "VAL-002")}
+    assert values == {"'=HYPERLINK(\"http://x.invalid\";\"klicka\")", "'+46-1", "'@SUMMA(A1)", "'-1"}
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row
+    assert {r["key"] for r in rows} >= {"201401042385", "198502069993"}     # in full, as text
+
+
+def test_violations_csv_standard_dialect_has_a_bom_and_commas(defective, tmp_path):
+    target = tmp_path / "v.csv"
+    run("check", str(defective), *AS_OF, "--violations", str(target))
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbftable,row,key,rule,") and b"\r\n" not in raw
+
+
+def test_violations_workbook_keeps_ids_as_text_and_runs_no_formula(formulas, tmp_path):
+    import zipfile
+
+    import polars as pl
+
+    target = tmp_path / "v.xlsx"
+    result = run("check", str(formulas), *AS_OF, "--violations", str(target))
+    assert "violation(s) written to" in result.output
+    with zipfile.ZipFile(target) as book:
+        sheets = {name: book.read(name).decode("utf-8") for name in book.namelist()
+                  if name.startswith("xl/worksheets/sheet")}
+        workbook = book.read("xl/workbook.xml").decode("utf-8")
+    assert 'name="Avvikelser"' in workbook and 'name="Regler"' in workbook
+    first = sheets["xl/worksheets/sheet1.xml"]
+    assert "<f>" not in first and "<f " not in first                      # no formula anywhere
+    assert "<v>" not in first                                             # no number: every cell is a string
+    assert 'state="frozen"' in first and "<autoFilter" in first
+    frame = pl.read_excel(target, sheet_name="Avvikelser", engine="calamine",
+                          infer_schema_length=0)
+    assert frame.columns[:4] == ["Tabell", "Rad", "Nyckel", "Regel"]
+    assert set(frame["Nyckel"]) >= {"201401042385", "198502069993"}
+    assert "=HYPERLINK(\"http://x.invalid\";\"klicka\")" in set(frame["Värde"])   # verbatim, and text
+    assert set(frame["Allvarlighet"]) <= {"fel", "varning", "info"}
+    assert "Juridiskt kön" in set(frame["Fält"])                        # the standard's name, not the field id
+    rules = pl.read_excel(target, sheet_name="Regler", engine="calamine", infer_schema_length=0)
+    val001 = rules.filter(pl.col("Regel") == "VAL-001").row(0, named=True)
+    assert val001["Allvarlighet"] == "fel" and val001["Grund"] == "krav" and val001["Antal avvikelser"] == "2"
+    assert "{" not in val001["Meddelande"] and val001["Informationsmängder"] == "Juridiskt kön"
 
 
 def test_inputs_are_never_modified(defective, tmp_path):

@@ -57,7 +57,6 @@ def test_canonical_figures_are_possible(population):
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_mapped_figures_are_possible_with_reviewed_and_drafted_mappings(shape, population, tmp_path):
-    pytest.importorskip("xlsxwriter")  # the workbook shape is written with it (a test dependency)
     export = tmp_path / shape
     write_shape(read_canonical(population), shape, export)
     assert_possible(api.check(export, mapping=VENDORS / shape / "mapping.yaml", as_of=AS_OF))

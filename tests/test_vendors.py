@@ -187,7 +187,7 @@ def test_cli_check_with_mapping_reports_encoding_dialect_and_local_values(tmp_pa
 
 
 def test_spreadsheet_damaged_person_ids_are_reported_as_such(tmp_path):
-    xlsxwriter = pytest.importorskip("xlsxwriter")
+    import xlsxwriter
     book = tmp_path / "export.xlsx"
     wb = xlsxwriter.Workbook(book)
     sheet = wb.add_worksheet("Personer")

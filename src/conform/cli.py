@@ -86,7 +86,11 @@ def main() -> None:
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report here instead of standard output.")
 @click.option("--violations", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write every violation to this CSV (keys in full: the data owner's working list).")
+              help="Also write every violation to this file (keys and person-IDs in full: the data owner's working "
+                   "list): CSV, or an Excel workbook if the name ends in .xlsx.")
+@click.option("--csv-dialect", type=click.Choice(["standard", "excel-sv"]), default="standard", show_default=True,
+              help="The violations CSV's dialect: standard (',' and LF) or excel-sv (';' and CRLF, for a Swedish "
+                   "Excel). Both are UTF-8 with a BOM.")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True)
 @click.option("--reveal-ids", is_flag=True, help="Show full person-IDs in the report (masked by default).")
@@ -94,8 +98,8 @@ def main() -> None:
               help="Also write the HTML report (as `conform report`) to this file.")
 @MAPPING_OPTION
 @REQUIREMENTS_OPTION
-def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, violations: Path | None, lang: str,
-          fail_on: str, reveal_ids: bool, html: Path | None, mapping: Path | None, requirements: Path | None) -> None:
+def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, violations: Path | None,
+          csv_dialect: str, lang: str, fail_on: str, reveal_ids: bool, html: Path | None, mapping: Path | None, requirements: Path | None) -> None:
     """Check EXPORT and report per information set.
 
     EXPORT is a folder of the profile's canonical CSV tables, or, with --mapping, whatever the vendor sent
@@ -120,7 +124,7 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
         _write(render_text(document), output)
     if violations is not None:
         violations.parent.mkdir(parents=True, exist_ok=True)
-        n = write_violations(result, violations, lang)
+        n = write_violations(result, violations, lang, csv_dialect, api.load(profile)[0])
         click.echo(f"conform: {n} violation(s) written to {violations}", err=True)
     if html is not None:
         _write(_html_report(result, profile, lang, reveal_ids, None, None), html)
@@ -311,7 +315,7 @@ def _rule_dict(rule, lang: str) -> dict:
               show_default=True, help="The export's reference date (its `created` date).")
 @click.option("--shape", type=click.Choice(["canonical", "normalised", "wide", "workbook"]), default="canonical",
               show_default=True, help="Write the population as an example vendor would (see conform.generator."
-                                      "vendors); `workbook` needs the xlsxwriter package (pip install -e '.[test]').")
+                                      "vendors).")
 def generate(outdir: Path, persons: int, defects: float, seed: int, as_of, shape: str) -> None:
     """Write a realistic synthetic export (deterministic per seed) to OUTDIR."""
     from conform.generator import generate as run_generator
@@ -338,10 +342,7 @@ def _generate_shape(outdir: Path, persons: int, defects: float, seed: int, as_of
 
     with tempfile.TemporaryDirectory(prefix="conform-generate-") as tmp:
         run_generator(Path(tmp), persons=persons, defects=defects, seed=seed, as_of=as_of)
-        try:
-            paths = write_shape(read_canonical(Path(tmp)), shape, outdir)
-        except ModuleNotFoundError as exc:
-            _fail(f"--shape {shape} needs the Python package {exc.name!r}: pip install -e '.[test]'")
+        paths = write_shape(read_canonical(Path(tmp)), shape, outdir)
     click.echo(f"conform: {shape} vendor export written to {', '.join(map(str, paths))}", err=True)
 
 

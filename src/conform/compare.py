@@ -25,6 +25,7 @@ from conform import __version__
 from conform.errors import ConformError, UsageError
 from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
 from conform.render.document import FORMAT, FORMAT_VERSION, READABLE_VERSIONS
+from conform.render.spreadsheet import neutralised
 from conform.render.templates import CSP, environment, labels, printable
 from conform.resources import SCHEMAS_DIR
 
@@ -32,8 +33,6 @@ COMPARE_FORMAT = "conform-compare"
 COMPARE_FORMAT_VERSION = "1.0"
 RESULT_SCHEMA = SCHEMAS_DIR / "result.schema.json"
 # The HTML pages hold no script and load nothing: inline CSS only (the same policy as the check report).
-# A spreadsheet runs a cell starting with one of these as a formula; such cells are prefixed with ' (OWASP).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Unicode categories shown escaped in text output: controls, format characters (bidi overrides, zero-width),
 # surrogates, private use, unassigned, line and paragraph separators.
 
@@ -327,7 +326,7 @@ def compare_csv(matrix: dict) -> str:
     header = ["information_set", "name"]
     for v in matrix["vendors"]:
         header += [f"{v['name']} status", f"{v['name']} share"]
-    writer.writerow([_cell(h) for h in header])
+    writer.writerow([neutralised(h) for h in header])
     for s in matrix["sets"]:
         row = [s["id"], s["name"]]
         for cell in s["cells"]:
@@ -336,9 +335,5 @@ def compare_csv(matrix: dict) -> str:
             else:
                 share = cell["conforming_share"]
                 row += [cell["status"], "" if share is None else f"{share:.6f}".rstrip("0").rstrip(".")]
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([neutralised(v) for v in row])
     return out.getvalue()
-
-
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value

@@ -166,7 +166,7 @@ def _spread(frame: pl.DataFrame, column: str, delimiter: str) -> pl.DataFrame:
 
 
 def _workbook(tables, outdir: Path, delimiter: str) -> list[Path]:
-    import xlsxwriter  # a test/bench dependency: only fixtures and benchmarks write workbooks
+    import xlsxwriter
 
     path = outdir / WORKBOOK_FILE
     workbook = xlsxwriter.Workbook(path, {"strings_to_numbers": False})
