@@ -13,14 +13,18 @@ from rulecases import write_export
 GOLDEN = Path(__file__).parent / "golden"
 GENERATED_AT = "2025-07-01T12:00:00Z"
 TOOL_VERSION = "0.0.0-test"
+FINGERPRINT_KEY = b"conform-test-key-not-secret-0000"
 
 
-def make_document(root: Path, name: str, patch: dict, lang: str = "sv", reveal_ids: bool = False) -> dict:
+def make_document(root: Path, name: str, patch: dict, lang: str = "sv", reveal_ids: bool = False,
+                  fingerprint_key: bytes | None = FINGERPRINT_KEY) -> dict:
     """A result document for an export written under root/name, with the export path as the relative `name`
-    and the run-dependent fields (generated_at, tool version) fixed so that outputs can be compared verbatim."""
+    and the run-dependent fields (generated_at, tool version) fixed so that outputs can be compared verbatim.
+    Its findings carry fingerprints made with a fixed test key, as `conform check --format json` writes them."""
     with contextlib.chdir(root):
         as_of = write_export(Path(name), patch)
-        document = build(check(Path(name), as_of=as_of), lang=lang, reveal_ids=reveal_ids)
+        document = build(check(Path(name), as_of=as_of), lang=lang, reveal_ids=reveal_ids,
+                         fingerprint_key=fingerprint_key)
     document["generated_at"] = GENERATED_AT
     document["tool"]["version"] = TOOL_VERSION
     return document

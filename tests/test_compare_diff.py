@@ -225,11 +225,38 @@ def test_compare_html_shows_a_hostile_vendor_name_as_text(docs):
     assert 'onmouseover="y' not in page and "x&#34; onmouseover=&#34;y" in page
 
 
+def test_compare_shows_each_vendors_mapping_and_warns_when_they_differ(docs):
+    mapped = copy.deepcopy(docs["beta"])
+    mapped["mapping"] = {
+        "path": "/home/upphandling/leverantor-b/mapping.yaml", "sha256": "ab" * 32, "vendor": "Beta AB",
+        "tables": {"person": "klienter.csv"}, "unmapped_columns": {"klienter.csv": ["Handläggare"]},
+        "crosswalks": [{"table": "person", "field": "juridiskt_kon", "columns": "Kön", "local": "Kvinnlig",
+                        "standard": "Flicka/Kvinna", "records": 3},
+                       {"table": "person", "field": "juridiskt_kon", "columns": "Kön", "local": "Okänt",
+                        "standard": "Pojke/Man", "records": 0}],
+        "derived_fields": [{"table": "aktualisering", "field": "malgrupp", "how": "value", "source": "BoU"}],
+        "unmapped_fields": [{"table": "person", "field": "ursprung", "derived_by_conform": False}]}
+    m = compare([docs["alfa"], mapped], names=["Alfa", "Beta"])
+    assert [n["code"] for n in m["notes"]] == ["mapping_differs"]
+    assert m["vendors"][1]["mapping"]["sha256"] == "ab" * 32 and m["vendors"][0]["mapping"] is None
+    page = compare_html(m, "sv")
+    assert "olika mappningar" in page
+    assert "mapping.yaml, SHA-256 abababababab…" in page                      # the matrix row
+    assert "1 lokalt värde översatt (3 poster)" in page
+    assert "ab" * 32 in page and "/home/upphandling" not in page              # the file's name, not its folder
+    assert "<td>Kvinnlig</td><td>Flicka/Kvinna</td><td>Juridiskt kön</td>" in page
+    assert "1 översättning i mappningen används inte av någon post." in page
+    assert "Målgrupp: samma värde för varje post: BoU" in page
+    assert "Ingen mappning: exporten lästes i profilens egen form." in page
+    same = compare([mapped, copy.deepcopy(mapped)], names=["B1", "B2"])
+    assert "mapping_differs" not in [n["code"] for n in same["notes"]]
+
+
 # -- diff --------------------------------------------------------------------------------------------------------
 
 def test_diff_flags_a_new_error_as_a_regression(docs):
     d = diff(docs["alfa"], docs["beta"], sources=["old.json", "new.json"])
-    assert d["format"] == DIFF_FORMAT and d["format_version"] == "1.0"
+    assert d["format"] == DIFF_FORMAT and d["format_version"] == "1.1"
     assert d["regression"] is True and exit_code(d) == 1
     rules = {r["code"]: r for r in d["rules"]}
     assert set(rules) == {"VAL-001", "VAL-002", "VAL-007"}
@@ -265,9 +292,53 @@ def test_diff_persisting_rule_carries_the_count_delta_and_the_new_example(docs):
     # More findings of an error rule OLD already had: NEW has an error-level finding OLD did not, a regression.
     assert d["regression"] is True
     assert {"kind": "rule", "code": "VAL-001", "spec": val001["spec"], "count": val001["new_count"],
-            "old_count": val001["old_count"]} in d["regression_reasons"]
+            "old_count": val001["old_count"], "added": 1} in d["regression_reasons"]
+    # Compared record by record: one new finding, one that persists.
+    assert d["record_level"] is True
+    assert (val001["new_findings"], val001["resolved_findings"], val001["persisting_findings"]) == (1, 0, 1)
+    assert d["summary"]["findings"]["error"] == {"old": 3, "new": 4, "new_findings": 1, "resolved_findings": 0,
+                                                 "persisting_findings": 3}
     # The reverse (fewer findings) is not.
     assert diff(docs["beta2"], docs["beta"])["regression"] is False
+    # By counts (results without fingerprints), the same.
+    by_count = diff(by_counts(docs["beta"]), by_counts(docs["beta2"]))
+    val001 = next(r for r in by_count["rules"] if r["code"] == "VAL-001")
+    assert by_count["record_level"] is False and by_count["record_level_unavailable"] == "missing"
+    assert val001["new_findings"] is None and [e["key"] for e in val001["examples"]["new"]] == ["19380114-****"]
+    assert by_count["regression"] is True
+
+
+def by_counts(document: dict) -> dict:
+    """The document as a result without fingerprints (an older conform) has it."""
+    document = copy.deepcopy(document)
+    document["fingerprints"] = None
+    for rule in document["rules"]:
+        for example in rule["examples"]:
+            example.pop("fingerprint", None)
+    return document
+
+
+def test_diff_by_record_sees_a_finding_move_to_another_record(docs, tmp_path):
+    """The same count, other records: by counts nothing changed; by record one finding is new (a regression)
+    and one resolved."""
+    moved = make_document(tmp_path, "moved", {"set": {
+        "person": {"193801147061": {"juridiskt_kon": "Man"}, "198502069993": {"ursprung": "Sverige"}},
+        "aktualisering": {"A_BOU": {"tidigare_kontakt": "Ja"}}}})
+    d = diff(docs["beta"], moved)
+    val001 = next(r for r in d["rules"] if r["code"] == "VAL-001")
+    assert (val001["old_count"], val001["new_count"]) == (1, 1)
+    assert (val001["new_findings"], val001["resolved_findings"], val001["persisting_findings"]) == (1, 1, 0)
+    assert [e["key"] for e in val001["examples"]["new"]] == ["19380114-****"]
+    assert [e["key"] for e in val001["examples"]["resolved"]] == ["20140104-****"]
+    assert d["regression"] is True and [r["code"] for r in d["worst"]] == ["VAL-001"]
+    assert diff(by_counts(docs["beta"]), by_counts(moved))["regression"] is False
+
+
+def test_diff_compares_by_count_when_the_keys_differ(docs, tmp_path):
+    other_key = make_document(tmp_path, "beta", VALUE_ERRORS, fingerprint_key=b"another-key-entirely-0000000000")
+    d = diff(docs["alfa"], other_key)
+    assert d["record_level"] is False and d["record_level_unavailable"] == "key"
+    assert "olika nycklar" in diff_text(d, "sv")
 
 
 def test_diff_missing_table_is_a_regression(docs):
@@ -294,8 +365,8 @@ def test_diff_rule_that_could_not_run_is_not_called_resolved(docs):
     assert d["summary"]["rules_not_evaluated"] == 1
 
 
-def test_diff_examples_beyond_the_cap_are_not_judged(docs):
-    old, new = copy.deepcopy(docs["beta"]), copy.deepcopy(docs["beta"])
+def test_diff_examples_beyond_the_cap_are_not_judged_by_count(docs):
+    old, new = by_counts(docs["beta"]), by_counts(docs["beta"])
     for document, count, start in ((old, 25, 0), (new, 26, 3)):
         rule = next(r for r in document["rules"] if r["code"] == "VAL-001")
         rule["count"] = count
@@ -309,9 +380,12 @@ def test_diff_examples_beyond_the_cap_are_not_judged(docs):
 
 def test_diff_does_not_compare_masked_with_revealed_examples(tmp_path, docs):
     revealed = make_document(tmp_path, "beta", VALUE_ERRORS, reveal_ids=True)
-    d = diff(docs["beta"], revealed)
+    d = diff(by_counts(docs["beta"]), by_counts(revealed))
     assert d["examples_comparable"] is False
     assert all(r["examples"]["new"] == [] and r["examples"]["persisting"] is None for r in d["rules"])
+    # Fingerprints are made from the findings in full, so masking does not keep them from comparing.
+    d = diff(docs["beta"], revealed)
+    assert d["record_level"] is True and all(r["new_findings"] == 0 for r in d["rules"])
 
 
 def test_diff_refuses_results_of_different_profile_versions(docs):
@@ -334,8 +408,10 @@ def test_diff_text_golden(docs):
 
 def test_diff_text_says_regression_first(docs):
     text = diff_text(diff(docs["alfa"], docs["beta"]), "sv")
-    assert "FÖRSÄMRING: Efter har fel som Före inte hade:" in text
-    assert "VAL-001 [fel]: ny regel med avvikelser (0 → 1)" in text
+    assert text.index("FÖRSÄMRING: Efter har fel som Före inte hade. Det som försämrats mest:") < text.index(
+        "Avvikelser per regel")
+    assert "VAL-001 [fel]: 1 ny avvikelse (före 0, efter 1) · Juridiskt kön, Värdemängder" in text
+    assert "ny regel" not in text
     assert "INGEN FÖRSÄMRING" in diff_text(diff(docs["beta"], docs["alfa"]), "sv")
 
 
@@ -398,3 +474,40 @@ def test_diff_json_follows_its_schema(docs):
     broken = json.loads(json.dumps(diff(docs["alfa"], docs["beta"])))
     broken["rules"][0]["change"] = "improved"
     assert list(validator.iter_errors(broken))
+
+
+def test_diff_compares_every_finding_not_only_the_examples(tmp_path):
+    """A generated export with many findings per rule, then the same records in reverse order with one more
+    defect: every finding of the first persists (rows moved, records did not), and exactly the one added is new,
+    though each rule has more findings than the 20 examples a result keeps."""
+    import shutil
+
+    import polars as pl
+
+    from conform.api import check
+    from conform.generator import generate
+    from conform.render.document import build
+    from documents import FINGERPRINT_KEY
+
+    before = tmp_path / "before"
+    generate(before, persons=300, defects=0.5, seed=11)
+    after = tmp_path / "after"
+    shutil.copytree(before, after)
+    person = pl.read_csv(before / "person.csv", infer_schema_length=0)
+    valid = person["juridiskt_kon"].is_in(["Flicka/Kvinna", "Pojke/Man"]) & person["person_id"].str.contains(r"^\d{12}$")
+    chosen = person.filter(valid)["person_id"][0]
+    (person.reverse().with_columns(juridiskt_kon=pl.when(pl.col("person_id") == chosen).then(pl.lit("Kvinna"))
+                                   .otherwise(pl.col("juridiskt_kon")))
+     .write_csv(after / "person.csv"))
+    old = build(check(before), fingerprint_key=FINGERPRINT_KEY)
+    new = build(check(after), fingerprint_key=FINGERPRINT_KEY)
+    d = diff(old, new)
+    assert d["record_level"] is True
+    rules = {r["code"]: r for r in d["rules"]}
+    assert (rules["VAL-001"]["new_findings"], rules["VAL-001"]["resolved_findings"]) == (1, 0)
+    assert rules["VAL-001"]["persisting_findings"] == rules["VAL-001"]["old_count"]
+    assert sum(r["new_findings"] for r in d["rules"]) == 1
+    assert sum(r["resolved_findings"] for r in d["rules"]) == 0
+    assert [r["code"] for r in d["worst"] if r["kind"] == "rule"] == ["VAL-001"]
+    beyond_examples = [r for r in d["rules"] if r["old_count"] > 20]
+    assert beyond_examples and all(r["persisting_findings"] == r["old_count"] for r in beyond_examples)

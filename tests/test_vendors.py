@@ -279,8 +279,16 @@ def test_html_report_of_a_mapped_export_shows_how_it_was_read_and_the_local_valu
     files = [" ".join(td.text_content().split()) for td in page.xpath("//table[@class='files'][1]//tbody/tr/td[4]")]
     assert set(files) == {'csv, cp1252, ";"'}
     local = page.xpath("//table[caption[contains(., 'Lokala värden')]]//tbody/tr")
-    rows = {tuple(td.text_content() for td in tr.xpath("td")[:2]) for tr in local}
-    assert ("Kvinnlig", "Flicka/Kvinna") in rows and ("Barn och unga", "BoU") in rows
+    rows = {tuple(td.text_content() for td in tr.xpath("td")[:3]) for tr in local}
+    assert ("Kvinnlig", "Flicka/Kvinna", "Juridiskt kön") in rows and ("Barn och unga", "BoU", "Målgrupp") in rows
+    mapping = vendor_results["wide"].mapping
+    assert {"table": "insats", "field": "datum_verkstallande", "how": "date_format", "source": "%d/%m/%Y"} in \
+        mapping["derived_fields"]
+    assert {"table": "aktualisering", "field": "alder", "derived_by_conform": True} in mapping["unmapped_fields"]
+    listed = [" ".join(li.text_content().split()) for li in page.xpath("//ul[@class='plain']/li")]
+    assert "Datum för verkställande: datum lästa med formatet %d/%m/%Y" in listed
+    assert "Ålder (räknas fram av conform)" in listed
+    assert "mapping.yaml" in page.text_content() and mapping["sha256"] in page.text_content()
     assert not page.xpath("//script")
     text = lxml_html.tostring(page, encoding="unicode")
     ids = pl.read_csv(FIXTURES / "example-defects" / "person.csv", infer_schema=False)["person_id"].drop_nulls()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from conform import __version__, api
+from conform import __version__, api, fingerprint
 from conform.errors import ConformError
 from conform.model import ExitCode, Severity
 from conform.render.document import build
@@ -107,7 +107,8 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
     """
     _refuse_overwriting_input(export, output, violations, html, mapping=mapping, requirements=requirements)
     result = _checked(export, profile, as_of, mapping, requirements)
-    document = build(result, lang=lang, reveal_ids=reveal_ids)
+    document = build(result, lang=lang, reveal_ids=reveal_ids,
+                     fingerprint_key=fingerprint.key() if fmt == "json" else None)
     if fmt == "json":
         _write(json.dumps(document, ensure_ascii=False, indent=2) + "\n", output)
     elif fmt == "junit":

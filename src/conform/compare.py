@@ -26,7 +26,7 @@ from conform.errors import ConformError, UsageError
 from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
 from conform.render.document import FORMAT, FORMAT_VERSION, READABLE_VERSIONS
 from conform.render.spreadsheet import neutralised
-from conform.render.templates import CSP, environment, labels, printable
+from conform.render.templates import CSP, environment, field_titles, labels, printable
 from conform.resources import SCHEMAS_DIR
 
 COMPARE_FORMAT = "conform-compare"
@@ -251,6 +251,8 @@ def _vendor(document: dict, name: str, source: str | None) -> dict:
         "bor_score": document["summary"].get("bor_score"),
         "blocking_rules": list(document["summary"].get("blocking_rules", [])),
         "requirements": document["summary"].get("requirements"),
+        # The mapping shaped what was read and which local values counted as the standard's (None without one).
+        "mapping": document.get("mapping"),
         "findings": dict(document["summary"]["findings"]),
         "rules_evaluated": document["summary"]["rules_evaluated"],
         "rules_total": document["summary"]["rules_total"],
@@ -304,6 +306,8 @@ def _notes(documents: Sequence[dict], vendors: list[dict]) -> list[dict]:
         notes.append({"code": "masking_differs"})
     if len({(v["requirements"] or {}).get("sha256") for v in vendors}) > 1:
         notes.append({"code": "requirements_differ"})
+    if len({(v["mapping"] or {}).get("sha256") for v in vendors}) > 1:
+        notes.append({"code": "mapping_differs"})
     return notes
 
 
@@ -315,7 +319,8 @@ def compare_html(matrix: dict, lang: str = "sv") -> str:
     """One self-contained page: the matrix with coloured status cells and shares, a legend, the summary per
     vendor, and the evidence (as_of, tool version, input hashes) of each result."""
     template = environment(html=True).get_template("compare.html.j2")
-    return template.render(m=matrix, L=labels(lang), C=labels(lang)["compare"], lang=lang, csp=CSP)
+    return template.render(m=matrix, L=labels(lang), C=labels(lang)["compare"], lang=lang, csp=CSP,
+                           F=field_titles(matrix["profile"]["name"]))
 
 
 def compare_csv(matrix: dict) -> str:

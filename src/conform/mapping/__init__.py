@@ -64,14 +64,17 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
                 digests[sid].result()
         del tables
     export.tables = {t: export.tables[t] for t in profile.tables if t in export.tables}
+    not_mapped = []
     for table, spec in profile.tables.items():
         if table not in export.tables:
             export.problem("missing_table", table, other=f"not in the mapping {mapping_path.name}")
+            not_mapped += [{"table": table, "field": name, "derived_by_conform": False} for name in spec.field_names]
             continue
         present = export.tables[table].header
         for name in spec.field_names:
             if name not in present:
                 export.missing_field(table, name, (table, name) in derivable, f"not in the mapping {mapping_path.name}")
+                not_mapped.append({"table": table, "field": name, "derived_by_conform": (table, name) in derivable})
     export.mapping = {
         "path": str(mapping_path),
         "sha256": sha256_of(mapping_path),
@@ -79,6 +82,26 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         "tables": {t: source.shown for t, source in export.tables.items()},
         "crosswalks": [vars(u) for u in uses],
         "unmapped_columns": unmapped,
+        "derived_fields": derived_fields(mapping),
+        "unmapped_fields": not_mapped,
     }
     return export
+
+
+def derived_fields(mapping: Mapping) -> list[dict]:
+    """The fields the mapping does not read as one column of the vendor's as written: a value given for every
+    record, a key composed of columns, a list gathered from several columns, or dates read with a format. Each
+    shapes what is checked, so a buyer sees them beside the result."""
+    out = []
+    for table, tmap in mapping.tables.items():
+        for name, f in tmap.fields.items():
+            if f.value is not None:
+                out.append({"table": table, "field": name, "how": "value", "source": f.value})
+            elif f.derive:
+                out.append({"table": table, "field": name, "how": "derive", "source": ", ".join(f.derive)})
+            elif f.columns:
+                out.append({"table": table, "field": name, "how": "columns", "source": ", ".join(f.columns)})
+            if f.date_formats:
+                out.append({"table": table, "field": name, "how": "date_format", "source": " | ".join(f.date_formats)})
+    return out
 

@@ -7,19 +7,26 @@ from datetime import datetime, timezone
 
 import polars as pl
 
+from conform.fingerprint import ALGORITHM, fingerprints, key_id
 from conform.model import CheckResult, Severity
 from conform.render.findings import masked, overall_verdict, with_messages
 
 FORMAT = "conform-result"
-FORMAT_VERSION = "1.2"
-READABLE_VERSIONS = ("1.0", "1.1", "1.2")  # 1.1 and 1.2 only added fields
+FORMAT_VERSION = "1.3"
+READABLE_VERSIONS = ("1.0", "1.1", "1.2", "1.3")  # each version only added fields
 EXAMPLES_PER_RULE = 20
 EXAMPLE_COLUMNS = ["table", "row", "key", "field", "value", "other", "message"]
 
 
-def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False) -> dict:
+def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
+          fingerprint_key: bytes | None = None) -> dict:
+    """The document; with `fingerprint_key`, it carries every finding's fingerprint (conform.fingerprint) per
+    rule and on each example, for `conform diff` to compare all findings record by record."""
     findings = result.findings if reveal_ids else masked(result.findings)
     findings = with_messages(findings, result.rules, lang)
+    if fingerprint_key is not None:
+        # Computed from the findings in full (a masked key would make different people one finding).
+        findings = findings.with_columns(fingerprints(result.findings, fingerprint_key))
     counts = result.counts_by_rule()
     examples = (findings.group_by("rule", maintain_order=True).head(EXAMPLES_PER_RULE)
                 .partition_by("rule", as_dict=True, include_key=False, maintain_order=True))
@@ -78,6 +85,11 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False) -> di
         "accepted_deviations": evaluation.deviations if evaluation else [],
         "local_practice": (evaluation.requirements.practice.as_dict()
                            if evaluation and evaluation.requirements.practice.declared else None),
+        "fingerprints": None if fingerprint_key is None else {
+            "algorithm": ALGORITHM, "key_id": key_id(fingerprint_key),
+            "rules": {code: sorted(group["fingerprint"].to_list())
+                      for (code,), group in findings.select("rule", "fingerprint").partition_by(
+                          "rule", as_dict=True, maintain_order=True).items()}},
     }
 
 
@@ -101,4 +113,5 @@ def result_not_evaluated(result: CheckResult) -> dict[str, list[str]]:
 def _rows(frame: pl.DataFrame | None) -> list[dict]:
     if frame is None:
         return []
-    return frame.select(EXAMPLE_COLUMNS).to_dicts()
+    columns = EXAMPLE_COLUMNS + (["fingerprint"] if "fingerprint" in frame.columns else [])
+    return frame.select(columns).to_dicts()

@@ -25,7 +25,7 @@ from conform.render.document import build
 from conform.render.formatting import Formatter
 from conform.render.findings import PLACEHOLDER
 from conform.render.tables import Tables
-from conform.render.templates import CSP, environment, labels
+from conform.render.templates import CSP, environment, field_titles, labels
 from conform.resources import DEFAULT_PROFILE
 from conform.sources import open_export
 
@@ -40,7 +40,8 @@ SEVERITY_ORDER = {s.value: -s.rank for s in Severity}
 def render_html(document: dict) -> str:
     """The page for a document extended by build_report."""
     template = environment(html=True).get_template("report.html.j2")
-    return template.render(d=document, r=document["report"], L=labels(document["language"]), csp=CSP)
+    return template.render(d=document, r=document["report"], L=labels(document["language"]), csp=CSP,
+                           lang=document["language"], F=field_titles(document["profile"]["name"]))
 
 
 def report_html(result: CheckResult, profile: str | Profile = DEFAULT_PROFILE, lang: str = "sv",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
+from pathlib import PurePath
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -33,6 +34,7 @@ def environment(html: bool, trim: bool = True) -> Environment:
     env.filters["int"] = int_text
     env.filters["fill"] = fill
     env.filters["plural"] = plural
+    env.filters["basename"] = basename
     env.filters["printable"] = printable
     return env
 
@@ -43,6 +45,25 @@ def printable(value) -> str:
         return ""
     return "".join(c if unicodedata.category(c) not in HIDDEN else f"\\x{ord(c):02x}" if ord(c) < 256
                    else f"\\u{ord(c):04x}" for c in str(value))
+
+
+def basename(path: str) -> str:
+    """A file's name without its folder (a path on this machine tells a reader nothing and may tell too much)."""
+    return PurePath(str(path).replace("\\", "/")).name
+
+
+@cache
+def field_titles(profile_name: str) -> dict[str, str]:
+    """"table.field" → the standard's name of the field, for the profile a result was made with (empty where
+    that profile is not installed here: the field ids are shown then)."""
+    from conform import api
+    from conform.errors import ConformError
+
+    try:
+        profile = api.load(profile_name)[0]
+    except ConformError:
+        return {}
+    return {f"{t}.{f.name}": f.title for t, spec in profile.tables.items() for f in spec.fields}
 
 
 def plural(entry: str | dict, n: int) -> str:
