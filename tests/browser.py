@@ -50,3 +50,125 @@ def render_and_dump(page: Path, workdir: Path, name: str) -> str:
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert not [line for line in dom.stderr.splitlines() if CONSOLE_PROBLEMS.search(line)]
     return dom.stdout
+
+
+# -- driven through Playwright: print to PDF, run axe-core, measure the laid-out page -----------------------------
+# Playwright drives the same Debian chromium over the DevTools protocol (no browser download). Scripts run through
+# the protocol, not in the page, so the report's CSP (no script) stays as it is.
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Landmarks, headings and the page's structure: axe files these under best practice, not under a WCAG tag.
+AXE_STRUCTURE = ["region", "landmark-one-main", "landmark-no-duplicate-main", "landmark-unique",
+                 "landmark-banner-is-top-level", "landmark-contentinfo-is-top-level", "landmark-main-is-top-level",
+                 "page-has-heading-one", "heading-order", "empty-heading", "empty-table-header"]
+# Why axe may leave a contrast check open without it being a problem: the element holds only a symbol (its text
+# says the same), SVG chart text (axe cannot see the background of an SVG), too little text to judge, or the
+# striped "missing" cells (a background gradient between two light greys, under dark grey text).
+AXE_CONTRAST_UNDECIDED = {"nonBmp", "imgNode", "shortTextContent", "bgGradient", "bgImage", "pseudoContent"}
+
+
+def playwright_available() -> bool:
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return BROWSER is not None
+
+
+needs_playwright = pytest.mark.skipif(not playwright_available(),
+                                      reason="needs chromium, playwright and axe-playwright-python ('.[test]')")
+
+
+class Browser:
+    """One headless chromium for a test module: open a file, print it, audit it."""
+
+    def __init__(self):
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        flags = [f for f in BROWSER_FLAGS if f not in {"--headless", "--enable-logging=stderr", "--v=0"}]
+        self._browser = self._playwright.chromium.launch(executable_path=BROWSER, args=flags)
+
+    def open(self, page: Path, width: int = 1280):
+        tab = self._browser.new_page(viewport={"width": width, "height": 1000})
+        problems = []
+        tab.on("console", lambda m: problems.append(m.text))
+        tab.on("request", lambda r: problems.append(f"request {r.url}") if not r.url.startswith("file:") else None)
+        tab.goto(page.resolve().as_uri())
+        tab.console_problems = problems
+        return tab
+
+    def pdf(self, page: Path, target: Path) -> Path:
+        tab = self.open(page)
+        tab.pdf(path=str(target), prefer_css_page_size=True, print_background=True)
+        tab.close()
+        return target
+
+    def axe(self, page: Path) -> dict:
+        """axe-core's results for the page: WCAG 2.1 A and AA, and the structure rules."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        tab = self.open(page)
+        tags = Axe().run(tab, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
+                                       "resultTypes": ["violations", "incomplete"]}).response
+        structure = Axe().run(tab, options={"runOnly": {"type": "rule", "values": AXE_STRUCTURE},
+                                            "resultTypes": ["violations"]}).response
+        tab.close()
+        return {"violations": tags["violations"] + structure["violations"], "incomplete": tags["incomplete"]}
+
+    def close(self) -> None:
+        self._browser.close()
+        self._playwright.stop()
+
+
+def axe_problems(results: dict) -> list[str]:
+    """Every violation, and every check axe left open for a reason other than AXE_CONTRAST_UNDECIDED."""
+    problems = [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:5]]}" for v in results["violations"]]
+    for check in results["incomplete"]:
+        for node in check["nodes"]:
+            keys = {(c.get("data") or {}).get("messageKey") if isinstance(c.get("data"), dict) else None
+                    for c in node.get("any", []) + node.get("all", []) + node.get("none", [])}
+            if check["id"] != "color-contrast" or not keys <= AXE_CONTRAST_UNDECIDED:
+                problems.append(f"undecided {check['id']} {keys} at {node['target']}")
+    return problems
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(str(pdf)).pages]
+
+
+# For every heading cell: the pieces of text between spaces, hyphens and soft hyphens that the layout split over
+# two lines (their first and last characters stand on different lines). A character after a soft hyphen where the line
+# broke also owns the hyphen drawn at the end of the line before: its own box is its last.
+BROKEN_WORDS_JS = """(selector) => {
+  const top = (node, at, which) => {
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + 1);
+    const rects = [...range.getClientRects()].filter(r => r.width > 0);
+    return rects.length ? Math.round(rects[which === "last" ? rects.length - 1 : 0].top) : null;
+  };
+  const broken = [];
+  for (const cell of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const re = /[^\\s\\u00ad-]+/g;
+      let m;
+      while ((m = re.exec(node.textContent)) !== null) {
+        const first = top(node, m.index, "last");
+        const last = top(node, m.index + m[0].length - 1, "first");
+        if (m[0].length > 1 && first !== last) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def broken_words(tab, selector: str, width: int, media: str = "screen") -> list[str]:
+    tab.emulate_media(media=media)
+    tab.set_viewport_size({"width": width, "height": 1000})
+    return tab.evaluate(BROKEN_WORDS_JS, selector)

@@ -25,6 +25,7 @@ from conform.render.document import build
 from conform.render.formatting import Formatter
 from conform.render.findings import PLACEHOLDER
 from conform.render.tables import Tables
+from conform.render.summary import build_summary
 from conform.render.templates import CSP, environment, field_titles, labels
 from conform.resources import DEFAULT_PROFILE
 from conform.sources import open_export
@@ -88,6 +89,8 @@ def build_report(result: CheckResult, profile: str | Profile = DEFAULT_PROFILE, 
                           for r in document["rules"] if r["not_evaluated_in"]],
         "charts": follow_up_charts(result, prof, tables, membership.found, groups, coverage, fmt, L),
     }
+    document["report"]["summary"] = build_summary(document, {r.code: r for r in result.rules}, lang, fmt,
+                                                  labels(lang))
     return document
 
 

@@ -8,6 +8,7 @@ from pathlib import PurePath
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from conform.render.formatting import int_text, share_text
 from conform.resources import TEMPLATES_DIR
@@ -35,6 +36,7 @@ def environment(html: bool, trim: bool = True) -> Environment:
     env.filters["fill"] = fill
     env.filters["plural"] = plural
     env.filters["basename"] = basename
+    env.filters["css_string"] = css_string
     env.filters["printable"] = printable
     return env
 
@@ -45,6 +47,15 @@ def printable(value) -> str:
         return ""
     return "".join(c if unicodedata.category(c) not in HIDDEN else f"\\x{ord(c):02x}" if ord(c) < 256
                    else f"\\u{ord(c):04x}" for c in str(value))
+
+
+def css_string(value) -> Markup:
+    """A value as a quoted CSS string for a page's running header or footer: every character but letters,
+    digits, space and a few marks as a CSS escape, so that no value can end the string, the rule or the
+    <style> element it stands in."""
+    text = "" if value is None else str(value)
+    safe = "".join(c if (c.isalnum() and c.isascii()) or c in " .,:-_()" else f"\\{ord(c):06x}" for c in text)
+    return Markup(f'"{safe}"')
 
 
 def basename(path: str) -> str:

@@ -1,0 +1,113 @@
+"""The report's first pages, for the people who decide: the verdict and what it rests on, the skall/bör table per
+information set, what blocks godkänt in plain words, and what to do next. Built from the result document as plain
+data; the words are the message catalogue's (reports_templates/labels.yaml, ``summary``)."""
+
+from __future__ import annotations
+
+from conform.render.findings import PLACEHOLDER
+from conform.render.formatting import Formatter
+from conform.render.templates import basename, fill, plural
+
+BLOCKING_SHOWN = 8       # blocking rules listed in the summary; the rest are in the appendix
+WARNINGS_NAMED = 5       # warning rules named in the next steps
+
+
+def build_summary(document: dict, rules_by_code: dict, lang: str, fmt: Formatter, labels: dict) -> dict:
+    S = labels["summary"]
+    names = {s["id"]: s["name"] for s in document["information_sets"]}
+    rules = {r["code"]: r for r in document["rules"]}
+    blocking = [_blocking(rules[code], rules_by_code[code], lang, fmt, S)
+                for code in _by_records(document, document["summary"]["blocking_rules"])]
+    return {
+        "requirements": _requirements(document, S),
+        "sets": [_set_row(s, rules, fmt, labels) for s in document["information_sets"]],
+        "blocking": blocking[:BLOCKING_SHOWN],
+        "blocking_more": max(0, len(blocking) - BLOCKING_SHOWN),
+        "next_steps": _next_steps(document, names, blocking, fmt, labels),
+    }
+
+
+def _by_records(document: dict, codes: list[str]) -> list[str]:
+    counts = {r["code"]: r["count"] for r in document["rules"]}
+    return sorted(codes, key=lambda c: (-counts.get(c, 0), c))
+
+
+def _requirements(document: dict, S: dict) -> str:
+    wanted = document["summary"].get("requirements")
+    if not wanted or wanted["default"]:
+        return S["requirements_default"]
+    return fill(S["requirements_file"], name=wanted["name"] or basename(wanted["path"]),
+                file=basename(wanted["path"]), hash=wanted["sha256"][:12])
+
+
+def _set_row(s: dict, rules: dict, fmt: Formatter, L: dict) -> dict:
+    S = L["summary"]
+    level = s.get("level", "skall")
+    requirement = L["level_names"][level]
+    if level == "bor" and s.get("weight") not in (None, 1):
+        requirement += " " + fill(S["weight"], weight=fmt.int(s["weight"]))
+    if s.get("tolerance"):
+        requirement += " " + fill(S["tolerance"], share=fmt.share(s["tolerance"]).replace("\u00a0%", " %"))
+    met = s.get("met")
+    blocked_by = s.get("blocking_rule") if met is False else None
+    return {
+        "name": s["name"], "status": s["status"], "share": fmt.share(s["conforming_share"]),
+        "records": fmt.int(s["records"]), "requirement": requirement, "level": level,
+        "met": met, "met_text": S["met"][str(met).lower()] if met is not None else "–",
+        "blocked_by": blocked_by,
+        "blocked_by_spec": rules[blocked_by]["spec"] if blocked_by in rules else None,
+    }
+
+
+def _blocking(rule: dict, spec_rule, lang: str, fmt: Formatter, S: dict) -> dict:
+    """One rule that keeps the verdict from godkänt, in words: what it found (its message where it names no
+    particular value, else its first example), how many findings, where the standard requires it, and the fix
+    (where the fix names no particular value)."""
+    general = spec_rule.message[lang]
+    concrete = not PLACEHOLDER.search(general)
+    text = general if concrete or not rule["examples"] else rule["examples"][0]["message"]
+    fix = spec_rule.fix[lang]
+    return {
+        "code": rule["code"], "count": rule["count"],
+        "count_text": fill(plural(S["findings_count"], rule["count"]), n=fmt.int(rule["count"])),
+        "text": text, "is_example": not concrete and bool(rule["examples"]),
+        "spec": rule["spec"],
+        "fix": fix if not PLACEHOLDER.search(fix) else None,
+    }
+
+
+def _next_steps(document: dict, names: dict, blocking: list[dict], fmt: Formatter, L: dict) -> list[str]:
+    S = L["summary"]["next"]
+    verdict = document["summary"]["verdict"]
+    sets = document["information_sets"]
+    steps = []
+    if verdict == "nonconformant":
+        failing = [s["name"] for s in sets if s.get("level", "skall") == "skall" and s.get("met") is False]
+        steps.append(fill(plural(S["ask_fix"], len(failing)), n=len(failing), sets=", ".join(failing)))
+        if blocking:
+            steps.append(fill(S["rules_to_fix"], rules=", ".join(
+                f"{b['code']} ({b['count_text']})" for b in blocking[:BLOCKING_SHOWN])))
+        unsupported = [s["name"] for s in sets if s["status"] in ("unsupported", "missing")]
+        if unsupported:
+            steps.append(fill(plural(S["capability"], len(unsupported)), sets=", ".join(unsupported)))
+    bor_missed = [s["name"] for s in sets if s.get("level") == "bor" and s.get("met") is False]
+    if bor_missed:
+        steps.append(fill(plural(S["bor_missed"], len(bor_missed)), sets=", ".join(bor_missed)))
+    warnings = sorted((r for r in document["rules"] if r["count"] and r["severity"] == "warning"),
+                      key=lambda r: (-r["count"], r["code"]))
+    if warnings:
+        steps.append(fill(plural(S["warnings"], len(warnings)), n=len(warnings),
+                          rules=", ".join(r["code"] for r in warnings[:WARNINGS_NAMED])))
+    mapping = document.get("mapping")
+    if mapping:
+        used = [c for c in mapping["crosswalks"] if c["records"]]
+        steps.append(fill(plural(S["mapping"], len(used)), n=len(used), file=basename(mapping["path"])))
+    expired = [d for d in document.get("accepted_deviations") or [] if not d["active"]]
+    if expired:
+        steps.append(fill(S["expired"], rules=", ".join(sorted({d["rule"] for d in expired}))))
+    if document["as_of_source"] == "today":
+        steps.append(S["as_of_today"])
+    if verdict == "conformant" and not steps:
+        steps.append(S["keep"])
+    steps.append(S["appendices"])
+    return steps
