@@ -212,7 +212,7 @@ def test_non_utf8_file_is_a_structure_finding(tmp_path):
 def test_semicolon_file_gets_a_delimiter_hint(tmp_path):
     write_export(tmp_path, {"raw": {"person": "person_id;juridiskt_kon;ursprung\n201401042385;Flicka/Kvinna;\n"}})
     result = run("check", str(tmp_path), *AS_OF, "--lang", "en")
-    assert "STR-002" in result.output and "seems to use ';'" in result.output
+    assert "STR-002" in result.output and "the file seems to use ; as its delimiter, not a comma" in result.output
 
 
 def test_ragged_row_is_found(tmp_path):

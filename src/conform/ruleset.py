@@ -149,8 +149,9 @@ def _quote_problem(profile: Profile, section: str, text: str) -> str | None:
     return None
 
 
-# Placeholders a message template may use: the columns of a finding.
-MESSAGE_FIELDS = {"table", "row", "key", "field", "value", "other"}
+# Placeholders a message template may use: the columns of a finding, and field_name, the standard's name of the
+# field (what a reader of a Swedish report knows it by; {field} is the column's heading).
+MESSAGE_FIELDS = {"table", "row", "key", "field", "value", "other", "field_name"}
 
 
 def load_rules(folder: Path, profile: Profile) -> list[Rule]:

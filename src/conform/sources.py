@@ -22,6 +22,7 @@ from conform.context import ROW
 from conform.errors import UsageError
 from conform.model import FINDING_COLUMNS, InputFile
 from conform.profile import Profile
+from conform.details import detail, detail_expr
 from conform.readers.text import field_count, first_undecodable, is_not_utf8, odd_quotes
 
 CHUNK = 1 << 22
@@ -189,20 +190,20 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
         if bad is not None:
             position, line, reason = bad
             export.problem("unreadable", table, row=line - 1 if line > 1 else None,
-                            other=f"not UTF-8 text: {reason} at byte {position} (line {line})")
+                           other=detail("not_utf8", reason, position, line))
             return
     if header is None:
-        export.problem("unreadable", table, other="the file is empty: no header line")
+        export.problem("unreadable", table, other=detail("no_header"))
         return
     source.header = header
     duplicates = sorted({c for c in header if header.count(c) > 1})
     if duplicates:
-        export.problem("unreadable", table, other=f"column(s) named twice in the header: {', '.join(duplicates)}")
+        export.problem("unreadable", table, other=detail("duplicate_columns", ", ".join(duplicates)))
         return
     hint = None
     if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
         sep = next(s for s in ";\t|" if s in header[0])
-        hint = f"the header holds {sep!r}: the file seems to use {sep!r}, not ',' as its delimiter"
+        hint = detail("delimiter", {"\t": "TAB"}.get(sep, sep))
     for column in expected:
         if column not in header:
             export.missing_field(table, column, column in derivable and hint is None, hint)
@@ -249,7 +250,7 @@ def _ragged_query(table: str, file: Path, width: int) -> pl.LazyFrame:
             check=pl.lit("ragged_row"), rule=pl.lit(None, pl.String), table=pl.lit(table),
             row=(pl.col("line") - 1).cast(pl.Int64), key=pl.lit(None, pl.String), field=pl.lit(None, pl.String),
             value=pl.lit(None, pl.String),
-            other=pl.format("line {}: {} fields, the header has {}", "line", fields, pl.lit(width)),
+            other=detail_expr("ragged", pl.col("line"), fields, pl.lit(width)),
         )
     )
 

@@ -45,6 +45,8 @@ class RuleKind:
     name: ClassVar[str]
     summary: ClassVar[str]
     Params: ClassVar[type[Params]] = Params
+    # Whether its findings' `other` is a coded detail (conform.details), worded in the report's language.
+    coded_other: ClassVar[bool] = False
 
     def checks(self, rule: Rule, ctx: TableContext) -> list[RowCheck]:
         """Row checks of `rule` on ctx.table; an empty list where the rule does not apply to that table.

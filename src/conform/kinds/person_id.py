@@ -32,6 +32,7 @@ class PersonId(RuleKind):
     """
 
     name = "person_id"
+    coded_other = True
     summary = "Person-ID form"
     Params = PersonIdParams
 

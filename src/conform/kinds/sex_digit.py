@@ -17,6 +17,7 @@ class SexDigit(RuleKind):
     declared."""
 
     name = "sex_digit"
+    coded_other = True
     summary = "Juridiskt kön contradicts the person-ID"
     Params = SexDigitParams
 

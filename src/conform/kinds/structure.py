@@ -26,6 +26,7 @@ class Structure(RuleKind):
     """
 
     name = "structure"
+    coded_other = True
     summary = "Export file structure"
     Params = StructureParams
 

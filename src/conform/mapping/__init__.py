@@ -22,6 +22,7 @@ import polars as pl
 
 from conform import readers
 from conform.context import ROW
+from conform.details import detail
 from conform.mapping.apply import build_tables, crosswalk_uses, source_ids, unmapped_columns
 from conform.mapping.spec import Mapping, load_mapping
 from conform.profile import Profile
@@ -67,13 +68,14 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
     not_mapped = []
     for table, spec in profile.tables.items():
         if table not in export.tables:
-            export.problem("missing_table", table, other=f"not in the mapping {mapping_path.name}")
+            export.problem("missing_table", table, other=detail("not_in_mapping", mapping_path.name))
             not_mapped += [{"table": table, "field": name, "derived_by_conform": False} for name in spec.field_names]
             continue
         present = export.tables[table].header
         for name in spec.field_names:
             if name not in present:
-                export.missing_field(table, name, (table, name) in derivable, f"not in the mapping {mapping_path.name}")
+                export.missing_field(table, name, (table, name) in derivable,
+                                     detail("not_in_mapping", mapping_path.name))
                 not_mapped.append({"table": table, "field": name, "derived_by_conform": (table, name) in derivable})
     export.mapping = {
         "path": str(mapping_path),

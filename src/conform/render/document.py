@@ -10,6 +10,7 @@ import polars as pl
 from conform.fingerprint import ALGORITHM, fingerprints, key_id
 from conform.model import CheckResult, Severity
 from conform.render.findings import masked, overall_verdict, with_messages
+from conform.render.templates import field_titles
 
 FORMAT = "conform-result"
 FORMAT_VERSION = "1.3"
@@ -23,7 +24,7 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
     """The document; with `fingerprint_key`, it carries every finding's fingerprint (conform.fingerprint) per
     rule and on each example, for `conform diff` to compare all findings record by record."""
     findings = result.findings if reveal_ids else masked(result.findings)
-    findings = with_messages(findings, result.rules, lang)
+    findings = with_messages(findings, result.rules, lang, field_titles(result.profile_name))
     if fingerprint_key is not None:
         # Computed from the findings in full (a masked key would make different people one finding).
         findings = findings.with_columns(fingerprints(result.findings, fingerprint_key))

@@ -37,17 +37,65 @@ def masked(findings: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def with_messages(findings: pl.DataFrame, rules: list[Rule], lang: str) -> pl.DataFrame:
-    """Adds severity, category and the message in `lang`, one vectorised expression per rule."""
+def with_messages(findings: pl.DataFrame, rules: list[Rule], lang: str,
+                  titles: dict[str, str] | None = None) -> pl.DataFrame:
+    """Adds severity, category and the message in `lang`, one vectorised expression per rule. A coded detail in
+    `other` (conform.details) is worded in `lang`; a message's {field_name} is the standard's name of the field
+    (`titles`: "table.field" → name; the field's id where there is none)."""
+    from conform.kinds import KINDS
+
     by_code = {r.code: r for r in rules}
+    present = findings["rule"].unique().sort().to_list()
+    coded = [c for c in present if getattr(KINDS.get(by_code[c].kind), "coded_other", False)]
     message = pl.lit(None, pl.String)
-    for code in findings["rule"].unique().sort().to_list():
+    for code in present:
         message = pl.when(pl.col("rule") == code).then(message_expr(by_code[code].message[lang])).otherwise(message)
-    return findings.with_columns(
-        severity=pl.col("rule").replace_strict({c: r.severity.value for c, r in by_code.items()}, default=None),
-        category=pl.col("rule").replace_strict({c: r.category.value for c, r in by_code.items()}, default=None),
-        message=message,
-    )
+    field_name = pl.col("field")
+    if titles:
+        field_name = pl.concat_str("table", pl.lit("."), "field").replace_strict(
+            titles, default=pl.col("field"), return_dtype=pl.String)
+    return (findings
+            .with_columns(other=pl.when(pl.col("rule").is_in(coded)).then(worded(pl.col("other"), lang))
+                          .otherwise(pl.col("other")) if coded else pl.col("other"),
+                          field_name=field_name)
+            .with_columns(
+                severity=pl.col("rule").replace_strict({c: r.severity.value for c, r in by_code.items()},
+                                                       default=None),
+                category=pl.col("rule").replace_strict({c: r.category.value for c, r in by_code.items()},
+                                                       default=None),
+                message=message)
+            .drop("field_name"))
+
+
+_ARGUMENT = re.compile(r"{(\d+)(!?)}")
+
+
+def worded(detail: pl.Expr, lang: str) -> pl.Expr:
+    """A coded detail (conform.details) in words, from the catalogue's `details` templates; anything that is
+    not a known code stays as it is."""
+    from conform.details import SEP
+    from conform.render.templates import labels
+
+    catalogue = labels(lang)
+    values = catalogue["detail_values"]
+    parts = detail.str.split(SEP)
+    code = parts.list.first()
+    out = detail
+    for name, template in catalogue["details"].items():
+        pieces: list[pl.Expr] = []
+        position = 0
+        for match in _ARGUMENT.finditer(template):
+            if match.start() > position:
+                pieces.append(pl.lit(template[position:match.start()]))
+            argument = parts.list.get(int(match.group(1)), null_on_oob=True).fill_null("")
+            if match.group(2):
+                argument = argument.replace_strict(values, default=argument, return_dtype=pl.String)
+            pieces.append(argument)
+            position = match.end()
+        if position < len(template):
+            pieces.append(pl.lit(template[position:]))
+        out = pl.when(code == name).then(pl.concat_str(pieces)).otherwise(out)
+    return out
 
 
 def overall_verdict(result: CheckResult) -> Status:

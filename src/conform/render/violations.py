@@ -17,7 +17,7 @@ from conform.model import CheckResult
 from conform.profile import Profile
 from conform.render.findings import PLACEHOLDER, with_messages
 from conform.render.spreadsheet import write_csv
-from conform.render.templates import labels
+from conform.render.templates import field_titles, labels
 
 COLUMNS = ["table", "row", "key", "rule", "severity", "category", "field", "value", "other", "message", "as_of"]
 EXCEL_ROWS = 1_048_576   # rows in one worksheet, the header included
@@ -25,7 +25,7 @@ EXCEL_ROWS = 1_048_576   # rows in one worksheet, the header included
 
 def write_violations(result: CheckResult, path: Path, lang: str = "sv", dialect: str = "standard",
                      profile: Profile | None = None) -> int:
-    frame = (with_messages(result.findings, result.rules, lang)
+    frame = (with_messages(result.findings, result.rules, lang, field_titles(result.profile_name))
              .with_columns(as_of=pl.lit(result.as_of)).select(COLUMNS))
     if path.suffix.lower() == ".xlsx":
         _write_workbook(frame, result, path, lang, profile)
