@@ -103,7 +103,7 @@ def test_violations_csv_lists_every_violation_in_full(defective, tmp_path):
     assert list(rows[0])[:9] == ["table", "row", "key", "rule", "severity", "category", "field", "value", "other"]
     assert {(r["rule"], r["table"], r["row"], r["key"]) for r in rows} >= {
         ("VAL-001", "person", "1", "201401042385"), ("DAT-001", "beslut", "2", "B_VUX")}
-    assert f"{len(rows)} violation(s) written" in result.output
+    assert f"{len(rows)} avvikelser skrivna till" in result.output
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_violations_workbook_keeps_ids_as_text_and_runs_no_formula(formulas, tmp
 
     target = tmp_path / "v.xlsx"
     result = run("check", str(formulas), *AS_OF, "--violations", str(target))
-    assert "violation(s) written to" in result.output
+    assert "avvikelser skrivna till" in result.output
     with zipfile.ZipFile(target) as book:
         sheets = {name: book.read(name).decode("utf-8") for name in book.namelist()
                   if name.startswith("xl/worksheets/sheet")}
@@ -173,14 +173,14 @@ def test_inputs_are_never_modified(defective, tmp_path):
         "--violations", str(tmp_path / "v.csv"))
     refused = run("check", str(defective), *AS_OF, "-o", str(defective / "person.csv"))
     assert refused.exit_code == ExitCode.NOT_CHECKED
-    assert "never writes over its input" in refused.output
+    assert "conform skriver aldrig över sina indata" in refused.output
     assert digests(defective) == before
 
 
 def test_missing_path_is_exit_2_without_traceback(tmp_path):
     result = run("check", str(tmp_path / "nowhere"))
     assert result.exit_code == ExitCode.NOT_CHECKED
-    assert "no such file or folder" in result.output and "Traceback" not in result.output
+    assert "filen eller mappen finns inte" in result.output and "Traceback" not in result.output
 
 
 def test_output_the_system_refuses_is_exit_2_naming_the_path(clean, tmp_path):

@@ -378,7 +378,7 @@ def test_other_errors_name_the_file(export):
              "u16.csv": r"u16\.csv: the file is UTF-16 text", "trasig.zip": r"trasig\.zip: not a readable zip",
              "trasig.parquet": r"trasig\.parquet: not a readable Parquet file",
              "fel.jsonl": r"fel\.jsonl, line 2: not valid JSON Lines",
-             "dubbel.csv": r"dubbel\.csv, line 1: column\(s\) named twice in the header: 'a'",
+             "dubbel.csv": r"dubbel\.csv, line 1: column names given more than once in the header: 'a'",
              "tomt": r"tomt: no table found"}
     for name, pattern in cases.items():
         with pytest.raises(ReaderError, match=pattern):

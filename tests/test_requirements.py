@@ -248,7 +248,7 @@ def test_compare_judges_results_again_under_a_requirements_file(one_wrong, tmp_p
     strict = requirements(tmp_path / "avvikelser.yaml", deviations=[{"rule": "VAL-001", "justification": "x",
                                                                      "accepted_by": "y"}])
     refused = CliRunner().invoke(main, ["compare", str(out), "--requirements", str(strict)])
-    assert refused.exit_code == ExitCode.NOT_CHECKED and "check the export again with --requirements" in refused.output
+    assert refused.exit_code == ExitCode.NOT_CHECKED and "kontrollera exporten igen med --requirements" in refused.output
 
 
 def test_a_declared_local_insats_name_without_a_code_is_valid(tmp_path):

@@ -120,7 +120,7 @@ def test_a_reference_date_from_today_is_warned_about_and_recorded(tmp_path):
     ran = runner.invoke(main, ["check", str(archive), "--mapping", str(VENDORS / "normalised" / "mapping.yaml"),
                                "--format", "json", "--output", str(out)])
     assert ran.exit_code in (ExitCode.OK, ExitCode.FINDINGS), ran.output
-    assert f"the reference date is today ({dt.date.today().isoformat()})" in ran.stderr
+    assert f"referensdatumet är dagens datum ({dt.date.today().isoformat()})" in ran.stderr
     document = json.loads(out.read_text(encoding="utf-8"))
     assert (document["as_of"], document["as_of_source"]) == (dt.date.today().isoformat(), "today")
     junit = runner.invoke(main, ["check", str(archive), "--mapping", str(VENDORS / "normalised" / "mapping.yaml"),

@@ -119,8 +119,7 @@ def _reference_date(as_of: date | None, package: dict) -> tuple[date, str]:
         try:
             return datetime.fromisoformat(str(created).replace("Z", "+00:00")).date(), "package"
         except ValueError as exc:
-            raise UsageError(f"datapackage.json: 'created' is not an ISO 8601 date-time ({created!r}); "
-                             "fix it or give --as-of") from exc
+            raise UsageError("created_not_date", value=created) from exc
     return date.today(), "today"
 
 

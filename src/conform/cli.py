@@ -1,9 +1,17 @@
-"""The command line: a thin shell over conform.api. Only this module imports click."""
+"""The command line: a thin shell over conform.api. Only this module imports click.
+
+Everything it says comes from the message catalogue (reports_templates/labels.yaml: ``cli`` and ``errors``), in
+Swedish unless ``--lang en`` is given anywhere on the line or ``CONFORM_LANG=en`` is set: the help of every command
+and option, what it writes on standard error, and every error. (Click's own usage errors keep click's English
+wording after a Swedish lead.)"""
 
 from __future__ import annotations
 
+import contextvars
+import errno
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,12 +21,46 @@ from conform import __version__, api, fingerprint
 from conform.errors import ConformError
 from conform.model import ExitCode, Severity
 from conform.render.document import build
+from conform.render.findings import PLACEHOLDER
+from conform.render.templates import field_titles, fill, labels, plural
 from conform.render.violations import write_violations
 from conform.resources import DEFAULT_PROFILE
 
+LANGUAGES = ("sv", "en")
+_LANG: contextvars.ContextVar[str | None] = contextvars.ContextVar("conform_lang", default=None)
 
-def _fail(message: str) -> None:
-    click.echo(f"conform: {message}", err=True)
+
+def language() -> str:
+    chosen = _LANG.get() or os.environ.get("CONFORM_LANG")
+    return chosen if chosen in LANGUAGES else "sv"
+
+
+def _lang_in(args: list[str]) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _cli() -> dict:
+    return labels(language())["cli"]
+
+
+def say(key: str, n: int | None = None, **values) -> None:
+    """One line on standard error, from the catalogue's cli.written (or cli) in the CLI's language."""
+    entry = _cli()["written"].get(key) or _cli()[key]
+    click.echo("conform: " + fill(plural(entry, n or 0) if n is not None else entry, n=n, **values), err=True)
+
+
+def _fail(key: str, **values) -> None:
+    click.echo("conform: " + fill(_cli()[key], **values), err=True)
+    sys.exit(ExitCode.NOT_CHECKED)
+
+
+def _fail_error(exc: ConformError) -> None:
+    click.echo(f"conform: {exc.text(language())}", err=True)
     sys.exit(ExitCode.NOT_CHECKED)
 
 
@@ -41,61 +83,164 @@ def _write(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
 
 
-MAPPING_OPTION = click.option(
-    "--mapping", type=click.Path(path_type=Path, dir_okay=False),
-    help="A mapping file (YAML) describing the vendor's export as the profile's tables; draft one with "
-         "`conform init-mapping EXPORT`.")
+class _Option(click.Option):
+    """An option whose help is a key of the catalogue's cli.options_help, worded when help is shown."""
 
-REQUIREMENTS_OPTION = click.option(
-    "--requirements", type=click.Path(path_type=Path, dir_okay=False),
-    help="A requirements file (YAML): per information set skall or bör with a tolerance, and accepted "
-         "deviations; it decides the verdict. Write the default with `conform init-requirements`.")
+    def __init__(self, *args, help_key: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.help_key = help_key
+
+    def get_help_record(self, ctx):
+        C = _cli()
+        text = C["options_help"].get(self.help_key) or C.get(self.help_key, "") if self.help_key else ""
+        if self.show_default and self.default is not None and not self.is_flag:
+            default = self.default if isinstance(self.default, str) else str(self.default)
+            text = f"{text}  [{C['default']}: {default}]".strip()
+        saved = (self.help, self.show_default)
+        self.help, self.show_default = text, False
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help, self.show_default = saved
+
+    def make_metavar(self, ctx=None) -> str:
+        shown = super().make_metavar(ctx) if ctx is not None else super().make_metavar()
+        for english, worded in _cli()["metavars"].items():
+            shown = shown.replace(english, worded)
+        return shown
 
 
-class _Commands(click.Group):
+def option(*names, help_key: str | None = None, **kwargs):
+    return click.option(*names, cls=_Option, help_key=help_key, **kwargs)
+
+
+class _Worded:
+    """Help, usage and headings of a command in the CLI's language; click's usage errors with a lead in it."""
+
+    def _help_text(self) -> str:
+        C = _cli()
+        return C["main"] if isinstance(self, click.Group) else C["commands_help"].get(self.name, "")
+
+    def format_help_text(self, ctx, formatter):
+        text = self._help_text()
+        if text:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                for i, paragraph in enumerate(text.split("\n\n")):
+                    if i:
+                        formatter.write_paragraph()
+                    formatter.write_text(paragraph)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        first = self._help_text().split("\n")[0]
+        return first if len(first) <= limit else first[:limit - 1].rsplit(" ", 1)[0] + "…"
+
+    def format_usage(self, ctx, formatter):
+        pieces = [p if p != "[OPTIONS]" else "[" + _cli()["options"].upper() + "]" for p in self.collect_usage_pieces(ctx)]
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_cli()["usage"] + " ")
+
+    def format_options(self, ctx, formatter):
+        records = [r for r in (p.get_help_record(ctx) for p in self.get_params(ctx)
+                               if isinstance(p, click.Option)) if r]
+        if records:
+            with formatter.section(_cli()["options"]):
+                formatter.write_dl(records)
+        if isinstance(self, click.Group):
+            self.format_commands(ctx, formatter)
+
+    def get_help_option(self, ctx):
+        found = super().get_help_option(ctx)
+        if found is not None:
+            found.help = _cli()["help_option"]
+        return found
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        chosen = _lang_in(list(args))
+        if parent is None or chosen in LANGUAGES:  # each run starts from its own command line
+            _LANG.set(chosen if chosen in LANGUAGES else None)
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            if isinstance(exc, _UsageError):
+                raise
+            raise _UsageError(exc.format_message(), exc.ctx) from exc
+
+
+class _UsageError(click.UsageError):
+    def show(self, file=None) -> None:
+        click.echo("conform: " + fill(_cli()["usage_error"], detail=self.format_message()), err=True)
+
+
+class _Command(_Worded, click.Command):
+    pass
+
+
+class _Commands(_Worded, click.Group):
     """Every command: what cannot be checked (a bad path, profile, rule or mapping file: a ConformError) and what
     the operating system refuses (a full disk, an output folder that cannot be made or written) is one line,
     naming the file, and exit 2, not a traceback."""
+
+    command_class = _Command
+
+    def collect_usage_pieces(self, ctx):
+        return [p for p in super().collect_usage_pieces(ctx) if p != self.subcommand_metavar] + [
+            _cli()["subcommand"]]
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, self.get_command(ctx, name).get_short_help_str(60)) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section(_cli()["commands"]):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ConformError as exc:
-            _fail(str(exc))
+            _fail_error(exc)
+        except BrokenPipeError:
+            # The reader of standard output went away (`conform rules | head`): nothing more to say to anyone.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(ExitCode.OK)
         except OSError as exc:
-            _fail(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc))
+            reason = _cli()["os_errors"].get(errno.errorcode.get(exc.errno or 0, ""), exc.strerror or str(exc))
+            if exc.filename:
+                _fail("os_error", path=exc.filename, detail=reason)
+            click.echo(f"conform: {reason}", err=True)
+            sys.exit(ExitCode.NOT_CHECKED)
+
+
+MAPPING_OPTION = option("--mapping", type=click.Path(path_type=Path, dir_okay=False), help_key="mapping")
+REQUIREMENTS_OPTION = option("--requirements", type=click.Path(path_type=Path, dir_okay=False),
+                             help_key="requirements")
+LANG_OPTION = option("--lang", type=click.Choice(LANGUAGES), default="sv", show_default=True, help_key="lang")
+PROFILE_OPTION = option("--profile", default=DEFAULT_PROFILE, show_default=True, help_key="profile")
+AS_OF_OPTION = option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help_key="as_of")
+FAIL_ON_OPTION = option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
+                        show_default=True, help_key="fail_on")
+REVEAL_OPTION = option("--reveal-ids", is_flag=True, help_key="reveal_ids")
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="conform")
+@click.version_option(__version__, prog_name="conform", cls=_Option, help_key="version_option")
 def main() -> None:
-    """Check a social-services export against SKR's Basinformation i socialtjänsten.
-
-    Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 could not check.
-    """
+    """Check a social-services export against SKR's Basinformation i socialtjänsten (the help shown is the
+    catalogue's cli.main)."""
 
 
 @main.command()
 @click.argument("export", type=click.Path(path_type=Path))
-@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile name or folder.")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Reference date (default: the package's `created` date, else today).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "markdown"]), default="text",
-              show_default=True, help="junit: one test case per rule, for CI; markdown: a short summary for a "
-                                      "pull request or job summary.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report here instead of standard output.")
-@click.option("--violations", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write every violation to this file (keys and person-IDs in full: the data owner's working "
-                   "list): CSV, or an Excel workbook if the name ends in .xlsx.")
-@click.option("--csv-dialect", type=click.Choice(["standard", "excel-sv"]), default="standard", show_default=True,
-              help="The violations CSV's dialect: standard (',' and LF) or excel-sv (';' and CRLF, for a Swedish "
-                   "Excel). Both are UTF-8 with a BOM.")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True)
-@click.option("--reveal-ids", is_flag=True, help="Show full person-IDs in the report (masked by default).")
-@click.option("--html", "html", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write the HTML report (as `conform report`) to this file.")
+@PROFILE_OPTION
+@AS_OF_OPTION
+@option("--format", "fmt", type=click.Choice(["text", "json", "junit", "markdown"]), default="text",
+        show_default=True, help_key="format")
+@option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help_key="output")
+@option("--violations", type=click.Path(path_type=Path, dir_okay=False), help_key="violations")
+@option("--csv-dialect", type=click.Choice(["standard", "excel-sv"]), default="standard", show_default=True,
+        help_key="csv_dialect")
+@LANG_OPTION
+@FAIL_ON_OPTION
+@REVEAL_OPTION
+@option("--html", "html", type=click.Path(path_type=Path, dir_okay=False), help_key="html")
 @MAPPING_OPTION
 @REQUIREMENTS_OPTION
 def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, violations: Path | None,
@@ -126,12 +271,12 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
     if violations is not None:
         violations.parent.mkdir(parents=True, exist_ok=True)
         n = write_violations(result, violations, lang, csv_dialect, api.load(profile)[0])
-        click.echo(f"conform: {n} violation(s) written to {violations}", err=True)
+        say("violations", n, path=violations)
     if html is not None:
         _write(_html_report(result, profile, lang, reveal_ids, None, None), html)
-        click.echo(f"conform: HTML report written to {html}", err=True)
+        say("html", path=html)
     if output is not None:
-        click.echo(f"conform: report written to {output}", err=True)
+        say("report", path=output)
     sys.exit(result.exit_code(Severity(fail_on)))
 
 
@@ -141,9 +286,7 @@ def _checked(export: Path, profile: str, as_of, mapping: Path | None, requiremen
     if result.as_of_source == "today":
         # Ages, overdue decisions and "after the reference date" move with the calendar: say so where a CI log
         # shows it, so that a gate that starts failing on its own is explained.
-        click.echo(f"conform: warning: the reference date is today ({result.as_of}): the export has no "
-                   "datapackage.json with a 'created' date, so the same data may be judged differently on "
-                   "another day; give --as-of YYYY-MM-DD for a reproducible result", err=True)
+        say("today_warning", date=result.as_of)
     return result
 
 
@@ -156,16 +299,14 @@ def _html_report(result, profile: str, lang: str, reveal_ids: bool, vendor: str 
 
 @main.command()
 @click.argument("export", type=click.Path(path_type=Path))
-@click.option("--html", "html", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the HTML report to this file (default: standard output).")
-@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile name or folder.")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Reference date (default: the package's `created` date, else today).")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True)
-@click.option("--reveal-ids", is_flag=True, help="Show full person-IDs in the report (masked by default).")
-@click.option("--vendor", help="Vendor/system name for the report (default: the export's datapackage.json title).")
-@click.option("--system-version", help="System version for the report (default: the datapackage.json version).")
+@option("--html", "html", type=click.Path(path_type=Path, dir_okay=False), help_key="html_report")
+@PROFILE_OPTION
+@AS_OF_OPTION
+@LANG_OPTION
+@FAIL_ON_OPTION
+@REVEAL_OPTION
+@option("--vendor", help_key="vendor")
+@option("--system-version", help_key="system_version")
 @MAPPING_OPTION
 @REQUIREMENTS_OPTION
 def report(export: Path, html: Path | None, profile: str, as_of, lang: str, fail_on: str, reveal_ids: bool,
@@ -178,7 +319,7 @@ def report(export: Path, html: Path | None, profile: str, as_of, lang: str, fail
     result = _checked(export, profile, as_of, mapping, requirements)
     _write(_html_report(result, profile, lang, reveal_ids, vendor, system_version), html)
     if html is not None:
-        click.echo(f"conform: HTML report written to {html}", err=True)
+        say("html", path=html)
     sys.exit(result.exit_code(Severity(fail_on)))
 
 
@@ -190,60 +331,75 @@ def _refuse_overwriting_input(export: Path, *targets: Path | None, mapping: Path
     inputs |= {p.resolve() for p in (mapping, requirements) if p is not None}
     for target in targets:
         if target is not None and target.resolve() in inputs:
-            _fail(f"{target} is a file of the export; conform never writes over its input. Choose another path.")
+            _fail("overwrite", path=target)
 
 
 @main.command("rules")
-@click.option("--profile", default=DEFAULT_PROFILE, show_default=True)
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@PROFILE_OPTION
+@LANG_OPTION
+@option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+        help_key="rules_format")
 def list_rules(profile: str, lang: str, fmt: str) -> None:
-    """List the rules of a profile."""
+    """List the rules of a profile: in Swedish by the standard's words (its section), in English with the
+    rule's name as well."""
     _, rules = api.load(profile)
     if fmt == "json":
         click.echo(json.dumps([_rule_dict(r, lang) for r in rules], ensure_ascii=False, indent=2))
         return
+    L = labels(lang)
     for r in rules:
-        click.echo(f"{r.code}  {r.severity.value:<7}  {r.basis.value:<14}  {r.category.value:<12}  {r.name}")
+        described = r.spec if lang == "sv" else f"{r.name} · {r.spec}"
+        click.echo(f"{r.code}  {L['severity_names'][r.severity.value]:<8}  {L['basis_names'][r.basis.value]:<14}  "
+                   f"{L['violations']['category_names'][r.category.value]:<14}  {described}")
 
 
 @main.command()
 @click.argument("code")
-@click.option("--profile", default=DEFAULT_PROFILE, show_default=True)
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@PROFILE_OPTION
+@LANG_OPTION
 def explain(code: str, profile: str, lang: str) -> None:
-    """Show one rule: what it checks, its spec reference, how to fix, an example."""
-    _, rules = api.load(profile)
+    """Show one rule: what it checks, its basis and the standard's words, how to fix, an example. The Swedish
+    text names no internal ids (the rule's name, kind and parameters are shown in English)."""
+    profile_, rules = api.load(profile)
     wanted = code.upper()
     rule = next((r for r in rules if wanted in (r.code, *r.aliases) or r.name == code), None)
     if rule is None:
-        _fail(f"no rule {code!r}; `conform rules` lists them")
+        _fail("no_rule", code=code)
+    L, E = labels(lang), labels(lang)["cli"]["explain"]
     info = _rule_dict(rule, lang)
-    click.echo(f"{rule.code} {rule.name} ({rule.severity.value}, {rule.category.value})")
-    click.echo(f"  basis: {rule.basis.value}")
-    click.echo(f"  information sets: {', '.join(rule.information_sets) or '-'}")
-    click.echo(f"  message: {info['message']}")
-    click.echo(f"  spec: {rule.spec}")
-    click.echo(f"  quote ({rule.quote_section}):")
+    sets = {s.id: s.name for s in profile_.information_sets}
+    head = f"{rule.code} {rule.spec}" if lang == "sv" else f"{rule.code} {rule.name}"
+    click.echo(f"{head} ({L['severity_names'][rule.severity.value]}, "
+               f"{L['violations']['category_names'][rule.category.value]})")
+    click.echo(f"  {E['basis']}: {L['basis_names'][rule.basis.value]}")
+    click.echo(f"  {E['sets']}: {', '.join(sets.get(s, s) for s in rule.information_sets) or '–'}")
+    click.echo(f"  {E['message']}: {PLACEHOLDER.sub('…', info['message'])}")
+    click.echo(f"  {E['spec']}: {rule.spec}")
+    click.echo(f"  {E['quote']} ({rule.quote_section}):")
     for line in rule.quote.splitlines():
         click.echo(f"    {line}" if line else "")
     if info["reading"]:
-        click.echo(f"  reading: {info['reading']}")
-    click.echo(f"  fix: {info['fix']}")
-    click.echo(f"  kind: {rule.kind} {json.dumps(info['params'], ensure_ascii=False)}")
+        click.echo(f"  {E['reading']}: {info['reading']}")
+    click.echo(f"  {E['fix']}: {info['fix']}")
+    if lang == "en":
+        click.echo(f"  kind: {rule.kind} {json.dumps(info['params'], ensure_ascii=False)}")
     if rule.example:
+        titles = field_titles(profile_.name) if lang == "sv" else {}
+        names = {key.split(".", 1)[1]: title for key, title in titles.items()}
         for label, text in rule.example.items():
-            click.echo(f"  example ({label}): {text}")
+            if names:
+                # The examples are written with the fields' ids; a Swedish reader knows them by the standard's names.
+                text = re.sub(r"\b(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b",
+                              lambda m: names[m.group(1)], text)
+            click.echo(f"  {E['example']} ({E['example_labels'].get(label, label)}): {text}")
 
 
 @main.command()
 @click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--name", "names", multiple=True, help="A vendor's name, once per RESULT in order "
-                                                     "(default: the export folder's name).")
-@click.option("--html", type=click.Path(path_type=Path, dir_okay=False), help="Write the comparison page here.")
-@click.option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the same matrix as CSV here.")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@option("--name", "names", multiple=True, help_key="name")
+@option("--html", type=click.Path(path_type=Path, dir_okay=False), help_key="compare_html")
+@option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False), help_key="compare_csv")
+@LANG_OPTION
 @REQUIREMENTS_OPTION
 def compare(results: tuple[Path, ...], names: tuple[str, ...], html: Path | None, csv_path: Path | None,
             lang: str, requirements: Path | None) -> None:
@@ -255,7 +411,7 @@ def compare(results: tuple[Path, ...], names: tuple[str, ...], html: Path | None
     from conform.compare import compare_csv, compare_html, load_results
 
     if names and len(names) != len(results):
-        _fail(f"--name was given {len(names)} time(s) for {len(results)} result(s); give one per result or none")
+        _fail("names_count", names=len(names), results=len(results))
     documents = load_results(results)
     if requirements is not None:
         from conform.compare import rejudge
@@ -264,19 +420,20 @@ def compare(results: tuple[Path, ...], names: tuple[str, ...], html: Path | None
     matrix = build_matrix(documents, names=list(names) or None, sources=list(results))
     if html:
         _write(compare_html(matrix, lang), html)
-        click.echo(f"conform: comparison written to {html}", err=True)
+        say("comparison", path=html)
     if csv_path or not html:
         _write(compare_csv(matrix), csv_path)
         if csv_path:
-            click.echo(f"conform: comparison matrix written to {csv_path}", err=True)
+            say("matrix", path=csv_path)
 
 
 @main.command()
 @click.argument("old", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.argument("new", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+        help_key="diff_format")
+@option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help_key="diff_output")
+@LANG_OPTION
 def diff(old: Path, new: Path, fmt: str, output: Path | None, lang: str) -> None:
     """What changed from OLD to NEW (two results of `conform check --format json`).
 
@@ -308,15 +465,13 @@ def _rule_dict(rule, lang: str) -> dict:
 
 @main.command()
 @click.argument("outdir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--persons", type=click.IntRange(min=1), default=200, show_default=True)
-@click.option("--defects", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Share of records to corrupt; the expected findings are written beside the export.")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default="2025-06-30",
-              show_default=True, help="The export's reference date (its `created` date).")
-@click.option("--shape", type=click.Choice(["canonical", "normalised", "wide", "workbook"]), default="canonical",
-              show_default=True, help="Write the population as an example vendor would (see conform.generator."
-                                      "vendors).")
+@option("--persons", type=click.IntRange(min=1), default=200, show_default=True, help_key="persons")
+@option("--defects", type=click.FloatRange(0, 1), default=0.0, show_default=True, help_key="defects")
+@option("--seed", type=int, default=1, show_default=True, help_key="seed")
+@option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default="2025-06-30", show_default=True,
+        help_key="generate_as_of")
+@option("--shape", type=click.Choice(["canonical", "normalised", "wide", "workbook"]), default="canonical",
+        show_default=True, help_key="shape")
 def generate(outdir: Path, persons: int, defects: float, seed: int, as_of, shape: str) -> None:
     """Write a realistic synthetic export (deterministic per seed) to OUTDIR."""
     from conform.generator import generate as run_generator
@@ -325,14 +480,12 @@ def generate(outdir: Path, persons: int, defects: float, seed: int, as_of, shape
         _generate_shape(outdir, persons, defects, seed, as_of.date(), shape)
         return
     summary = run_generator(outdir, persons=persons, defects=defects, seed=seed, as_of=as_of.date())
-    tables = ", ".join(f"{t} {n:,}" for t, n in summary.counts.items())
-    click.echo(f"conform: synthetic export written to {outdir}: {tables}", err=True)
+    say("synthetic", path=outdir, tables=", ".join(f"{t} {n}" for t, n in summary.counts.items()))
     if summary.defects:
-        click.echo(f"conform: {sum(summary.defects.values())} defects injected over {len(summary.defects)} rules; "
-                   f"expected findings in {outdir / 'expected_findings.csv'}", err=True)
+        say("defects", n=sum(summary.defects.values()), rules=len(summary.defects),
+            path=outdir / "expected_findings.csv")
     if summary.synthesised_ids:
-        click.echo(f"conform: {summary.synthesised_ids:,} person-IDs synthesised beyond Skatteverket's test lists",
-                   err=True)
+        say("synthesised", n=summary.synthesised_ids)
 
 
 def _generate_shape(outdir: Path, persons: int, defects: float, seed: int, as_of, shape: str) -> None:
@@ -344,13 +497,12 @@ def _generate_shape(outdir: Path, persons: int, defects: float, seed: int, as_of
     with tempfile.TemporaryDirectory(prefix="conform-generate-") as tmp:
         run_generator(Path(tmp), persons=persons, defects=defects, seed=seed, as_of=as_of)
         paths = write_shape(read_canonical(Path(tmp)), shape, outdir)
-    click.echo(f"conform: {shape} vendor export written to {', '.join(map(str, paths))}", err=True)
+    say("shape", shape=shape, paths=", ".join(map(str, paths)))
 
 
 @main.command("init-requirements")
-@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile name or folder.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the file here instead of standard output.")
+@PROFILE_OPTION
+@option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help_key="init_output")
 def init_requirements(profile: str, output: Path | None) -> None:
     """Write the default requirements file (every information set skall, tolerance 0) for a buyer or a
     vendor's release gate to edit; give it to check, report and compare with --requirements."""
@@ -361,9 +513,8 @@ def init_requirements(profile: str, output: Path | None) -> None:
 
 @main.command("init-mapping")
 @click.argument("export", type=click.Path(path_type=Path))
-@click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Profile name or folder.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the draft here instead of standard output.")
+@PROFILE_OPTION
+@option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help_key="init_output")
 def init_mapping(export: Path, profile: str, output: Path | None) -> None:
     """Draft a mapping for an unknown export: matches headings and values to the profile's fields, with a
     confidence for every guess and a list of what it could not map. Review it, then give it to
@@ -374,7 +525,7 @@ def init_mapping(export: Path, profile: str, output: Path | None) -> None:
     text = draft_mapping(export, api.load(profile)[0])
     _write(text, output)
     if output is not None:
-        click.echo(f"conform: draft mapping written to {output}; review every line marked REVIEW", err=True)
+        say("draft", path=output)
 
 
 if __name__ == "__main__":  # pragma: no cover

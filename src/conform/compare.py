@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 from jsonschema import Draft202012Validator
 
 from conform import __version__
-from conform.errors import ConformError, UsageError
+from conform.errors import ConformError, UsageError, msg
 from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
 from conform.render.document import FORMAT, FORMAT_VERSION, READABLE_VERSIONS
 from conform.render.spreadsheet import neutralised
@@ -50,14 +50,13 @@ def load_result(path: str | Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise UsageError(f"{path}: no such file") from exc
+        raise UsageError("no_such_file", path=path) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the file ({exc})") from exc
+        raise UsageError("result_unreadable", path=path, detail=exc) from exc
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-                         "give a file written by `conform check --format json`") from exc
+        raise UsageError("result_not_json", path=path, line=exc.lineno, column=exc.colno, detail=exc.msg) from exc
     validate_result(document, str(path))
     return document
 
@@ -66,27 +65,24 @@ def load_results(paths: Iterable[str | Path]) -> list[dict]:
     """Result documents, read and validated in order (see load_result)."""
     paths = list(paths)
     if not paths:
-        raise UsageError("no result files given: name one or more files written by `conform check --format json`")
+        raise UsageError("no_results")
     return [load_result(p) for p in paths]
 
 
 def validate_result(document, source: str) -> None:
     if not isinstance(document, dict) or "format" not in document:
-        raise UsageError(f"{source}: not a conform result (no \"format\" field); "
-                         "give a file written by `conform check --format json`")
+        raise UsageError("result_no_format", source=source)
     if document["format"] != FORMAT:
-        raise UsageError(f"{source}: not a conform check result (its format is {document['format']!r}, "
-                         f"expected {FORMAT!r}); give a file written by `conform check --format json`")
+        raise UsageError("result_wrong_format", source=source, format=document["format"], expected=FORMAT)
     if document.get("format_version") not in READABLE_VERSIONS:
-        raise UsageError(f"{source}: result format version {document.get('format_version')!r} is not the "
-                         f"version this conform reads ({FORMAT_VERSION}); check the export again with this conform")
+        raise UsageError("result_version", source=source, version=document.get("format_version"),
+                         supported=READABLE_VERSIONS)
     errors = sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        raise UsageError(f"{source}: not a valid conform result (result.schema.json): at {where}: "
-                         f"{first.message}{more}")
+        more = msg("more_problems", n=len(errors) - 1) if len(errors) > 1 else ""
+        raise UsageError("result_invalid", source=source, where=where, detail=first.message, more=more)
 
 
 def require_same_profile(documents: Sequence[dict], sources: Sequence[str] | None = None) -> None:
@@ -96,18 +92,16 @@ def require_same_profile(documents: Sequence[dict], sources: Sequence[str] | Non
     for document, source in zip(documents[1:], labels_[1:]):
         other = document["profile"]
         if (other["name"], other["version"]) != (first["name"], first["version"]):
-            raise ConformError(
-                f"results made with different profiles cannot be compared: {labels_[0]} was checked with "
-                f"{first['name']} {first['version']}, {source} with {other['name']} {other['version']}; "
-                "check the exports again with the same profile")
+            raise ConformError("different_profiles", first=labels_[0], first_profile=f"{first['name']} {first['version']}",
+                               other=source, other_profile=f"{other['name']} {other['version']}")
 
 
 def _sources(documents: Sequence[dict], sources: Sequence[str] | None) -> list[str]:
     if sources is not None:
         if len(sources) != len(documents):
-            raise UsageError(f"{len(sources)} source names for {len(documents)} results")
+            raise UsageError("sources_count", sources=len(sources), results=len(documents))
         return [str(s) for s in sources]
-    return [f"the result of {d['export']['path']}" for d in documents]
+    return [msg("result_of", path=d["export"]["path"]) for d in documents]
 
 
 # -- judging results again under a requirements file -------------------------------------------------------------
@@ -129,12 +123,9 @@ def rejudge(documents: Sequence[dict], requirements: Path, sources: Sequence[str
             judged.append(document)
             continue
         if wanted.deviations or wanted.practice.declared:
-            raise UsageError(f"{source} was not checked with {requirements}, whose accepted deviations or local "
-                             f"practice change what is found: check the export again with --requirements "
-                             f"{requirements}")
+            raise UsageError("rejudge_deviations", source=source, requirements=requirements)
         if "violated_rules" not in document["information_sets"][0]:
-            raise UsageError(f"{source} is a result of format {document['format_version']}, without the graded "
-                             "figures a requirements file judges: check the export again with this conform")
+            raise UsageError("rejudge_old", source=source, version=document["format_version"])
         sets = [SetResult(s["id"], s["name"], Status(s["status"]), s["records"], s["records_with_errors"],
                           s["records_with_warnings"], s["rules"], s["violated_rules"], s.get("column_failure", False))
                 for s in document["information_sets"]]
@@ -164,9 +155,9 @@ def compare(documents: Sequence[dict], names: Sequence[str] | None = None,
     `sources` are the files the documents came from (for messages and the evidence); optional."""
     documents = list(documents)
     if not documents:
-        raise UsageError("nothing to compare: give one or more result files")
+        raise UsageError("nothing_to_compare")
     if names is not None and len(names) != len(documents):
-        raise UsageError(f"{len(names)} names given for {len(documents)} result files: give one name per file")
+        raise UsageError("names_count", names=len(names), results=len(documents))
     source_texts = None if sources is None else [str(s) for s in sources]
     require_same_profile(documents, source_texts)
     vendor_names = _vendor_names(documents, names, source_texts)

@@ -35,29 +35,35 @@ def key() -> bytes:
     secret = os.environ.get("CONFORM_FINGERPRINT_KEY")
     if secret is not None:
         if len(secret) < MIN_SECRET:
-            raise UsageError(f"CONFORM_FINGERPRINT_KEY is {len(secret)} characters long; give at least {MIN_SECRET} "
-                             "(a random secret, e.g. from `python -c 'import secrets; print(secrets.token_hex(32))'`)")
+            raise UsageError("key_short", length=len(secret), minimum=MIN_SECRET)
         return hashlib.blake2b(secret.encode("utf-8"), digest_size=32, person=b"conform-key").digest()
     path = key_file()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Created readable by its owner only, and never overwritten: a second process that lost the race reads it.
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(descriptor, "w") as out:
-                out.write(secrets.token_hex(32) + "\n")
-    text = path.read_text(encoding="ascii").strip()
+    try:
+        _make_key_file(path)
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError("key_file_unwritable", path=path, detail=getattr(exc, "strerror", None) or exc) from exc
     try:
         material = bytes.fromhex(text)
     except ValueError:
         material = b""
     if len(material) < MIN_SECRET:
-        raise UsageError(f"{path}: not a conform fingerprint key (64 hexadecimal digits); remove it to have a new "
-                         "one made, or set CONFORM_FINGERPRINT_KEY")
+        raise UsageError("key_file_bad", path=path)
     return material
+
+
+def _make_key_file(path: Path) -> None:
+    """A new random key, readable by its owner only, unless the file exists: it is never overwritten, and a
+    second process that lost the race to make it reads the first one's."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w") as out:
+        out.write(secrets.token_hex(32) + "\n")
 
 
 def key_file() -> Path:

@@ -72,14 +72,14 @@ class Standard:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ProfileError(f"{path}: cannot read the standard's text: {exc}") from exc
+            raise ProfileError("profile_standard_unreadable", path=path, detail=exc) from exc
         starts, at = [], 0
         for heading in sections:
             # A heading is the first line after the previous heading that reads exactly so: "Utmaningar och
             # avvägningar" recurs inside every information set, and only its first, top-level, use is a section.
             found = next((i for i in range(at, len(lines)) if lines[i].strip() == heading), None)
             if found is None:
-                raise ProfileError(f"{path}: no section heading {heading!r} after line {at + 1}")
+                raise ProfileError("profile_no_section", path=path, heading=heading, line=at + 1)
             starts.append(found)
             at = found + 1
         ends = starts[1:] + [len(lines)]
@@ -133,7 +133,7 @@ class Profile:
     def value_set(self, set_id: str) -> pl.DataFrame:
         """A value set as a string-typed frame, exactly as written in its CSV."""
         if set_id not in self._value_set_refs:
-            raise ProfileError(f"{self.path / 'datapackage.json'}: no value set {set_id!r} under conform/value_sets")
+            raise ProfileError("profile_no_value_set", path=self.path / "datapackage.json", set=set_id)
         return self._value_sets[set_id]
 
     @property
@@ -177,7 +177,7 @@ class Profile:
         try:
             return pl.read_csv(path, infer_schema=False, encoding="utf8")
         except (OSError, pl.exceptions.PolarsError) as exc:
-            raise ProfileError(f"{path}: cannot read profile data file: {exc}") from exc
+            raise ProfileError("profile_data_unreadable", path=path, detail=exc) from exc
 
     def validate_value_sets(self) -> None:
         """Every value set file exists, has its declared column, and no value twice."""
@@ -185,11 +185,11 @@ class Profile:
             frame = self.value_set(sid)
             column = ref["column"]
             if column not in frame.columns:
-                raise ProfileError(f"{self.path / ref['path']}: declared column {column!r} not found "
-                                   f"(columns: {', '.join(frame.columns)})")
+                raise ProfileError("profile_column_missing", path=self.path / ref["path"], column=column,
+                                   columns=frame.columns)
             dupes = frame.filter(pl.col(column).is_not_null() & pl.col(column).is_duplicated())[column].unique()
             if sid != "insats" and len(dupes):
-                raise ProfileError(f"{self.path / ref['path']}: value(s) listed twice: {', '.join(dupes.to_list())}")
+                raise ProfileError("profile_duplicates", path=self.path / ref["path"], values=dupes.to_list())
 
 
 def _table_spec(resource: dict) -> TableSpec:
@@ -216,17 +216,17 @@ def load_profile(name_or_path: str) -> Profile:
     folder = profile_dir(name_or_path)
     descriptor_path = folder / "datapackage.json"
     if not descriptor_path.is_file():
-        raise ProfileError(f"profile {name_or_path!r}: no {descriptor_path}")
+        raise ProfileError("profile_missing", name=name_or_path, path=descriptor_path)
     try:
         descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProfileError(f"{descriptor_path}: not valid UTF-8 JSON: {exc}") from exc
+        raise ProfileError("profile_bad_json", path=descriptor_path, detail=exc) from exc
     schema = json.loads((SCHEMAS_DIR / "profile.schema.json").read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(descriptor), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
-        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise ProfileError(f"{descriptor_path}: at property '{where}': {first.message}")
+        where = "/".join(str(p) for p in first.absolute_path) or "/"
+        raise ProfileError("profile_schema", path=descriptor_path, where=where, detail=first.message)
     profile = Profile(folder, descriptor)
     profile.validate_value_sets()
     return profile

@@ -130,29 +130,31 @@ def load_requirements(path: Path, profile: Profile, rules: list[Rule]) -> Requir
     errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
     if errors:
         deepest = max(errors, key=lambda e: len(e.absolute_path))
-        raise UsageError(f"{doc.where(tuple(deepest.absolute_path))}: {deepest.message}")
+        raise UsageError("schema", where=doc.where(tuple(deepest.absolute_path)), detail=deepest.message)
     known_sets = {s.id for s in profile.information_sets}
     known_rules = {r.code for r in rules}
     if data.get("profile", profile.name) != profile.name:
-        raise UsageError(f"{doc.where(('profile',))}: written for profile {data['profile']!r}, not {profile.name!r}")
+        raise UsageError("requirements_profile", where=doc.where(("profile",)), written=data["profile"],
+                         profile=profile.name)
     sets = {}
     for set_id, raw in data["information_sets"].items():
         if set_id not in known_sets:
-            raise UsageError(f"{doc.where(('information_sets', set_id))}: no information set {set_id!r} "
-                             f"(known: {', '.join(sorted(known_sets))})")
+            raise UsageError("requirements_no_set", where=doc.where(("information_sets", set_id)), set=set_id,
+                             known=sorted(known_sets))
         sets[set_id] = SetRequirement(raw["level"], float(raw.get("weight", 1)), float(raw.get("tolerance", 0)))
     deviations = []
     for i, raw in enumerate(data.get("accepted_deviations") or []):
         at = ("accepted_deviations", i)
         if raw["rule"] not in known_rules:
-            raise UsageError(f"{doc.where(at + ('rule',))}: no rule {raw['rule']!r}; `conform rules` lists them")
+            raise UsageError("requirements_no_rule", where=doc.where(at + ("rule",)), rule=raw["rule"])
         unknown = [s for s in raw.get("information_sets", []) if s not in known_sets]
         if unknown:
-            raise UsageError(f"{doc.where(at + ('information_sets',))}: no information set {unknown[0]!r}")
+            raise UsageError("requirements_no_set", where=doc.where(at + ("information_sets",)), set=unknown[0],
+                             known=sorted(known_sets))
         try:
             expires = dt.date.fromisoformat(raw["expires"]) if "expires" in raw else None
         except ValueError as exc:
-            raise UsageError(f"{doc.where(at + ('expires',))}: not a calendar date ({raw['expires']!r})") from exc
+            raise UsageError("requirements_not_date", where=doc.where(at + ("expires",)), value=raw["expires"]) from exc
         deviations.append(Deviation(raw["rule"], raw["justification"], raw["accepted_by"],
                                     tuple(raw.get("information_sets", [])), expires))
     practice = _practice(data.get("local_practice") or {}, profile, doc)
@@ -170,25 +172,24 @@ def _practice(raw: dict, profile: Profile, doc) -> LocalPractice:
             try:
                 pl.Series([""]).str.contains(full_match(pattern))
             except pl.exceptions.PolarsError as exc:
-                raise UsageError(f"{doc.where(('local_practice',) + at)}: not a regular expression conform can "
-                                 f"run: {str(exc).splitlines()[0]}") from exc
+                raise UsageError("requirements_bad_regex", where=doc.where(("local_practice",) + at),
+                                 detail=str(exc).splitlines()[0]) from exc
     ibic = raw.get("ibic") or {}
     groups = set(profile.values("malgrupp"))
     unknown = [g for g in ibic.get("target_groups", []) if g not in groups]
     if unknown:
-        raise UsageError(f"{doc.where(('local_practice', 'ibic', 'target_groups'))}: no target group "
-                         f"{unknown[0]!r} (known: {', '.join(sorted(groups))})")
+        raise UsageError("requirements_no_group", where=doc.where(("local_practice", "ibic", "target_groups")),
+                         group=unknown[0], known=sorted(groups))
     local = {}
     for set_id, values in (raw.get("local_values") or {}).items():
         at = ("local_practice", "local_values", set_id)
         holders = [f for _, f in profile.fields_of_set(set_id) if f.value_set]
         if not holders:
-            raise UsageError(f"{doc.where(at)}: {set_id!r} is no information set with a value set")
+            raise UsageError("requirements_no_value_set", where=doc.where(at), set=set_id)
         standard = set(profile.values(holders[0].value_set))
         for local_value, parent in values.items():
             if parent not in standard:
-                raise UsageError(f"{doc.where(at + (local_value,))}: {parent!r} is not a value of {set_id}'s "
-                                 "value set; a local value refines one of the standard's values")
+                raise UsageError("requirements_parent", where=doc.where(at + (local_value,)), parent=parent, set=set_id)
         local[set_id] = dict(values)
     return LocalPractice(tuple(ibic.get("target_groups", [])),
                          tuple(ibic.get("information_sets", ["aktualiseringsorsak", "problematik"])) if ibic else (),

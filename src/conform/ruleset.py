@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 from pydantic import ValidationError
 
-from conform.errors import RuleFileError
+from conform.errors import Joined, Msg, RuleFileError, msg
 from conform.kinds import KINDS
 from conform.model import Basis, Category, Rule, Severity
 from conform.profile import Profile
@@ -98,7 +98,7 @@ def load_rule_file(path: Path, profile: Profile) -> list[Rule]:
     errors = sorted(_schema_errors(data, profile), key=lambda e: (len(e[0]), list(map(str, e[0]))))
     if errors:
         deepest = max(errors, key=lambda e: len(e[0]))
-        raise RuleFileError(f"{doc.where(deepest[0])}: {deepest[1]}")
+        raise RuleFileError("schema", where=doc.where(deepest[0]), detail=deepest[1])
     rules = []
     for i, raw in enumerate(data["rules"]):
         kind = KINDS[raw["kind"]]
@@ -107,25 +107,25 @@ def load_rule_file(path: Path, profile: Profile) -> list[Rule]:
         except ValidationError as exc:
             first = exc.errors()[0]
             at = ("rules", i, "params", *first["loc"])
-            raise RuleFileError(f"{doc.where(at)}: {first['msg']}") from exc
+            raise RuleFileError("schema", where=doc.where(at), detail=first["msg"]) from exc
         problems = kind.validate(params, profile)
         if problems:
-            raise RuleFileError(f"{doc.where(('rules', i, 'params'))}: {'; '.join(problems)}")
+            raise RuleFileError("schema", where=doc.where(("rules", i, "params")), detail="; ".join(problems))
         basis, severity = Basis(raw["basis"]), Severity(raw["severity"])
         if severity not in basis.severities:
-            allowed = " or ".join(sorted(s.value for s in basis.severities))
-            raise RuleFileError(f"{doc.where(('rules', i, 'severity'))}: a rule of basis {basis.value} is "
-                                f"{allowed}, not {severity.value} (only the standard's krav can fail a vendor)")
+            raise RuleFileError("rules_severity", where=doc.where(("rules", i, "severity")), basis=basis.value,
+                                allowed=Joined(_alternatives(sorted(s.value for s in basis.severities))),
+                                severity=severity.value)
         quote = raw["quote"]
         problem = _quote_problem(profile, quote["section"], quote["text"])
         if problem:
-            raise RuleFileError(f"{doc.where(('rules', i, 'quote'))}: {problem}")
+            raise RuleFileError("schema", where=doc.where(("rules", i, "quote")), detail=problem)
         for lang, template in raw["message"].items():
             unknown = set(re.findall(r"{(\w+)}", template)) - MESSAGE_FIELDS
             if unknown:
                 at = ("rules", i, "message", lang)
-                raise RuleFileError(f"{doc.where(at)}: unknown placeholder(s) "
-                                    f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(MESSAGE_FIELDS))}")
+                raise RuleFileError("rules_placeholders", where=doc.where(at), unknown=sorted(unknown),
+                                    allowed=sorted(MESSAGE_FIELDS))
         rules.append(Rule(
             code=raw["code"], name=raw["name"], kind=raw["kind"], category=Category(raw["category"]),
             severity=severity, information_sets=tuple(raw["information_sets"]),
@@ -137,16 +137,23 @@ def load_rule_file(path: Path, profile: Profile) -> list[Rule]:
     return rules
 
 
-def _quote_problem(profile: Profile, section: str, text: str) -> str | None:
+def _quote_problem(profile: Profile, section: str, text: str) -> Msg | None:
     """Why a quote cannot stand as the standard's own words, if it cannot."""
     standard = profile.standard
     if standard is None:
-        return f"profile {profile.name} ships no text of the standard to prove the quote against"
+        return msg("rules_no_standard", profile=profile.name)
     if section not in standard.sections:
-        return f"no section {section!r} in the standard (sections: {', '.join(standard.sections)})"
+        return msg("rules_quote_section", section=section, sections=list(standard.sections))
     if not standard.contains(section, text):
-        return f"the quote does not stand word for word in section {section!r} of {standard.path.name}"
+        return msg("rules_quote_text", section=section, standard=standard.path.name)
     return None
+
+
+def _alternatives(values: list[str]) -> list:
+    """"a", "a or b", "a, b or c", in the reader's language."""
+    if len(values) < 2:
+        return values
+    return [", ".join(values[:-1]), " ", msg("or"), " ", values[-1]]
 
 
 # Placeholders a message template may use: the columns of a finding, and field_name, the standard's name of the
@@ -156,18 +163,18 @@ MESSAGE_FIELDS = {"table", "row", "key", "field", "value", "other", "field_name"
 
 def load_rules(folder: Path, profile: Profile) -> list[Rule]:
     if not folder.is_dir():
-        raise RuleFileError(f"no rule folder {folder}")
+        raise RuleFileError("rules_no_folder", folder=folder)
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for path in sorted(folder.glob("*.yaml")):
         for rule in load_rule_file(path, profile):
             for code in (rule.code, *rule.aliases):
                 if code in seen:
-                    raise RuleFileError(f"{rule.source}: rule code {code} is already used at {seen[code]}")
+                    raise RuleFileError("rules_code_twice", where=rule.source, code=code, other=seen[code])
                 seen[code] = rule.source
             rules.append(rule)
     if not rules:
-        raise RuleFileError(f"{folder}: no rules (*.yaml) found")
+        raise RuleFileError("rules_none", folder=folder)
     return sorted(rules, key=lambda r: r.code)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from conform.context import ROW
-from conform.errors import UsageError
+from conform.errors import UsageError, msg
 from conform.model import FINDING_COLUMNS, InputFile
 from conform.profile import Profile
 from conform.details import detail, detail_expr
@@ -102,11 +102,9 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     """Open an export folder. A missing column in `derivable` ((table, field) pairs the engine can compute) is
     reported as derived, not as missing."""
     if not path.exists():
-        raise UsageError(f"{path}: no such file or folder")
+        raise UsageError("no_such_path", path=path)
     if not path.is_dir():
-        raise UsageError(f"{path}: without a mapping, an export is a folder holding one CSV file per table "
-                         f"({', '.join(t + '.csv' for t in profile.tables)}); for any other shape, draft a "
-                         f"mapping with `conform init-mapping {path} > mapping.yaml` and give --mapping")
+        raise UsageError("export_not_folder", path=path, files=[t + ".csv" for t in profile.tables])
     package = read_package(path)
     export = Export(path, package, rescans_text=True)
     declared = {r.get("name"): r.get("path") for r in package.get("resources", []) if isinstance(r, dict)}
@@ -123,9 +121,8 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
             headers[table] = None
     if not files:
         found = sorted(p.name for p in path.iterdir() if p.is_file())[:8]
-        raise UsageError(f"{path}: none of the profile's tables ({', '.join(t + '.csv' for t in profile.tables)}) is "
-                         f"here (found: {', '.join(found) or 'no files'}). For a vendor's own shape, draft a mapping "
-                         f"with `conform init-mapping {path} > mapping.yaml` and give --mapping")
+        raise UsageError("export_no_tables", path=path, files=[t + ".csv" for t in profile.tables],
+                         found=found or msg("no_files"))
     scans = _ragged_rows({t: (files[t], len(h)) for t, h in headers.items() if h is not None})
     for table, file in files.items():
         spec = profile.tables[table]
@@ -158,8 +155,7 @@ def _zip_package(archive: Path) -> dict:
             except KeyError:
                 return {}
             if info.file_size > MAX_PACKAGE_BYTES:
-                raise UsageError(f"{where}: {info.file_size:,} bytes, more than a data package descriptor's "
-                                 f"{MAX_PACKAGE_BYTES:,}; remove it or give --as-of")
+                raise UsageError("package_too_large", where=where, size=info.file_size, limit=MAX_PACKAGE_BYTES)
             raw = zf.read(info)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, OSError):
         return {}  # the reader reports an unreadable archive, naming the file
@@ -170,10 +166,9 @@ def _parse_package(descriptor: Path, read) -> dict:
     try:
         package = json.loads(read())
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise UsageError(f"{descriptor}: not valid UTF-8 JSON ({exc}); fix or remove it "
-                         "(without it, files are found by table name)") from exc
+        raise UsageError("package_not_json", where=descriptor, detail=exc) from exc
     if not isinstance(package, dict):
-        raise UsageError(f"{descriptor}: expected a JSON object (a Frictionless data package descriptor)")
+        raise UsageError("package_not_object", where=descriptor)
     return package
 
 

@@ -1,5 +1,5 @@
 """YAML files a person writes (rules, mappings): parsed with the line of every key, so that every problem can
-be reported as ``file:line: at 'key/path'``."""
+be reported as ``file:line: 'key/path'``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from conform.errors import utf8_reason
 
 # libyaml when the platform has it: rule files are parsed on every run.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -25,8 +27,8 @@ class Located:
         return self.lines.get(probe, 1)
 
     def where(self, at: tuple) -> str:
-        key = "/".join(str(p) for p in at) or "(top level)"
-        return f"{self.path}:{self.line(at)}: at '{key}'"
+        key = "/".join(str(p) for p in at) or "/"
+        return f"{self.path}:{self.line(at)}: '{key}'"
 
 
 def load_located(path: Path, error: type[Exception]) -> Located:
@@ -36,13 +38,13 @@ def load_located(path: Path, error: type[Exception]) -> Located:
         node = yaml.compose(text, Loader=LOADER)
         data = yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
     except FileNotFoundError as exc:
-        raise error(f"{path}: no such file") from exc
+        raise error("no_such_file", path=path) from exc
     except IsADirectoryError as exc:
-        raise error(f"{path}: is a folder, not a YAML file") from exc
+        raise error("yaml_folder", path=path) from exc
     except UnicodeDecodeError as exc:
-        raise error(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise error("yaml_not_utf8", path=path, reason=utf8_reason(exc.reason), byte=exc.start) from exc
     except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML: {exc}") from exc
+        raise error("yaml_invalid", path=path, detail=exc) from exc
     return Located(path, data, _line_index(node) if node is not None else {})
 
 

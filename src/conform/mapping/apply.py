@@ -23,7 +23,7 @@ import polars as pl
 
 from conform import readers
 from conform.context import ROW
-from conform.errors import MappingError
+from conform.errors import MappingError, msg
 from conform.mapping.spec import FieldMap, Mapping, TableMap
 from conform.profile import FieldSpec, Profile
 
@@ -77,9 +77,8 @@ def _find_source(mapping: Mapping, tmap: TableMap, named: dict[str, readers.Sour
     if tmap.source in sheets and len({s.path for s in named.values()}) == 1:  # a lone workbook: sheet name alone
         return sheets[tmap.source]
     close = difflib.get_close_matches(tmap.source, list(named), n=1, cutoff=0.5)
-    raise MappingError(f"{mapping.where('tables', tmap.name, 'source')}: the export has no file or sheet "
-                       f"{tmap.source!r}" + (f"; did you mean {close[0]!r}?" if close else "")
-                       + f" (it holds {', '.join(sorted(named))})")
+    raise MappingError("mapping_no_source", where=mapping.where("tables", tmap.name, "source"), source=tmap.source,
+                       hint=msg("did_you_mean", value=close[0]) if close else "", available=sorted(named))
 
 
 def _check_columns(mapping: Mapping, tmap: TableMap, source_id: str, source: readers.Source) -> None:
@@ -89,10 +88,9 @@ def _check_columns(mapping: Mapping, tmap: TableMap, source_id: str, source: rea
             if column not in header:
                 close = difflib.get_close_matches(column, source.header, n=1, cutoff=0.6)
                 key = "column" if f.column else "columns" if f.columns else "derive"
-                raise MappingError(
-                    f"{mapping.where('tables', tmap.name, 'fields', f.name, key)}: {source_id} has no column "
-                    f"{column!r}" + (f"; did you mean {close[0]!r}?" if close else "")
-                    + f" (its columns: {', '.join(source.header)})")
+                raise MappingError("mapping_no_column", where=mapping.where("tables", tmap.name, "fields", f.name, key),
+                                   source=source_id, column=column,
+                                   hint=msg("did_you_mean", value=close[0]) if close else "", available=source.header)
 
 
 def _crosswalk(expr: pl.Expr, values: dict[str, str]) -> pl.Expr:

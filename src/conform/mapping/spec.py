@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import polars as pl
 
-from conform.errors import MappingError
+from conform.errors import MappingError, msg
 from conform.profile import Profile
 from conform.resources import SCHEMAS_DIR
 from conform.vocabulary import closest
@@ -78,18 +78,17 @@ def mapping_schema() -> dict:
 def load_mapping(path: Path, profile: Profile) -> Mapping:
     doc = load_located(Path(path), MappingError)
     if not isinstance(doc.data, dict):
-        raise MappingError(f"{doc.where(())}: a mapping is a YAML mapping with the keys conform_mapping, "
-                           "profile and tables (see docs/mapping.md)")
+        raise MappingError("mapping_not_mapping", where=doc.where(()))
     _validate_schema(doc)
     data = doc.data
     if data["profile"] != profile.name:
-        raise MappingError(f"{doc.where(('profile',))}: the mapping is for profile {data['profile']!r}, "
-                           f"the check uses {profile.name!r}")
+        raise MappingError("mapping_profile", where=doc.where(("profile",)), mapping=data["profile"],
+                           profile=profile.name)
     tables = {}
     for table, raw in data["tables"].items():
         if table not in profile.tables:
-            raise MappingError(f"{doc.where(('tables', table))}: no table {table!r} in the profile; "
-                               f"its tables are {', '.join(profile.tables)}")
+            raise MappingError("mapping_no_table", where=doc.where(("tables", table)), table=table,
+                               tables=list(profile.tables))
         fields = {}
         for name, spec in raw["fields"].items():
             fields[name] = _field(doc, profile, table, name, spec)
@@ -104,61 +103,57 @@ def _validate_schema(doc: Located) -> None:
     if not errors:
         return
     error = max(errors, key=lambda e: len(e.absolute_path))
-    at = tuple(error.absolute_path)
-    message = error.message
+    where = doc.where(tuple(error.absolute_path))
     if error.validator == "oneOf" and isinstance(error.instance, dict):
         given = [k for k in ("column", "columns", "value", "derive") if k in error.instance]
-        message = ("give exactly one of column, columns, value, derive"
-                   + (f" (found {', '.join(given)})" if given else ""))
-    elif error.validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        message += f"; allowed keys: {', '.join(allowed)}" if allowed else ""
-    raise MappingError(f"{doc.where(at)}: {message}")
+        raise MappingError("mapping_one_of", where=where, given=msg("mapping_given", keys=given) if given else "")
+    allowed = sorted(error.schema.get("properties", {})) if error.validator == "additionalProperties" else []
+    if allowed:
+        raise MappingError("mapping_keys", where=where, detail=error.message, allowed=allowed)
+    raise MappingError("schema", where=where, detail=error.message)
 
 
 def _field(doc: Located, profile: Profile, table: str, name: str, spec) -> FieldMap:
     at = ("tables", table, "fields", name)
     table_spec = profile.tables[table]
     if name not in table_spec.field_names:
-        raise MappingError(f"{doc.where(at)}: table {table} has no field {name!r}; its fields are "
-                           f"{', '.join(table_spec.field_names)}")
+        raise MappingError("mapping_no_field", where=doc.where(at), table=table, field=name,
+                           fields=table_spec.field_names)
     if isinstance(spec, str):
         spec = {"column": spec}
     fspec = table_spec.field(name)
     formats = spec.get("date_format", ())
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     if formats and fspec.type not in DATE_TYPES:
-        raise MappingError(f"{doc.where(at + ('date_format',))}: {table}.{name} is not a date field")
+        raise MappingError("mapping_not_date", where=doc.where(at + ("date_format",)), table=table, field=name)
     for fmt in formats:
         if "%" not in fmt or not _readable_format(fmt):
-            raise MappingError(f"{doc.where(at + ('date_format',))}: {fmt!r} is no strftime format "
-                               "(write e.g. '%d/%m/%Y')")
+            raise MappingError("mapping_bad_format", where=doc.where(at + ("date_format",)), format=fmt)
     if (spec.get("delimiter") or spec.get("columns")) and not fspec.is_list:
         key = "delimiter" if spec.get("delimiter") else "columns"
-        raise MappingError(f"{doc.where(at + (key,))}: {table}.{name} holds one value, not a list")
+        raise MappingError("mapping_not_list", where=doc.where(at + (key,)), table=table, field=name)
     is_key = name == table_spec.primary_key or (table_spec.foreign_key and name == table_spec.foreign_key[0])
     if spec.get("derive") and not is_key:
-        raise MappingError(f"{doc.where(at + ('derive',))}: only a table's key or its parent's key can be "
-                           f"derived; {table}.{name} is neither")
+        raise MappingError("mapping_derive_key", where=doc.where(at + ("derive",)), table=table, field=name)
     crosswalk = spec.get("values", {})
     allowed = _allowed_values(profile, fspec.value_set, name)
     if allowed is not None:
         for local, standard in crosswalk.items():
             if standard not in allowed:
                 close, _ = closest(standard, allowed, fspec.value_set)
-                listing = f"; its values: {', '.join(allowed)}" if len(allowed) <= 12 else ""
-                raise MappingError(
-                    f"{doc.where(at + ('values', local))}: {standard!r} is not a value of {table}.{name}'s "
-                    f"value set ({fspec.value_set})" + (f"; did you mean {close!r}?" if close else listing))
+                listing = msg("its_values", values=allowed) if len(allowed) <= 12 else ""
+                raise MappingError("mapping_not_in_set", where=doc.where(at + ("values", local)), value=standard,
+                                   table=table, field=name, value_set=fspec.value_set,
+                                   hint=msg("did_you_mean", value=close) if close else listing)
         if spec.get("value") is not None and spec["value"] not in allowed:
-            raise MappingError(f"{doc.where(at + ('value',))}: {spec['value']!r} is not a value of "
-                               f"{table}.{name}'s value set ({fspec.value_set})")
+            raise MappingError("mapping_not_in_set", where=doc.where(at + ("value",)), value=spec["value"],
+                               table=table, field=name, value_set=fspec.value_set, hint="")
         delimiter = spec.get("delimiter")
         if delimiter:
             clash = sorted(v for v in set(allowed) | set(crosswalk) if delimiter in v)
             if clash:
-                raise MappingError(f"{doc.where(at + ('delimiter',))}: {delimiter!r} occurs inside the value(s) "
-                                   f"{', '.join(map(repr, clash[:3]))}, so it cannot separate values")
+                raise MappingError("mapping_delimiter_clash", where=doc.where(at + ("delimiter",)),
+                                   delimiter=delimiter, values=[f"'{v}'" for v in clash[:3]])
     return FieldMap(
         name=name, column=spec.get("column"), columns=tuple(spec.get("columns", ())), value=spec.get("value"),
         derive=tuple(spec.get("derive", ())), delimiter=spec.get("delimiter"), date_formats=formats,
@@ -188,23 +183,21 @@ def _check_keys(mapping: Mapping, profile: Profile) -> None:
     for table, tmap in mapping.tables.items():
         spec = profile.tables[table]
         if spec.primary_key not in tmap.fields:
-            raise MappingError(f"{mapping.where('tables', table, 'fields')}: the key {spec.primary_key} is not "
-                               "mapped; map it to a column, or derive it from the columns that identify a record")
+            raise MappingError("mapping_key_unmapped", where=mapping.where("tables", table, "fields"),
+                               key=spec.primary_key)
         if not spec.foreign_key:
             continue
         fk, parent = spec.foreign_key
         if parent not in mapping.tables:
             continue
         if fk not in tmap.fields:
-            raise MappingError(f"{mapping.where('tables', table, 'fields')}: {table} links to {parent} by {fk}, "
-                               "which is not mapped")
+            raise MappingError("mapping_fk_unmapped", where=mapping.where("tables", table, "fields"), table=table,
+                               parent=parent, fk=fk)
         parent_key = mapping.tables[parent].fields.get(profile.tables[parent].primary_key)
         child_link = tmap.fields[fk]
         if parent_key is not None and bool(parent_key.derive) != bool(child_link.derive):
-            raise MappingError(f"{mapping.where('tables', table, 'fields', fk)}: {parent}'s key is "
-                               f"{'derived' if parent_key.derive else 'a column'}, so {table}.{fk} must "
-                               f"{'derive it too' if parent_key.derive else 'name a column'}")
+            raise MappingError("mapping_fk_derive" if parent_key.derive else "mapping_fk_column",
+                               where=mapping.where("tables", table, "fields", fk), parent=parent, table=table, fk=fk)
         if parent_key is not None and parent_key.derive and len(parent_key.derive) != len(child_link.derive):
-            raise MappingError(f"{mapping.where('tables', table, 'fields', fk, 'derive')}: {parent}'s key is "
-                               f"derived from {len(parent_key.derive)} column(s) "
-                               f"({', '.join(parent_key.derive)}); list the same number, in that order")
+            raise MappingError("mapping_fk_count", where=mapping.where("tables", table, "fields", fk, "derive"),
+                               parent=parent, n=len(parent_key.derive), columns=parent_key.derive)

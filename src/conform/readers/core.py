@@ -16,6 +16,7 @@ import polars as pl
 
 from conform.context import ROW
 from conform.readers import _temp, text
+from conform.errors import msg
 from conform.readers.source import ReaderError, Source
 
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
@@ -39,11 +40,10 @@ def detect(path: str | Path) -> list[Source]:
     table-like is found."""
     path = Path(path)
     if not path.exists():
-        raise ReaderError(str(path), "no such file or folder")
+        raise ReaderError(str(path), "reader_no_path")
     sources = _detect(path, str(path), 0)
     if not sources:
-        raise ReaderError(str(path), "no table found (looked for .csv .tsv .txt .xlsx .parquet .jsonl .ndjson "
-                                     "and .zip files)")
+        raise ReaderError(str(path), "reader_no_table")
     return sources
 
 
@@ -70,8 +70,8 @@ def _detect(path: Path, where: str, depth: int) -> list[Source]:
     if path.is_dir():
         return _walk(path, lambda relative: str(path / relative), depth)
     if path.suffix.lower() not in SUFFIXES:
-        raise ReaderError(where, f"not a table file this reader knows ({path.suffix or 'no suffix'}); "
-                                 f"expected one of {' '.join(sorted(SUFFIXES))}")
+        raise ReaderError(where, "reader_unknown_suffix", suffix=path.suffix or msg("reader_no_suffix"),
+                          suffixes=" ".join(sorted(SUFFIXES)))
     return _detect_file(path, where, depth)
 
 
@@ -93,10 +93,10 @@ def _walk(folder: Path, where_of, depth: int) -> list[Source]:
 def _detect_file(file: Path, where: str, depth: int) -> list[Source]:
     kind = SUFFIXES[file.suffix.lower()]
     if kind != "zip" and file.stat().st_size == 0:
-        raise ReaderError(where, "the file is empty")
+        raise ReaderError(where, "reader_empty")
     if kind == "zip":
         if depth >= MAX_ZIP_DEPTH:
-            raise ReaderError(where, f"zip archives nested more than {MAX_ZIP_DEPTH} deep")
+            raise ReaderError(where, "reader_zip_depth", depth=MAX_ZIP_DEPTH)
         folder = _extract(file, where)
         return _walk(folder, lambda relative: f"{where}:{relative.as_posix()}", depth + 1)
     return {"csv": _detect_csv, "xlsx": _detect_xlsx, "parquet": _detect_parquet,
@@ -117,8 +117,7 @@ def _extract(archive: Path, where: str) -> Path:
             members = zf.infolist()
             for info in members:
                 if _unsafe(info.filename):
-                    raise ReaderError(where, f"member {info.filename!r} has an unsafe path (absolute or with "
-                                             "'..'); the archive is refused and nothing was extracted")
+                    raise ReaderError(where, "reader_zip_unsafe", member=info.filename)
             folder = _temp.private_dir("zip")
             root = folder.resolve()
             for info in members:
@@ -127,14 +126,14 @@ def _extract(archive: Path, where: str) -> Path:
                 parts = [p for p in PurePosixPath(info.filename.replace("\\", "/")).parts if p not in ("", ".")]
                 target = folder.joinpath(*parts)
                 if not target.resolve().is_relative_to(root):  # belt and braces after _unsafe
-                    raise ReaderError(where, f"member {info.filename!r} has an unsafe path")
+                    raise ReaderError(where, "reader_zip_unsafe", member=info.filename)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, target.open("wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
     except ReaderError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, OSError) as exc:
-        raise ReaderError(where, f"not a readable zip archive: {exc}") from exc
+        raise ReaderError(where, "reader_zip_bad", detail=exc) from exc
     return folder
 
 
@@ -184,7 +183,7 @@ def _excel_reader(file: Path, where: str):
     try:
         return fastexcel.read_excel(str(file))
     except Exception as exc:  # fastexcel raises its own CalamineError family
-        raise ReaderError(where, f"not a readable Excel workbook: {_first_line(exc)}") from exc
+        raise ReaderError(where, "reader_xlsx_bad", detail=_first_line(exc)) from exc
 
 
 def _first_line(exc: Exception) -> str:
@@ -203,7 +202,7 @@ def _detect_xlsx(file: Path, where: str) -> list[Source]:
             if _OPEN_BLOCKS[0] and header:
                 _SHEETS[(file.resolve(), sheet)] = loaded.to_polars()
         except Exception as exc:
-            raise ReaderError(where, f"unreadable sheet: {_first_line(exc)}", sheet=sheet) from exc
+            raise ReaderError(where, "reader_sheet_bad", sheet=sheet, detail=_first_line(exc)) from exc
         if header:
             found.append(Source(f"{file.stem}:{sheet}", file, "xlsx", sheet=sheet, header=header, origin=where))
     return found
@@ -213,10 +212,10 @@ def _detect_parquet(file: Path, where: str) -> list[Source]:
     try:
         schema = pl.read_parquet_schema(file)
     except Exception as exc:
-        raise ReaderError(where, f"not a readable Parquet file: {_first_line(exc)}") from exc
+        raise ReaderError(where, "reader_parquet_bad", detail=_first_line(exc)) from exc
     nested = [f"{name} ({dtype})" for name, dtype in schema.items() if dtype.is_nested()]
     if nested:
-        raise ReaderError(where, f"column(s) holding nested data, which cannot be read as text: {', '.join(nested)}")
+        raise ReaderError(where, "reader_nested", columns=nested)
     return [Source(file.stem, file, "parquet", header=list(schema), origin=where)]
 
 
@@ -227,9 +226,9 @@ def _detect_jsonl(file: Path, where: str) -> list[Source]:
         schema = pl.scan_ndjson(readable, infer_schema_length=None).collect_schema()
     except Exception as exc:
         line = _bad_json_line(readable)
-        raise ReaderError(where, f"not valid JSON Lines: {_first_line(exc)}", line=line) from exc
+        raise ReaderError(where, "reader_jsonl_bad", line=line, detail=_first_line(exc)) from exc
     if not schema:
-        raise ReaderError(where, "the file is empty (no JSON object)")
+        raise ReaderError(where, "reader_jsonl_empty")
     return [Source(file.stem, file, "jsonl", encoding, line_ending=None, header=list(schema), origin=where)]
 
 
@@ -296,12 +295,12 @@ def read(source: Source) -> pl.LazyFrame:
             try:
                 frame = workbook.load_sheet(source.sheet, dtypes="string").to_polars().lazy()
             except Exception as exc:
-                raise ReaderError(source.where, f"unreadable sheet: {_first_line(exc)}",
+                raise ReaderError(source.where, "reader_sheet_bad", detail=_first_line(exc),
                                   sheet=source.sheet) from exc
         got = frame.collect_schema().names()
         if got != columns:
-            raise ReaderError(source.where, f"the sheet's columns changed since it was detected: {got}",
+            raise ReaderError(source.where, "reader_sheet_changed", columns=got,
                               sheet=source.sheet)
     else:
-        raise ReaderError(source.where, f"unknown format {source.format!r}")
+        raise ReaderError(source.where, "reader_unknown_format", format=source.format)
     return _as_text(frame, columns, source.blank_lines)

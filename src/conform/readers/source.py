@@ -5,20 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conform.errors import ConformError
+from conform.errors import ConformError, Joined, msg
 
 FORMATS = ("csv", "xlsx", "parquet", "jsonl")
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "iso-8859-1")
 
 
 class ReaderError(ConformError):
-    """A vendor file that cannot be read as sent. The message names the file (for a zip member
-    ``archive.zip:member``), and the sheet, line or record where that applies."""
+    """A vendor file that cannot be read as sent: the problem (a key of the message catalogue's errors, and its
+    parameters), naming the file (for a zip member ``archive.zip:member``), and the sheet, line or record where
+    that applies."""
 
-    def __init__(self, where: str, problem: str, *, sheet: str | None = None, line: int | None = None):
-        self.where, self.problem, self.sheet, self.line = where, problem, sheet, line
-        place = where + (f", sheet {sheet!r}" if sheet is not None else "") + (f", line {line}" if line else "")
-        super().__init__(f"{place}: {problem}")
+    def __init__(self, where: str, problem: str, *, sheet: str | None = None, line: int | None = None,
+                 **params):
+        self.where, self.sheet, self.line = where, sheet, line
+        self.problem = msg(problem, **params)
+        place = [where, msg("reader_place_sheet", sheet=sheet) if sheet is not None else "",
+                 msg("reader_place_line", line=line) if line else ""]
+        super().__init__("reader_error", place=Joined(place), problem=self.problem)
 
 
 @dataclass(frozen=True)

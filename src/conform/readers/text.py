@@ -21,6 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
+from conform.errors import utf8_reason
 from conform.readers.source import ReaderError
 
 CHUNK = 1 << 22          # bytes per read when checking an encoding
@@ -67,18 +68,16 @@ def bom_encoding(path: Path, where: str) -> str | None:
     with path.open("rb") as fh:
         head = fh.read(4)
     if not head or head == codecs.BOM_UTF8:
-        raise ReaderError(where, "the file is empty")
+        raise ReaderError(where, "reader_empty")
     for bom, name in _UNSUPPORTED_BOMS:
         if head.startswith(bom):
-            raise ReaderError(where, f"the file is {name} text (it starts with a {name} byte-order mark); "
-                                     "save it as UTF-8 or Windows-1252")
+            raise ReaderError(where, "reader_utf16", encoding=name)
     return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else None
 
 
 def not_utf8_after_bom(path: Path, where: str) -> ReaderError:
     offset, line, reason = first_undecodable(path, "utf-8")
-    return ReaderError(where, f"starts with a UTF-8 byte-order mark but is not UTF-8 at byte {offset} ({reason})",
-                       line=line)
+    return ReaderError(where, "reader_bom_not_utf8", line=line, byte=offset, reason=utf8_reason(reason))
 
 
 def utf8_encoding(path: Path, where: str) -> str | None:
@@ -112,10 +111,10 @@ def sniff(path: Path, encoding: str, where: str) -> tuple[str, str, str]:
         sample = fh.read(SAMPLE)
         complete = not fh.read(1)
     if not sample.strip():
-        raise ReaderError(where, "the file is empty (no header line)")
+        raise ReaderError(where, "reader_no_header")
     newline = sample.find("\n")
     if newline < 0 and "\r" in sample:
-        raise ReaderError(where, "the file uses old Mac line endings (CR only); save it with CRLF or LF")
+        raise ReaderError(where, "reader_old_mac")
     line_ending = "\r\n" if newline > 0 and sample[newline - 1] == "\r" else "\n"
     if not complete:  # do not judge a record cut by the sample's end
         sample = sample[:sample.rfind("\n") + 1] or sample
@@ -150,12 +149,12 @@ def header_of(path: Path, encoding: str, delimiter: str, quotechar: str, where: 
             while header is not None and not any(header):
                 header = next(reader, None)
         except csv.Error as exc:
-            raise ReaderError(where, f"broken quoting: {exc}", line=reader.line_num) from exc
+            raise ReaderError(where, "reader_quoting", line=reader.line_num, detail=exc) from exc
     if header is None:
-        raise ReaderError(where, "the file is empty (no header line)")
+        raise ReaderError(where, "reader_no_header")
     duplicates = sorted({c for c in header if header.count(c) > 1})
     if duplicates:
-        raise ReaderError(where, f"column(s) named twice in the header: {', '.join(map(repr, duplicates))}", line=1)
+        raise ReaderError(where, "reader_duplicate_columns", line=1, columns=[f"'{d}'" for d in duplicates])
     return header
 
 
@@ -223,7 +222,7 @@ def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where:
                .filter(~pl.col("blank")).with_row_index("data_record")  # 0 is the header
                .collect())
     if records.height and records["quotes"][-1] % 2 == 1:
-        raise ReaderError(where, "broken quoting: a quoted field is never closed", line=int(records["line"][-1]))
+        raise ReaderError(where, "reader_quote_unclosed", line=int(records["line"][-1]))
     bad = records.filter((pl.col("data_record") > 0) & (pl.col("fields") != width)).head(1)
     if bad.height:
         _ragged(bad.row(0, named=True), width, delimiter, where)
@@ -231,8 +230,8 @@ def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where:
 
 
 def _ragged(record: dict, width: int, delimiter: str, where: str) -> None:
-    raise ReaderError(where, f"data record {record['data_record']} has {record['fields']} fields, the header has "
-                             f"{width} (delimiter {delimiter!r})", line=record["line"])
+    raise ReaderError(where, "reader_ragged", line=record["line"], record=record["data_record"],
+                      fields=record["fields"], width=width, delimiter={"\t": "TAB"}.get(delimiter, delimiter))
 
 
 def transcode(path: Path, encoding: str, folder: Path) -> Path:
