@@ -45,7 +45,7 @@ def _check(export: Path, mapping: Path):
     (("sip:\n        column: SIP", "sip:\n        column: SIP\n        delimiter: \"+\""), "delimiter: \"+\"",
      "uppfoljning.sip holds one value, not a list"),
     (("malgrupp:\n        column: Verksamhet", "malgrupp:\n        column: Verksamhet\n        value: BoU"),
-     "malgrupp:", "give exactly one of column, columns, value and derive (found column, value)"),
+     "malgrupp:", "give exactly one of 'column', 'columns', 'value' and 'derive' (found column, value)"),
     (("      person_id: Personnummer\n      malgrupp", "      persn_id: Personnummer\n      malgrupp"), "persn_id",
      "table aktualisering has no field 'persn_id'"),
 ])

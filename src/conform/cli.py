@@ -21,7 +21,7 @@ from conform import __version__, api, fingerprint
 from conform.errors import ConformError
 from conform.model import ExitCode, Severity
 from conform.render.document import build
-from conform.render.findings import PLACEHOLDER
+from conform.render.findings import filled
 from conform.render.templates import field_titles, fill, labels, plural
 from conform.render.violations import write_violations
 from conform.resources import DEFAULT_PROFILE
@@ -373,25 +373,33 @@ def explain(code: str, profile: str, lang: str) -> None:
                f"{L['violations']['category_names'][rule.category.value]})")
     click.echo(f"  {E['basis']}: {L['basis_names'][rule.basis.value]}")
     click.echo(f"  {E['sets']}: {', '.join(sets.get(s, s) for s in rule.information_sets) or '–'}")
-    click.echo(f"  {E['message']}: {PLACEHOLDER.sub('…', info['message'])}")
+    click.echo(f"  {E['message']}: {filled(info['message'], None)}")
     click.echo(f"  {E['spec']}: {rule.spec}")
     click.echo(f"  {E['quote']} ({rule.quote_section}):")
     for line in rule.quote.splitlines():
         click.echo(f"    {line}" if line else "")
     if info["reading"]:
         click.echo(f"  {E['reading']}: {info['reading']}")
-    click.echo(f"  {E['fix']}: {info['fix']}")
+    click.echo(f"  {E['fix']}: {filled(info['fix'], None)}")
     if lang == "en":
         click.echo(f"  kind: {rule.kind} {json.dumps(info['params'], ensure_ascii=False)}")
     if rule.example:
-        titles = field_titles(profile_.name) if lang == "sv" else {}
-        names = {key.split(".", 1)[1]: title for key, title in titles.items()}
         for label, text in rule.example.items():
-            if names:
-                # The examples are written with the fields' ids; a Swedish reader knows them by the standard's names.
-                text = re.sub(r"\b(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b",
-                              lambda m: names[m.group(1)], text)
-            click.echo(f"  {E['example']} ({E['example_labels'].get(label, label)}): {text}")
+            shown = text[lang]
+            if lang == "sv" and rule.category.value != "structure":
+                # Written with the fields' ids (a structure rule's examples are column headings, kept as written);
+                # a Swedish reader knows the fields by the standard's names.
+                shown = _standard_names(shown, field_titles(profile_.name))
+            click.echo(f"  {E['example']} ({E['example_labels'].get(label, label)}): {shown}")
+
+
+def _standard_names(text: str, titles: dict[str, str]) -> str:
+    """Field ids ("juridiskt_kon", "person.juridiskt_kon") in `text` replaced by the standard's names."""
+    names = {key.split(".", 1)[1]: title for key, title in titles.items() if "_" in key.split(".", 1)[1]}
+    if not names:
+        return text
+    pattern = r"\b(?:[a-z]+\.)?(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b"
+    return re.sub(pattern, lambda m: names[m.group(1)], text)
 
 
 @main.command()

@@ -52,7 +52,9 @@ def rule_file_schema(information_sets: list[str] | None = None, per_kind: bool =
                                      "text": {"type": "string", "minLength": 1}}},
             "reading": messages,
             "params": {"type": "object"},
-            "example": {"type": "object"},
+            # A failing and a passing case in words, in both languages (conform explain).
+            "example": {"type": "object", "required": ["fail", "pass"], "additionalProperties": False,
+                        "properties": {"fail": messages, "pass": messages}},
         },
         "allOf": by_kind,
     }

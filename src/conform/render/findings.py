@@ -27,6 +27,16 @@ def message_expr(template: str) -> pl.Expr:
     return pl.concat_str(parts) if parts else pl.lit("")
 
 
+def filled(template: str, example: dict | None) -> str:
+    """A fix or message as a rule states it, its {placeholders} filled from one finding (the first example), or
+    shown as an ellipsis where there is none: never as internal names."""
+    def value(match: re.Match) -> str:
+        if example is None or example.get(match.group(1)) is None:
+            return "…"
+        return str(example[match.group(1)])
+    return PLACEHOLDER.sub(value, template)
+
+
 def masked(findings: pl.DataFrame) -> pl.DataFrame:
     """Person-IDs shown only up to the birth date ('19121212-****'): the values of person-ID fields and the
     keys of the person table (whose key is the person-ID). No rule puts a person-ID in `other`."""

@@ -23,7 +23,7 @@ from conform.render.charts import GROUP_FIELD, OTHER_GROUP, follow_up_charts
 from conform.render.coverage import value_set_coverage
 from conform.render.document import build
 from conform.render.formatting import Formatter
-from conform.render.findings import PLACEHOLDER
+from conform.render.findings import PLACEHOLDER, filled
 from conform.render.tables import Tables
 from conform.render.summary import build_summary
 from conform.render.templates import CSP, environment, field_titles, labels
@@ -351,7 +351,8 @@ def _rules(result: CheckResult, document: dict, profile: Profile, fmt: Formatter
         "message": (by_code[r["code"]].message[lang] if not PLACEHOLDER.search(by_code[r["code"]].message[lang])
                     or not r["examples"] else r["examples"][0]["message"]),
         "message_is_example": bool(PLACEHOLDER.search(by_code[r["code"]].message[lang]) and r["examples"]),
-        "spec": r["spec"], "fix": r["fix"], "category": r["category"], "basis": r["basis"],
+        "spec": r["spec"], "fix": filled(r["fix"], r["examples"][0] if r["examples"] else None),
+        "category": r["category"], "basis": r["basis"],
         "quote": r["quote"]["text"], "quote_section": r["quote"]["section"], "reading": r["reading"],
         "sets": ", ".join(set_names.get(s, s) for s in r["information_sets"]),
         "examples": [{"where": _where(e, fmt), "key": e["key"] or "", "message": e["message"] or ""}

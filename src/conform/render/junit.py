@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from conform.render.findings import PLACEHOLDER
+from conform.render.findings import filled
 from conform.render.gate import failing_rules
 from conform.render.templates import fill, labels, plural
 
@@ -84,16 +84,10 @@ def _details(rule: dict, CI: dict) -> str:
     lines = [_example(e) for e in rule["examples"]]
     if rule["count"] > len(rule["examples"]):
         lines.append(CI["junit_more"].replace("{n}", str(rule["count"] - len(rule["examples"]))))
-    fix = _fill(rule["fix"], rule["examples"][0]) if rule["examples"] else rule["fix"]
+    fix = filled(rule["fix"], rule["examples"][0] if rule["examples"] else None)
     lines.append(f"{CI['junit_fix']}: {_one_line(fix)}")
     lines.append(f"{CI['junit_spec']}: {_one_line(rule['spec'])}")
     return "\n".join(lines)
-
-
-def _fill(template: str, example: dict) -> str:
-    """A fix text's {placeholders} (table, field, value, …) filled from the rule's first example."""
-    return PLACEHOLDER.sub(lambda m: "" if example.get(m.group(1)) is None else str(example[m.group(1)])
-                           if m.group(1) in example else m.group(0), template)
 
 
 def _example(e: dict) -> str:

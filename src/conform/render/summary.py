@@ -4,7 +4,7 @@ data; the words are the message catalogue's (reports_templates/labels.yaml, ``su
 
 from __future__ import annotations
 
-from conform.render.findings import PLACEHOLDER
+from conform.render.findings import PLACEHOLDER, filled
 from conform.render.formatting import Formatter
 from conform.render.templates import basename, fill, plural
 
@@ -62,7 +62,7 @@ def _set_row(s: dict, rules: dict, fmt: Formatter, L: dict) -> dict:
 def _blocking(rule: dict, spec_rule, lang: str, fmt: Formatter, S: dict) -> dict:
     """One rule that keeps the verdict from godkänt, in words: what it found (its message where it names no
     particular value, else its first example), how many findings, where the standard requires it, and the fix
-    (where the fix names no particular value)."""
+    (filled from the same example)."""
     general = spec_rule.message[lang]
     concrete = not PLACEHOLDER.search(general)
     text = general if concrete or not rule["examples"] else rule["examples"][0]["message"]
@@ -72,7 +72,7 @@ def _blocking(rule: dict, spec_rule, lang: str, fmt: Formatter, S: dict) -> dict
         "count_text": fill(plural(S["findings_count"], rule["count"]), n=fmt.int(rule["count"])),
         "text": text, "is_example": not concrete and bool(rule["examples"]),
         "spec": rule["spec"],
-        "fix": fix if not PLACEHOLDER.search(fix) else None,
+        "fix": filled(fix, rule["examples"][0] if rule["examples"] else None),
     }
 
 

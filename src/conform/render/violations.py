@@ -15,7 +15,7 @@ import polars as pl
 
 from conform.model import CheckResult
 from conform.profile import Profile
-from conform.render.findings import PLACEHOLDER, with_messages
+from conform.render.findings import filled, with_messages
 from conform.render.spreadsheet import write_csv
 from conform.render.templates import field_titles, labels
 
@@ -87,14 +87,9 @@ def _rules_sheet(book, result: CheckResult, lang: str, profile: Profile | None, 
         cells = [rule.code, L["severity_names"][rule.severity.value], L["basis_names"][rule.basis.value],
                  V["category_names"][rule.category.value],
                  ", ".join(names.get(s, s) for s in rule.information_sets), str(counts.get(rule.code, 0)),
-                 _general(rule.message[lang]), _general(rule.fix[lang]), rule.spec, rule.quote]
+                 filled(rule.message[lang], None), filled(rule.fix[lang], None), rule.spec, rule.quote]
         for col, value in enumerate(cells):
             sheet.write_string(r, col, value, text)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, len(result.rules), len(columns) - 1)
 
-
-def _general(template: str) -> str:
-    """A message or fix as a rule states it, its {placeholders} (filled per violation on the first sheet) shown
-    as an ellipsis rather than as internal names."""
-    return PLACEHOLDER.sub("…", template)
