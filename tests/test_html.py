@@ -318,3 +318,17 @@ def test_browser_shows_hostile_values_as_text(hostile_export, tmp_path):
     dom = browse(page, tmp_path / "profile-2", "--dump-dom").stdout
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert "<script" not in dom.lower() and "<img" not in dom.lower()
+
+
+@pytest.mark.parametrize("name", ["Leverantör \"AB\" </style><script>alert(1)</script>", "a \\ b; } body { x: y",
+                                  "Omsorg · Äldre\u00ad\nny rad", ""])
+def test_a_running_header_is_a_css_string_no_value_can_leave(name):
+    """A vendor's name stands in the printed pages' headers as a CSS string: every character that could end the
+    string, the rule or the <style> element is escaped, and the escapes read back to the name."""
+    from conform.render.templates import css_string
+
+    text = str(css_string(name))
+    assert text.startswith('"') and text.endswith('"')
+    inner = text[1:-1]
+    assert not re.search(r'["<>;{}\n]', inner) and "\\" not in re.sub(r"\\[0-9a-f]+ ", "", inner)
+    assert re.sub(r"\\([0-9a-f]+) ", lambda m: chr(int(m.group(1), 16)), inner) == name

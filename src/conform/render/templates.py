@@ -54,7 +54,8 @@ def css_string(value) -> Markup:
     digits, space and a few marks as a CSS escape, so that no value can end the string, the rule or the
     <style> element it stands in."""
     text = "" if value is None else str(value)
-    safe = "".join(c if (c.isalnum() and c.isascii()) or c in " .,:-_()" else f"\\{ord(c):06x}" for c in text)
+    # An escape ends with one space, which CSS takes as part of it: a space after it in the text is kept.
+    safe = "".join(c if (c.isalnum() and c.isascii()) or c in " .,:-_()" else f"\\{ord(c):x} " for c in text)
     return Markup(f'"{safe}"')
 
 
