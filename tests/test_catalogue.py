@@ -139,7 +139,8 @@ def raised_keys() -> dict[str, list[str]]:
                     continue
                 if isinstance(arg, ast.Name) and path.name == "source.py" and arg.id == "problem":
                     continue  # ReaderError passing its own key on
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and re.fullmatch(r"[a-z0-9_]+", arg.value):
+                constant = isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                if constant and re.fullmatch(r"[a-z0-9_]+", arg.value):
                     found.setdefault(arg.value, []).append(where)
                 elif isinstance(arg, ast.IfExp):
                     for branch in (arg.body, arg.orelse):

@@ -494,7 +494,8 @@ def test_diff_compares_every_finding_not_only_the_examples(tmp_path):
     after = tmp_path / "after"
     shutil.copytree(before, after)
     person = pl.read_csv(before / "person.csv", infer_schema_length=0)
-    valid = person["juridiskt_kon"].is_in(["Flicka/Kvinna", "Pojke/Man"]) & person["person_id"].str.contains(r"^\d{12}$")
+    valid = (person["juridiskt_kon"].is_in(["Flicka/Kvinna", "Pojke/Man"])
+             & person["person_id"].str.contains(r"^\d{12}$"))
     chosen = person.filter(valid)["person_id"][0]
     (person.reverse().with_columns(juridiskt_kon=pl.when(pl.col("person_id") == chosen).then(pl.lit("Kvinna"))
                                    .otherwise(pl.col("juridiskt_kon")))

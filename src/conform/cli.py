@@ -92,9 +92,9 @@ class _Option(click.Option):
 
     def get_help_record(self, ctx):
         C = _cli()
-        text = C["options_help"].get(self.help_key) or C.get(self.help_key, "") if self.help_key else ""
+        text = (C["options_help"].get(self.help_key) or C.get(self.help_key, "")) if self.help_key else ""
         if self.show_default and self.default is not None and not self.is_flag:
-            default = self.default if isinstance(self.default, str) else str(self.default)
+            default = self.default() if callable(self.default) else self.default
             text = f"{text}  [{C['default']}: {default}]".strip()
         saved = (self.help, self.show_default)
         self.help, self.show_default = text, False
@@ -136,7 +136,8 @@ class _Worded:
         return first if len(first) <= limit else first[:limit - 1].rsplit(" ", 1)[0] + "…"
 
     def format_usage(self, ctx, formatter):
-        pieces = [p if p != "[OPTIONS]" else "[" + _cli()["options"].upper() + "]" for p in self.collect_usage_pieces(ctx)]
+        options = "[" + _cli()["options"].upper() + "]"
+        pieces = [options if p == "[OPTIONS]" else p for p in self.collect_usage_pieces(ctx)]
         formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_cli()["usage"] + " ")
 
     def format_options(self, ctx, formatter):
@@ -212,7 +213,7 @@ class _Commands(_Worded, click.Group):
 MAPPING_OPTION = option("--mapping", type=click.Path(path_type=Path, dir_okay=False), help_key="mapping")
 REQUIREMENTS_OPTION = option("--requirements", type=click.Path(path_type=Path, dir_okay=False),
                              help_key="requirements")
-LANG_OPTION = option("--lang", type=click.Choice(LANGUAGES), default="sv", show_default=True, help_key="lang")
+LANG_OPTION = option("--lang", type=click.Choice(LANGUAGES), default=language, show_default=True, help_key="lang")
 PROFILE_OPTION = option("--profile", default=DEFAULT_PROFILE, show_default=True, help_key="profile")
 AS_OF_OPTION = option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help_key="as_of")
 FAIL_ON_OPTION = option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
@@ -244,7 +245,8 @@ def main() -> None:
 @MAPPING_OPTION
 @REQUIREMENTS_OPTION
 def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, violations: Path | None,
-          csv_dialect: str, lang: str, fail_on: str, reveal_ids: bool, html: Path | None, mapping: Path | None, requirements: Path | None) -> None:
+          csv_dialect: str, lang: str, fail_on: str, reveal_ids: bool, html: Path | None, mapping: Path | None,
+          requirements: Path | None) -> None:
     """Check EXPORT and report per information set.
 
     EXPORT is a folder of the profile's canonical CSV tables, or, with --mapping, whatever the vendor sent

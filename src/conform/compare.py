@@ -92,8 +92,9 @@ def require_same_profile(documents: Sequence[dict], sources: Sequence[str] | Non
     for document, source in zip(documents[1:], labels_[1:]):
         other = document["profile"]
         if (other["name"], other["version"]) != (first["name"], first["version"]):
-            raise ConformError("different_profiles", first=labels_[0], first_profile=f"{first['name']} {first['version']}",
-                               other=source, other_profile=f"{other['name']} {other['version']}")
+            raise ConformError("different_profiles", first=labels_[0],
+                               first_profile=f"{first['name']} {first['version']}", other=source,
+                               other_profile=f"{other['name']} {other['version']}")
 
 
 def _sources(documents: Sequence[dict], sources: Sequence[str] | None) -> list[str]:

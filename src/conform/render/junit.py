@@ -4,8 +4,9 @@ One test suite ("conform <profile>"), one test case per rule (classname = the ru
 A rule fails exactly when `--fail-on` fails it (conform.render.gate): the failure's message carries the count and
 a message, its text up to 20 examples (one per line, person-IDs masked as in the document), the fix and the spec
 section. Every other rule with findings passes with them in system-out, saying why they do not fail the gate; a
-rule without findings passes; a rule that could not be evaluated (its table or column is missing) is skipped. The shape follows the JUnit XML schema the Jenkins xUnit
-plugin publishes (junit-10.xsd), which is what these platforms read.
+rule without findings passes; a rule that could not be evaluated (its table or column is missing) is skipped.
+The shape follows the JUnit XML schema the Jenkins xUnit plugin publishes (junit-10.xsd), which is what these
+platforms read.
 """
 
 from __future__ import annotations

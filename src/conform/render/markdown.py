@@ -2,8 +2,9 @@
 
 The verdict in words (no emoji), whether `--fail-on` stops the pipeline and on which rules (the same rules the
 JUnit XML fails, see conform.render.gate), the 17 information sets with status and share, the rules with the
-most findings (those that stop the pipeline first), as_of and the profile. Every value that comes from the export or the result is Markdown-escaped, so
-an export cannot add links, mentions, emphasis, table cells or HTML to the comment.
+most findings (those that stop the pipeline first), as_of and the profile. Every value that comes from the
+export or the result is Markdown-escaped, so an export cannot add links, mentions, emphasis, table cells or HTML
+to the comment.
 """
 
 from __future__ import annotations
