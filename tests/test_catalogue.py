@@ -238,6 +238,12 @@ def render_everything(root: Path, lang: str) -> dict[str, str]:
                     "init-requirements"]:
         out[f"help {command}"] = runner.invoke(main, [*command.split(), "--help"], prog_name="conform",
                                                env={"CONFORM_LANG": lang}).output
+    for i, line in enumerate([["chekc"], ["check", "--frmat", "json", "."], ["check"], ["check", "--format", "xx", "."],
+                              ["generate", "x", "--persons", "0"], ["check", ".", "--as-of", "2025-13-01"],
+                              ["compare", "saknas.json"], ["check", "a", "b"]]):
+        ran = runner.invoke(main, line, prog_name="conform", env={"CONFORM_LANG": lang})
+        assert ran.exit_code == 2, (line, ran.output)
+        out[f"usage error {i}"] = ran.output
     out["rules"] = runner.invoke(main, ["rules", "--lang", lang]).output
     for rule in api.load()[1]:
         out[f"explain {rule.code}"] = runner.invoke(main, ["explain", rule.code, "--lang", lang]).output
@@ -274,6 +280,7 @@ def test_the_sample_covers_what_it_should(outputs):
     """The outputs above include the worded details and errors, so the checks cannot pass by missing them."""
     everything = "\n".join(outputs.values())
     for text in ("inte UTF-8-text", "rubrikraden har", "Den finns inte i mappningen", "Användning:",
+                 "det finns inget kommando 'chekc'; menade du 'check'?", "tillåtna värden är text, json",
                  "Standardens ord", "Bilaga 1.", "Det som hindrar godkänt", "filen eller mappen finns inte"):
         assert text in everything, text
 

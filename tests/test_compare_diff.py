@@ -512,3 +512,41 @@ def test_diff_compares_every_finding_not_only_the_examples(tmp_path):
     assert [r["code"] for r in d["worst"] if r["kind"] == "rule"] == ["VAL-001"]
     beyond_examples = [r for r in d["rules"] if r["old_count"] > 20]
     assert beyond_examples and all(r["persisting_findings"] == r["old_count"] for r in beyond_examples)
+
+
+def test_the_fingerprint_key_is_kept_private_and_reused(tmp_path, monkeypatch):
+    """Without CONFORM_FINGERPRINT_KEY, a random key is made once, readable by its owner only, and used again;
+    a short secret or a damaged key file is refused with a message, not a traceback."""
+    import stat
+
+    from conform import fingerprint
+    from conform.errors import UsageError
+
+    monkeypatch.delenv("CONFORM_FINGERPRINT_KEY", raising=False)
+    monkeypatch.setenv("CONFORM_FINGERPRINT_KEY_FILE", str(tmp_path / "conf" / "fingerprint.key"))
+    first = fingerprint.key()
+    assert stat.S_IMODE((tmp_path / "conf" / "fingerprint.key").stat().st_mode) == 0o600
+    assert fingerprint.key() == first and len(first) == 32
+    (tmp_path / "conf" / "fingerprint.key").write_text("not hex\n")
+    with pytest.raises(UsageError, match="not a conform fingerprint key"):
+        fingerprint.key()
+    monkeypatch.setenv("CONFORM_FINGERPRINT_KEY", "short")
+    with pytest.raises(UsageError, match="at least 16"):
+        fingerprint.key()
+    monkeypatch.setenv("CONFORM_FINGERPRINT_KEY", "a long enough ci secret")
+    assert fingerprint.key() != first and fingerprint.key_id(fingerprint.key()) != fingerprint.key_id(first)
+
+
+def test_fingerprints_hide_the_person_id_and_depend_on_the_key(docs):
+    """A result's fingerprints are 16 hexadecimal digits that name no one; another key gives others."""
+    import polars as pl
+
+    from conform.fingerprint import fingerprints
+
+    findings = pl.DataFrame({"rule": ["VAL-001"] * 2, "table": ["person"] * 2, "row": [1, 2],
+                             "key": ["201401042385", "201401042385"], "field": ["juridiskt_kon"] * 2,
+                             "value": ["Kvinna"] * 2, "other": [None, None]})
+    one = fingerprints(findings, b"k" * 32).to_list()
+    assert len(set(one)) == 2 and all(re.fullmatch(r"[0-9a-f]{16}", f) for f in one)   # identical findings: two
+    assert fingerprints(findings, b"j" * 32).to_list() != one
+    assert "201401042385" not in json.dumps(docs["beta"]["fingerprints"])

@@ -1,9 +1,10 @@
 """The command line: a thin shell over conform.api. Only this module imports click.
 
-Everything it says comes from the message catalogue (reports_templates/labels.yaml: ``cli`` and ``errors``), in
-Swedish unless ``--lang en`` is given anywhere on the line or ``CONFORM_LANG=en`` is set: the help of every command
-and option, what it writes on standard error, and every error. (Click's own usage errors keep click's English
-wording after a Swedish lead.)"""
+Everything it says comes from the message catalogue (reports_templates/labels.yaml: ``cli`` and
+``error_messages``), in Swedish unless ``--lang en`` is given anywhere on the line or ``CONFORM_LANG=en`` is set:
+the help of every command and option, what it writes on standard error, every error, and the mistakes click finds
+on the command line (an unknown option or command, a missing argument, a value outside its choices; a rarer one
+keeps click's English detail after a lead in the chosen language)."""
 
 from __future__ import annotations
 
@@ -164,12 +165,47 @@ class _Worded:
         except click.UsageError as exc:
             if isinstance(exc, _UsageError):
                 raise
-            raise _UsageError(exc.format_message(), exc.ctx) from exc
+            raise _UsageError(exc) from exc
 
 
 class _UsageError(click.UsageError):
+    """A mistake on the command line, worded from the catalogue's cli.usage_errors (click words its own in
+    English): an unknown option or command, a missing argument, a value outside its choices, range or form."""
+
+    def __init__(self, original: click.UsageError):
+        super().__init__(original.format_message(), original.ctx)
+        self.original = original
+
     def show(self, file=None) -> None:
-        click.echo("conform: " + fill(_cli()["usage_error"], detail=self.format_message()), err=True)
+        click.echo("conform: " + _usage_text(self.original), err=True)
+
+
+def _usage_text(exc: click.UsageError) -> str:
+    U = _cli()["usage_errors"]
+    param = getattr(exc, "param", None)
+    hint = param.get_error_hint(exc.ctx) if param is not None and exc.ctx is not None else ""
+    close = [p for p in (getattr(exc, "possibilities", None) or [])]
+    maybe = fill(U["did_you_mean"], names=", ".join(f"'{p}'" for p in close)) if close else ""
+    if isinstance(exc, click.NoSuchOption):
+        return fill(U["no_such_option"], name=exc.option_name, hint=maybe)
+    if type(exc).__name__ == "NoSuchCommand":
+        return fill(U["no_such_command"], name=exc.command_name, hint=maybe)
+    if isinstance(exc, click.MissingParameter):
+        return fill(U["missing"], name=hint)
+    if isinstance(exc, click.BadParameter) and param is not None:
+        kind = param.type
+        if isinstance(kind, click.Choice):
+            return fill(U["bad_choice"], name=hint, allowed=", ".join(map(str, kind.choices)))
+        if isinstance(kind, click.DateTime):
+            return fill(U["bad_date"], name=hint)
+        if isinstance(kind, (click.IntRange, click.FloatRange)):
+            return fill(U["bad_range"], name=hint, allowed=kind._describe_range())
+        if isinstance(kind, click.Path):
+            return fill(U["bad_path"], name=hint)
+        return fill(U["bad_value"], name=hint)
+    if exc.format_message().startswith("Got unexpected extra argument"):
+        return U["extra_arguments"]
+    return fill(_cli()["usage_error"], detail=exc.format_message())
 
 
 class _Command(_Worded, click.Command):
@@ -186,6 +222,12 @@ class _Commands(_Worded, click.Group):
     def collect_usage_pieces(self, ctx):
         return [p for p in super().collect_usage_pieces(ctx) if p != self.subcommand_metavar] + [
             _cli()["subcommand"]]
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise _UsageError(exc) from exc
 
     def format_commands(self, ctx, formatter):
         rows = [(name, self.get_command(ctx, name).get_short_help_str(60)) for name in self.list_commands(ctx)]

@@ -12,9 +12,9 @@ ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "iso-8859-1")
 
 
 class ReaderError(ConformError):
-    """A vendor file that cannot be read as sent: the problem (a key of the message catalogue's errors, and its
-    parameters), naming the file (for a zip member ``archive.zip:member``), and the sheet, line or record where
-    that applies."""
+    """A vendor file that cannot be read as sent: the problem (a key of the message catalogue's error_messages,
+    and its parameters), naming the file (for a zip member ``archive.zip:member``), and the sheet, line or record
+    where that applies."""
 
     def __init__(self, where: str, problem: str, *, sheet: str | None = None, line: int | None = None,
                  **params):
