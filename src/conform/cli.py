@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from conform import __version__, api, fingerprint
+from conform import __version__, api, fingerprint, personnummer
 from conform.errors import ConformError
 from conform.model import ExitCode, Severity
 from conform.render.document import build
@@ -56,12 +56,28 @@ def say(key: str, n: int | None = None, **values) -> None:
 
 
 def _fail(key: str, **values) -> None:
-    click.echo("conform: " + fill(_cli()[key], **values), err=True)
+    click.echo("conform: " + personnummer.mask_text(fill(_cli()[key], **values)), err=True)
     sys.exit(ExitCode.NOT_CHECKED)
 
 
 def _fail_error(exc: ConformError) -> None:
-    click.echo(f"conform: {exc.text(language())}", err=True)
+    # A message may quote a heading or a value of the export: a person-ID in it is masked by its shape.
+    click.echo(f"conform: {personnummer.mask_text(exc.text(language()))}", err=True)
+    sys.exit(ExitCode.NOT_CHECKED)
+
+
+def _crashed(exc: BaseException) -> None:
+    """The last line of defence: an exception nothing else handled ends the run with exit 2 and one line, which
+    names only the kind of failure (its message may quote the export), and a report in the temporary folder, the
+    traceback with every person-ID-shaped value masked, readable by its owner only."""
+    import tempfile
+    import traceback
+
+    text = f"conform {__version__}\n{' '.join(sys.argv[1:])}\n\n" + "".join(traceback.format_exception(exc))
+    descriptor, name = tempfile.mkstemp(prefix="conform-crash-", suffix=".txt")  # owner-only, by mkstemp
+    with os.fdopen(descriptor, "w", encoding="utf-8") as report:
+        report.write(personnummer.mask_text(text))
+    click.echo("conform: " + fill(_cli()["crash"], kind=type(exc).__name__, path=name), err=True)
     sys.exit(ExitCode.NOT_CHECKED)
 
 
@@ -240,6 +256,8 @@ class _Commands(_Worded, click.Group):
             return super().invoke(ctx)
         except ConformError as exc:
             _fail_error(exc)
+        except (click.exceptions.Exit, click.ClickException):
+            raise
         except BrokenPipeError:
             # The reader of standard output went away (`conform rules | head`): nothing more to say to anyone.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -250,6 +268,13 @@ class _Commands(_Worded, click.Group):
                 _fail("os_error", path=exc.filename, detail=reason)
             click.echo(f"conform: {reason}", err=True)
             sys.exit(ExitCode.NOT_CHECKED)
+        except KeyboardInterrupt:
+            click.echo("conform: " + _cli()["interrupted"], err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence, see _crashed
+            if ctx.params.get("debug"):
+                raise
+            _crashed(exc)
 
 
 MAPPING_OPTION = option("--mapping", type=click.Path(path_type=Path, dir_okay=False), help_key="mapping")
@@ -265,7 +290,8 @@ REVEAL_OPTION = option("--reveal-ids", is_flag=True, help_key="reveal_ids")
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="conform", cls=_Option, help_key="version_option")
-def main() -> None:
+@option("--debug", is_flag=True, help_key="debug")
+def main(debug: bool) -> None:
     """Check a social-services export against SKR's Basinformation i socialtjänsten (the help shown is the
     catalogue's cli.main)."""
 

@@ -124,6 +124,8 @@ Sources
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 import polars as pl
@@ -474,6 +476,25 @@ def parse(raw: pl.Expr) -> pl.Expr:
 # --------------------------------------------------------------------------------------------------------------
 # mask and age
 # --------------------------------------------------------------------------------------------------------------
+# Anything in running text shaped like a person-ID: 6 or 8 digits, an optional - or +, 4 digits, not inside a longer
+# run of digits. Masked by shape wherever it stands (a broken line can shift an ID into any field or message).
+_ID_IN_TEXT = r"(?<![0-9])([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}(?![0-9])"
+_ID_IN_TEXT_RE = re.compile(_ID_IN_TEXT)
+
+
+def mask_in_text(text: pl.Expr) -> pl.Expr:
+    """Every person-ID-shaped run of digits in `text` shown as its date part and ``-****``."""
+    # Polars' regular expressions have no look-around: the delimiting characters are matched and put back, and a
+    # second pass takes the IDs whose delimiter the first pass consumed ("…1212,1212…").
+    pattern, masked = r"(^|[^0-9*])([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}([^0-9]|$)", "${1}${2}-****${3}"
+    return text.str.replace_all(pattern, masked).str.replace_all(pattern, masked)
+
+
+def mask_text(text: str) -> str:
+    """As mask_in_text, for one string (an error message, a crash report)."""
+    return _ID_IN_TEXT_RE.sub(lambda m: m.group(1) + "-****", text)
+
+
 def mask(raw: pl.Expr) -> pl.Expr:
     """Mask a person ID for display: its birth-date part followed by ``-****``.
 

@@ -12,6 +12,9 @@ from conform.errors import utf8_reason
 
 # libyaml when the platform has it: rule files are parsed on every run.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The most values a file a person writes may stand for once its aliases are expanded: the largest mapping or
+# requirements file has a few thousand.
+MAX_NODES = 1_000_000
 
 
 class Located:
@@ -36,6 +39,10 @@ def load_located(path: Path, error: type[Exception]) -> Located:
     try:
         text = path.read_text(encoding="utf-8")
         node = yaml.compose(text, Loader=LOADER)
+        if node is not None and _expanded_size(node, {}) > MAX_NODES:
+            # Aliases let a few lines stand for billions of values ("billion laughs"): refused before anything
+            # (loading, validating, indexing lines) walks them.
+            raise error("yaml_too_large", path=path, limit=MAX_NODES)
         data = yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
     except FileNotFoundError as exc:
         raise error("no_such_file", path=path) from exc
@@ -45,7 +52,25 @@ def load_located(path: Path, error: type[Exception]) -> Located:
         raise error("yaml_not_utf8", path=path, reason=utf8_reason(exc.reason), byte=exc.start) from exc
     except yaml.YAMLError as exc:
         raise error("yaml_invalid", path=path, detail=exc) from exc
+    except RecursionError as exc:
+        raise error("yaml_too_deep", path=path) from exc
     return Located(path, data, _line_index(node) if node is not None else {})
+
+
+def _expanded_size(node: yaml.Node, seen: dict[int, int]) -> int:
+    """How many nodes the document holds with every alias expanded, counting each shared node once per use
+    (memoised on the node, so a bomb is measured in as many steps as it has distinct nodes)."""
+    if id(node) in seen:
+        return seen[id(node)]
+    seen[id(node)] = 1  # a node that contains itself counts once more, not forever
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, seen) + _expanded_size(v, seen) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(item, seen) for item in node.value)
+    else:
+        size = 1
+    seen[id(node)] = min(size, MAX_NODES + 1)
+    return seen[id(node)]
 
 
 def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from conform import personnummer
+
 from conform.profile import Profile
 from conform.render.formatting import Formatter
 from conform.render.tables import Tables
@@ -46,7 +48,8 @@ def value_set_coverage(profile: Profile, tables: Tables, fmt: Formatter, L: dict
         for value, n in sorted(((v, n) for v, n in counts.items() if v not in set(standard)),
                                key=lambda vn: (-vn[1], vn[0])):
             match, basis = closest(value, standard, value_set, profile.list_delimiter, codes=column == "kod")
-            nonstandard.append({"value": value, "count": fmt.int(n), "closest": match or "",
+            # A value outside the set may be anything a broken line shifted there, a person-ID included.
+            nonstandard.append({"value": personnummer.mask_text(value), "count": fmt.int(n), "closest": match or "",
                                 "basis": L["closest_basis"][basis] if basis else ""})
         read = any(tables.has(t, f) for t, f in fields)
         out.append({

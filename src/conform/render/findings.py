@@ -39,11 +39,14 @@ def filled(template: str, example: dict | None) -> str:
 
 def masked(findings: pl.DataFrame) -> pl.DataFrame:
     """Person-IDs shown only up to the birth date ('19121212-****'): the values of person-ID fields and the
-    keys of the person table (whose key is the person-ID). No rule puts a person-ID in `other`."""
+    keys of the person table (whose key is the person-ID), and, by its shape, anything that looks like a person-ID
+    in any key, value or compared value (a broken line can shift an ID into another field)."""
     return findings.with_columns(
-        key=pl.when(pl.col("table") == "person").then(personnummer.mask(pl.col("key"))).otherwise(pl.col("key")),
+        key=pl.when(pl.col("table") == "person").then(personnummer.mask(pl.col("key")))
+        .otherwise(personnummer.mask_in_text(pl.col("key"))),
         value=pl.when(pl.col("field") == PERSON_ID_FIELD).then(personnummer.mask(pl.col("value")))
-        .otherwise(pl.col("value")),
+        .otherwise(personnummer.mask_in_text(pl.col("value"))),
+        other=personnummer.mask_in_text(pl.col("other")),
     )
 
 
