@@ -41,12 +41,15 @@ def masked(findings: pl.DataFrame) -> pl.DataFrame:
     """Person-IDs shown only up to the birth date ('19121212-****'): the values of person-ID fields and the
     keys of the person table (whose key is the person-ID), and, by its shape, anything that looks like a person-ID
     in any key, value or compared value (a broken line can shift an ID into another field)."""
+    # One cheap pass finds the columns that hold anything ID-shaped at all; only those are rewritten.
+    shaped = findings.select(pl.col("key", "value", "other").cast(pl.String).str.contains(personnummer.ID_SHAPE).any())
+    def by_shape(column: str) -> pl.Expr:
+        return personnummer.mask_in_text(pl.col(column)) if shaped[column].item() else pl.col(column)
     return findings.with_columns(
-        key=pl.when(pl.col("table") == "person").then(personnummer.mask(pl.col("key")))
-        .otherwise(personnummer.mask_in_text(pl.col("key"))),
+        key=pl.when(pl.col("table") == "person").then(personnummer.mask(pl.col("key"))).otherwise(by_shape("key")),
         value=pl.when(pl.col("field") == PERSON_ID_FIELD).then(personnummer.mask(pl.col("value")))
-        .otherwise(personnummer.mask_in_text(pl.col("value"))),
-        other=personnummer.mask_in_text(pl.col("other")),
+        .otherwise(by_shape("value")),
+        other=by_shape("other"),
     )
 
 
