@@ -22,7 +22,15 @@ HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 @cache
 def labels(lang: str) -> dict:
-    return yaml.safe_load((TEMPLATES_DIR / "labels.yaml").read_text(encoding="utf-8"))[lang]
+    return _catalogue()[lang]
+
+
+@cache
+def _catalogue() -> dict:
+    # libyaml where the platform has it: the catalogue is read on every run, and the pure-Python parser takes a
+    # noticeable part of a small check.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load((TEMPLATES_DIR / "labels.yaml").read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
 
 
 @cache
