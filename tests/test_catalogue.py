@@ -31,7 +31,6 @@ from conform.render.document import build
 from conform.render.html import report_html
 from conform.render.junit import junit_xml
 from conform.render.markdown import markdown_summary
-from conform.render.templates import labels
 from conform.render.text import render_text
 from conform.resources import TEMPLATES_DIR
 from documents import FINGERPRINT_KEY

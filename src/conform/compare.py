@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 from conform import __version__
 from conform.errors import ConformError, UsageError, msg
 from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
-from conform.render.document import FORMAT, FORMAT_VERSION, READABLE_VERSIONS
+from conform.render.document import FORMAT, READABLE_VERSIONS
 from conform.render.spreadsheet import neutralised
 from conform.render.templates import CSP, environment, field_titles, labels, printable
 from conform.resources import SCHEMAS_DIR
