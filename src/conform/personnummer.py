@@ -125,7 +125,6 @@ Sources
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 import polars as pl
