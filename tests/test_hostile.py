@@ -87,6 +87,16 @@ def test_a_broken_table_is_never_a_traceback_or_a_leak(case, tmp_path):
     assert digests(export) == before
 
 
+@pytest.mark.parametrize("change", [lambda b: b.replace(b"\r\n", b"\n").replace(b"\n", b"\r"),
+                                    lambda b: b.replace(b"\n", b"\r", 40)], ids=["CR only", "mixed"])
+def test_cr_line_endings_are_a_finding_and_the_other_tables_are_checked(change, tmp_path):
+    export = broken(tmp_path, "person", change)
+    result = CliRunner().invoke(main, ["check", str(export), "--as-of", "2025-06-30"])
+    assert result.exit_code == 1
+    assert "raderna slutar med bara CR (gamla Mac-radslut) eller blandade radslut" in result.output
+    assert "Datum för aktualisering" in result.output and "Traceback" not in result.output
+
+
 @pytest.mark.parametrize("descriptor", [
     "[" * 100_000 + "]" * 100_000,
     json.dumps({"resources": [{"name": "person", "path": ["a", "b"]}]}),

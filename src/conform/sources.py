@@ -178,6 +178,12 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
     # Hashing runs beside the checks (hashlib releases the GIL); the digest is the report's evidence.
     source = TableSource(table, file, [], digest=HASHERS.submit(sha256_of, file))
     export.tables[table] = source
+    line = _bare_carriage_return(file)
+    if line is not None:
+        # Old Mac (CR-only) or mixed line endings: the CSV reader sees one endless line, so the file cannot be
+        # read record by record; it is a finding naming the line, and the other tables are still checked.
+        export.problem("unreadable", table, other=detail("cr_line_endings", line))
+        return
     if ragged is not None and ragged.height:
         export.problems.append(ragged)
     if header is None or ragged is None:
@@ -212,6 +218,22 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
         .select(ROW, *present)
         .with_columns(pl.col(ROW).cast(pl.Int64))
     )
+
+
+def _bare_carriage_return(file: Path, sample: int = 1 << 20) -> int | None:
+    """The line (1-based) of the first carriage return not followed by a line feed in the file's first MiB, or
+    None. A CR-only file shows one at once; a file with CRLF line ends has none."""
+    with file.open("rb") as fh:
+        head = fh.read(sample)
+    at = next((i for i in _crs(head) if head[i + 1:i + 2] not in (b"\n", b"")), None)
+    return None if at is None else head.count(b"\n", 0, at) + 1
+
+
+def _crs(data: bytes):
+    at = data.find(b"\r")
+    while at != -1:
+        yield at
+        at = data.find(b"\r", at + 1)
 
 
 def sha256_of(file: Path) -> str:
