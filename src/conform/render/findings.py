@@ -37,6 +37,14 @@ def filled(template: str, example: dict | None) -> str:
     return PLACEHOLDER.sub(value, template)
 
 
+def shown_message(template: str, examples: list[dict]) -> tuple[str, bool]:
+    """What a rule found, for a reader: its message where it names no particular value, else its first example's
+    (concrete) message; and whether it is an example."""
+    if PLACEHOLDER.search(template) and examples:
+        return examples[0]["message"], True
+    return template, False
+
+
 def masked(findings: pl.DataFrame) -> pl.DataFrame:
     """Person-IDs shown only up to the birth date ('19121212-****'): the values of person-ID fields and the
     keys of the person table (whose key is the person-ID), and, by its shape, anything that looks like a person-ID

@@ -23,7 +23,7 @@ from conform.render.charts import GROUP_FIELD, OTHER_GROUP, follow_up_charts
 from conform.render.coverage import value_set_coverage
 from conform.render.document import build
 from conform.render.formatting import Formatter
-from conform.render.findings import PLACEHOLDER, filled
+from conform.render.findings import filled, shown_message
 from conform.render.tables import Tables
 from conform.render.summary import build_summary
 from conform.render.templates import CSP, environment, field_titles, labels
@@ -345,12 +345,10 @@ def _rules(result: CheckResult, document: dict, profile: Profile, fmt: Formatter
     set_names = {s.id: s.name for s in profile.information_sets}
     shown = sorted((r for r in document["rules"] if r["count"]),
                    key=lambda r: (SEVERITY_ORDER[r["severity"]], r["code"]))
+    found = {r["code"]: shown_message(by_code[r["code"]].message[lang], r["examples"]) for r in shown}
     return [{
         "code": r["code"], "severity": r["severity"], "count": fmt.int(r["count"]),
-        # The rule's message where it has no placeholders, else its first example's (concrete) message.
-        "message": (by_code[r["code"]].message[lang] if not PLACEHOLDER.search(by_code[r["code"]].message[lang])
-                    or not r["examples"] else r["examples"][0]["message"]),
-        "message_is_example": bool(PLACEHOLDER.search(by_code[r["code"]].message[lang]) and r["examples"]),
+        "message": found[r["code"]][0], "message_is_example": found[r["code"]][1],
         "spec": r["spec"], "fix": filled(r["fix"], r["examples"][0] if r["examples"] else None),
         "category": r["category"], "basis": r["basis"],
         "quote": r["quote"]["text"], "quote_section": r["quote"]["section"], "reading": r["reading"],

@@ -4,7 +4,7 @@ data; the words are the message catalogue's (reports_templates/labels.yaml, ``su
 
 from __future__ import annotations
 
-from conform.render.findings import PLACEHOLDER, filled
+from conform.render.findings import filled, shown_message
 from conform.render.formatting import Formatter
 from conform.render.templates import basename, fill, plural
 
@@ -63,16 +63,13 @@ def _blocking(rule: dict, spec_rule, lang: str, fmt: Formatter, S: dict) -> dict
     """One rule that keeps the verdict from godkänt, in words: what it found (its message where it names no
     particular value, else its first example), how many findings, where the standard requires it, and the fix
     (filled from the same example)."""
-    general = spec_rule.message[lang]
-    concrete = not PLACEHOLDER.search(general)
-    text = general if concrete or not rule["examples"] else rule["examples"][0]["message"]
-    fix = spec_rule.fix[lang]
+    text, is_example = shown_message(spec_rule.message[lang], rule["examples"])
     return {
         "code": rule["code"], "count": rule["count"],
         "count_text": fill(plural(S["findings_count"], rule["count"]), n=fmt.int(rule["count"])),
-        "text": text, "is_example": not concrete and bool(rule["examples"]),
+        "text": text, "is_example": is_example,
         "spec": rule["spec"],
-        "fix": filled(fix, rule["examples"][0] if rule["examples"] else None),
+        "fix": filled(spec_rule.fix[lang], rule["examples"][0] if rule["examples"] else None),
     }
 
 

@@ -39,13 +39,12 @@ def _write_workbook(frame: pl.DataFrame, result: CheckResult, path: Path, lang: 
 
     L = labels(lang)
     V = L["violations"]
-    titles = {(t, f.name): f.title for t, spec in profile.tables.items() for f in spec.fields} if profile else {}
     shown = frame.with_columns(
         pl.col("row").cast(pl.String),
         severity=pl.col("severity").replace_strict(L["severity_names"], default=pl.col("severity")),
         category=pl.col("category").replace_strict(V["category_names"], default=pl.col("category")),
         field=pl.concat_str("table", pl.lit("."), "field").replace_strict(
-            {f"{t}.{f}": title for (t, f), title in titles.items()}, default=pl.col("field"), return_dtype=pl.String),
+            field_titles(result.profile_name), default=pl.col("field"), return_dtype=pl.String),
     )
     # Strings stay strings: no cell is read as a number, a formula or a link, whatever the export wrote.
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
