@@ -95,7 +95,7 @@ def keys(lang: str) -> dict[tuple, str]:
 def test_every_message_exists_in_both_languages_with_the_same_placeholders():
     sv, en = keys("sv"), keys("en")
     assert sorted(set(sv) ^ set(en)) == []
-    placeholder = re.compile(r"{(\w+)!?}")
+    placeholder = re.compile(r"{(\w+)[!@]?}")
     for path in sv:
         assert set(placeholder.findall(sv[path])) == set(placeholder.findall(en[path])), path
 

@@ -16,6 +16,7 @@ from conform.profile import Profile, load_profile
 from conform.requirements import Requirements, accepted_mask, default_requirements, evaluate, load_requirements
 from conform.resources import DEFAULT_PROFILE, rules_dir
 from conform.ruleset import load_rules
+from conform.readers.text import is_not_utf8
 from conform.sources import open_export
 
 # Columns the engine computes when an export lacks them: the standard says Ålder "bör uträknas från person-ID".
@@ -48,12 +49,28 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
         export = open_export(Path(export_path), profile, DERIVABLE)
     as_of, as_of_source = _reference_date(as_of, export.package)
     structure_codes = {r.params.check: r.code for r in rules if r.kind == "structure"}
-    records = _record_counts(export)
-    compiled = engine.compile_rules(profile, list(rules), export.available(), as_of, wanted.practice)
-    found = _findings(profile, compiled, export, partition.bucket_count(sum(records.values()), bucket_records),
-                      progress)
+
+    def evaluated(export):
+        records = _record_counts(export)
+        compiled = engine.compile_rules(profile, list(rules), export.available(), as_of, wanted.practice)
+        return records, compiled, _findings(profile, compiled, export,
+                                            partition.bucket_count(sum(records.values()), bucket_records), progress)
+
+    try:
+        records, compiled, found = evaluated(export)
+    except pl.exceptions.PolarsError as exc:
+        if mapping is not None or not isinstance(exc, pl.exceptions.ComputeError) or is_not_utf8(exc):
+            raise _unreadable(export_path, exc) from exc
+        # The CSV reader refused a line the quick scan let through (a quote inside a field, as 1,"xy"z): the
+        # careful scan finds every such line, and the tables are read without them.
+        export = open_export(Path(export_path), profile, DERIVABLE, careful=True)
+        try:
+            records, compiled, found = evaluated(export)
+        except pl.exceptions.PolarsError as again:
+            raise _unreadable(export_path, again) from again
     outside_sets = {field for field, set_id in field_sets(profile).items() if not set_id}
     findings = pl.concat([export.structure_findings(structure_codes, outside_sets), found], how="vertical")
+    findings = findings.with_columns(_shortened(c) for c in ("key", "field", "value", "other"))
     findings = findings.sort(["rule", "table", "row", "field", "key"], nulls_last=True)
     findings, accepted, deviations = _accept_deviations(profile, rules, findings, wanted, as_of)
     sets = set_results(profile, rules, findings, records, export)
@@ -68,6 +85,22 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
         not_evaluated=compiled.not_evaluated, export=export, mapping=export.mapping,
         evaluation=evaluation, accepted=accepted,
     )
+
+
+# The most characters of one key, column name, value or compared value a result keeps: the longest value of
+# the standard has under 200; an export's megabyte cell or header name is cut, not copied into every report.
+MAX_SHOWN = 500
+
+
+def _shortened(column: str) -> pl.Expr:
+    text = pl.col(column)
+    return pl.when(text.str.len_chars() > MAX_SHOWN).then(text.str.slice(0, MAX_SHOWN) + "…").otherwise(text)
+
+
+def _unreadable(export_path, exc: Exception) -> UsageError:
+    """A file the readers' checks let through and the query engine then could not read: one line naming the
+    export and the kind of failure only (the engine's message quotes cells, person-IDs among them)."""
+    return UsageError("export_unreadable", path=export_path, kind=type(exc).__name__)
 
 
 def _accept_deviations(profile: Profile, rules, findings: pl.DataFrame, wanted: Requirements, as_of: date
@@ -128,7 +161,7 @@ def _record_counts(export) -> dict[str, int]:
     if not frames:
         return {}
     counts = pl.collect_all([f.select(pl.len()) for f in frames.values()])
-    return {name: int(c.item()) for name, c in zip(frames, counts)}
+    return {name: int(c.item()) + export.tables[name].left_out for name, c in zip(frames, counts)}
 
 
 def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, records: dict[str, int],

@@ -397,11 +397,19 @@ def _refuse_overwriting_input(export: Path, *targets: Path | None, mapping: Path
                               requirements: Path | None = None) -> None:
     """conform never modifies its inputs: refuse to write a report over a file of the export, the mapping or the
     requirements."""
-    inputs = {p.resolve() for p in export.rglob("*")} if export.is_dir() else {export.resolve()}
-    inputs |= {p.resolve() for p in (mapping, requirements) if p is not None}
+    inputs = {_resolved(p) for p in export.rglob("*")} if export.is_dir() else {_resolved(export)}
+    inputs |= {_resolved(p) for p in (mapping, requirements) if p is not None}
     for target in targets:
-        if target is not None and target.resolve() in inputs:
+        if target is not None and _resolved(target) in inputs - {None}:
             _fail("overwrite", path=target)
+
+
+def _resolved(path: Path) -> Path | None:
+    """The path with every symlink followed; None for a symlink loop (the reader reports it)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
 
 
 @main.command("rules")

@@ -96,7 +96,7 @@ class Views:
         raw = {spec.primary_key} | {c for c in columns if not c.startswith("__")}
         if spec.foreign_key:
             raw.add(spec.foreign_key[0])
-        raw &= set(self.export.tables[table].header)
+        raw &= set(self.export.tables[table].header) | set(spec.keys)  # a missing key is a column of nulls
         exprs = [pl.col(ROW)] + [pl.col(c).alias(col_name(table, c)) for c in sorted(raw)]
         person_fields = sorted(c for c in columns if c.startswith(PERSON_ID))
         if person_fields:

@@ -40,6 +40,11 @@ class TableSpec:
     primary_key: str
     foreign_key: tuple[str, str] | None  # (own field, parent table); each canonical table has at most one parent
 
+    @property
+    def keys(self) -> list[str]:
+        """The table's own key and its foreign key, the columns that link it to the others."""
+        return [self.primary_key] + ([self.foreign_key[0]] if self.foreign_key else [])
+
     def field(self, name: str) -> FieldSpec:
         for f in self.fields:
             if f.name == name:

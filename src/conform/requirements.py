@@ -123,7 +123,8 @@ def load_requirements(path: Path, profile: Profile, rules: list[Rule]) -> Requir
     """Load and check a requirements file; every problem names the file, line and key (exit 2)."""
     doc = load_located(path, UsageError)
     data = doc.data
-    for deviation in (data.get("accepted_deviations") or []) if isinstance(data, dict) else []:
+    listed = data.get("accepted_deviations") if isinstance(data, dict) else None
+    for deviation in listed if isinstance(listed, list) else []:  # the schema then judges what else it is
         # YAML reads an unquoted 2026-12-31 as a date; the schema speaks of its text.
         if isinstance(deviation, dict) and isinstance(deviation.get("expires"), dt.date):
             deviation["expires"] = deviation["expires"].isoformat()

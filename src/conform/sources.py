@@ -8,6 +8,7 @@ which CSV readers otherwise pad or drop silently.
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 import hashlib
 import io
@@ -23,9 +24,17 @@ from conform.errors import UsageError, msg
 from conform.model import FINDING_COLUMNS, InputFile
 from conform.profile import Profile
 from conform.details import detail, detail_expr
-from conform.readers.text import field_count, first_undecodable, is_not_utf8, odd_quotes
+from conform.readers.text import field_count, first_undecodable, is_not_utf8, misplaced_quotes, odd_quotes
 
 CHUNK = 1 << 22
+# The longest line (so the largest cell) a table may have: a real record is a few hundred bytes.
+MAX_LINE_BYTES = 1 << 20
+# The most broken lines (wrong number of fields, unreadable) a table may have before the file as a whole is
+# reported unreadable.
+MAX_BROKEN_LINES = 100_000
+# The most columns a table's header may have: a canonical table has at most ten, a vendor's wide file a few
+# hundred.
+MAX_COLUMNS = 10_000
 PROBLEM_COLUMNS = {"check": pl.String(), **FINDING_COLUMNS}
 HASHERS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conform-sha256")
 QUOTE = '"'
@@ -45,6 +54,8 @@ class TableSource:
     format: str = "csv"
     delimiter: str | None = SEPARATOR
     sheet: str | None = None
+    # Records left out of `frame` (malformed quotes): still records of the export, each with its finding.
+    left_out: int = 0
 
     @property
     def sha256(self) -> str | None:
@@ -98,37 +109,66 @@ class Export:
             self.problem("missing_column", table, field=name, other=why)
 
 
-def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, str]] = frozenset()) -> Export:
+def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, str]] = frozenset(),
+                careful: bool = False) -> Export:
     """Open an export folder. A missing column in `derivable` ((table, field) pairs the engine can compute) is
-    reported as derived, not as missing."""
+    reported as derived, not as missing.
+
+    Every line with an odd number of quotes is an unreadable-row finding and is left out of the table as read
+    (no value of the standard holds a line break, so a record is one line). A quote inside a field with an even
+    number of quotes on its line (``1,"xy"z``) costs a second regular-expression pass over every line, so it is
+    looked for only when `careful`: :func:`conform.api.check` opens the export again that way if the CSV reader
+    refuses a table."""
     if not path.exists():
         raise UsageError("no_such_path", path=path)
     if not path.is_dir():
         raise UsageError("export_not_folder", path=path, files=[t + ".csv" for t in profile.tables])
     package = read_package(path)
     export = Export(path, package, rescans_text=True)
-    declared = {r.get("name"): r.get("path") for r in package.get("resources", []) if isinstance(r, dict)}
+    resources = package.get("resources")
+    declared = {r.get("name"): r.get("path") for r in (resources if isinstance(resources, list) else [])
+                if isinstance(r, dict) and isinstance(r.get("name"), str) and isinstance(r.get("path"), str)}
     files, headers = {}, {}
+    root = path.resolve()
     for table in profile.tables:
-        file = path / (declared.get(table) or f"{table}.csv")
+        name = declared.get(table) or f"{table}.csv"
+        file = path / name
+        outside = _outside(root, file)
+        if outside is not None:
+            export.problem("unreadable", table, other=detail(outside, name[:200]))
+            continue
         if not file.is_file():
-            export.problem("missing_table", table, value=file.name)
+            export.problem("missing_table", table, value=name[:200])
             continue
         files[table] = file
         try:
             headers[table] = _read_header(file)
         except UnicodeDecodeError:
             headers[table] = None
+        except HeaderTooLong:
+            export.problem("unreadable", table, other=detail("line_too_long", 1, MAX_LINE_BYTES))
+            del files[table]
     if not files:
         found = sorted(p.name for p in path.iterdir() if p.is_file())[:8]
         raise UsageError("export_no_tables", path=path, files=[t + ".csv" for t in profile.tables],
                          found=found or msg("no_files"))
-    scans = _ragged_rows({t: (files[t], len(h)) for t, h in headers.items() if h is not None})
+    scans = _ragged_rows({t: (files[t], len(h)) for t, h in headers.items() if h is not None}, careful)
     for table, file in files.items():
         spec = profile.tables[table]
         _open_table(export, table, file, headers[table], scans.get(table), list(spec.field_names),
-                    {f for t, f in derivable if t == table})
+                    {f for t, f in derivable if t == table}, spec.keys)
     return export
+
+
+def _outside(root: Path, file: Path) -> str | None:
+    """Why `file` may not be read as a table of the export at `root` (a detail code), or None: a path or
+    symlink that leads out of the export (a descriptor's "/etc/passwd" or "../x.csv"), or a symlink that loops
+    or points to nothing."""
+    try:
+        resolved = file.resolve(strict=file.is_symlink())
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+        return "symlink_broken"
+    return None if resolved.is_relative_to(root) else "outside_export"
 
 
 # A data package descriptor is a few kilobytes; a larger one inside a zip is refused unread (it could be a bomb).
@@ -141,8 +181,11 @@ def read_package(path: Path) -> dict:
     if path.is_file() and zipfile.is_zipfile(path):
         return _zip_package(path)
     descriptor = path / "datapackage.json"
-    if not path.is_dir() or not descriptor.is_file():
+    if not path.is_dir() or not descriptor.is_file() or _outside(path.resolve(), descriptor):
         return {}
+    size = descriptor.stat().st_size
+    if size > MAX_PACKAGE_BYTES:
+        raise UsageError("package_too_large", where=descriptor, size=size, limit=MAX_PACKAGE_BYTES)
     return _parse_package(descriptor, lambda: descriptor.read_text(encoding="utf-8"))
 
 
@@ -173,7 +216,7 @@ def _parse_package(descriptor: Path, read) -> dict:
 
 
 def _open_table(export: Export, table: str, file: Path, header: list[str] | None, ragged: pl.DataFrame | None,
-                expected: list[str], derivable: set[str]) -> None:
+                expected: list[str], derivable: set[str], spec_keys: list[str]) -> None:
     """`ragged` is the ragged-row scan of the file, None when the scan found it is not UTF-8 text."""
     # Hashing runs beside the checks (hashlib releases the GIL); the digest is the report's evidence.
     source = TableSource(table, file, [], digest=HASHERS.submit(sha256_of, file))
@@ -184,8 +227,18 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
         # read record by record; it is a finding naming the line, and the other tables are still checked.
         export.problem("unreadable", table, other=detail("cr_line_endings", line))
         return
+    readable = file
+    if ragged is not None and ragged.height > MAX_BROKEN_LINES:
+        # A file this broken is not a CSV of the table (a multi-megabyte cell, another file's content): listing
+        # every line would say nothing more and could fill the memory.
+        export.problem("unreadable", table, other=detail("too_many_broken_lines", MAX_BROKEN_LINES))
+        return
     if ragged is not None and ragged.height:
         export.problems.append(ragged)
+        broken = ragged.filter(pl.col("check") == "unreadable_row")["row"]
+        if len(broken):
+            readable = _without_lines(file, broken + 1)
+            source.left_out = len(broken)
     if header is None or ragged is None:
         bad = first_undecodable(file, "utf-8")
         if bad is not None:
@@ -196,8 +249,11 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
     if header is None:
         export.problem("unreadable", table, other=detail("no_header"))
         return
+    if len(header) > MAX_COLUMNS:
+        export.problem("unreadable", table, other=detail("too_many_columns", len(header), MAX_COLUMNS))
+        return
     source.header = header
-    duplicates = sorted({c for c in header if header.count(c) > 1})
+    duplicates = sorted({c for c, n in Counter(header).items() if n > 1})
     if duplicates:
         export.problem("unreadable", table, other=detail("duplicate_columns", ", ".join(duplicates)))
         return
@@ -212,12 +268,38 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
         if column not in expected:
             export.problem("unknown_column", table, field=column)
     present = [c for c in header if c in expected]
-    source.frame = (
-        pl.scan_csv(file, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
-                    row_index_name=ROW, row_index_offset=1, quote_char=QUOTE, separator=SEPARATOR)
-        .select(ROW, *present)
-        .with_columns(pl.col(ROW).cast(pl.Int64))
-    )
+    if readable is file:
+        frame = pl.scan_csv(file, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
+                            row_index_name=ROW, row_index_offset=1, quote_char=QUOTE, separator=SEPARATOR)
+    else:  # the copy without the malformed lines keeps each record's number in its first column
+        frame = pl.scan_csv(readable, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
+                            quote_char=QUOTE, separator=SEPARATOR)
+    source.frame = with_missing_keys(frame.select(ROW, *present).with_columns(pl.col(ROW).cast(pl.Int64)),
+                                     spec_keys, present)
+
+
+def with_missing_keys(frame: pl.LazyFrame, keys: list[str], present: list[str]) -> pl.LazyFrame:
+    """The frame with a column of nulls for each of the table's `keys` (its own key, its foreign key) it lacks.
+    A missing key column is a finding of its own (STR-010) and the rules that need it are not evaluated, but
+    the queries that link the tables read the keys of every table: as nulls, a missing key links no record."""
+    missing = [k for k in keys if k not in present]
+    return frame.with_columns(pl.lit(None, pl.String).alias(k) for k in missing) if missing else frame
+
+
+def _without_lines(file: Path, lines: pl.Series) -> Path:
+    """A copy of `file` in a private temporary folder without `lines` (1-based), each record led by its number
+    in the original (``__row``), so that findings name the rows of the file as sent."""
+    from conform.readers import _temp
+
+    copy = _temp.private_dir("quotes") / file.name
+    number = pl.col("line")
+    text = pl.col("text")
+    (pl.scan_lines(file, name="text").with_row_index("line", offset=1)
+     .filter(~number.is_in(lines.implode()))
+     .select(pl.when(number == 1).then(pl.lit(ROW + SEPARATOR) + text.str.strip_prefix("\ufeff"))
+             .otherwise((number - 1).cast(pl.String) + pl.lit(SEPARATOR) + text))
+     .sink_csv(copy, include_header=False, quote_style="never"))
+    return copy
 
 
 def _bare_carriage_return(file: Path, sample: int = 1 << 20) -> int | None:
@@ -245,37 +327,55 @@ def sha256_of(file: Path) -> str:
 
 
 def _read_header(file: Path) -> list[str] | None:
+    """The header's column names; None for a file without one. Raises :class:`HeaderTooLong` for a first line
+    longer than MAX_LINE_BYTES, read no further."""
     with file.open(encoding="utf-8-sig", newline="") as fh:
-        first = fh.readline()
+        first = fh.readline(MAX_LINE_BYTES + 1)
+    if len(first) > MAX_LINE_BYTES:
+        raise HeaderTooLong
     if not first.strip():
         return None
-    return next(csv.reader(io.StringIO(first), delimiter=SEPARATOR, quotechar=QUOTE))
+    previous = csv.field_size_limit(MAX_LINE_BYTES)
+    try:
+        return next(csv.reader(io.StringIO(first), delimiter=SEPARATOR, quotechar=QUOTE))
+    finally:
+        csv.field_size_limit(previous)
 
 
-def _ragged_query(table: str, file: Path, width: int) -> pl.LazyFrame:
-    """Data rows whose number of fields differs from the header's, found line by line as one vectorised scan.
+class HeaderTooLong(ValueError):
+    pass
 
-    Quoted sections are removed before counting separators. A line with an odd number of quotes is part of a
-    field with a line break inside; such lines cannot be judged one by one and are left to the CSV reader.
-    """
+
+def _ragged_query(table: str, file: Path, width: int, careful: bool) -> pl.LazyFrame:
+    """Data lines that cannot be read (a malformed quote, a line longer than MAX_LINE_BYTES) and data rows whose
+    number of fields differs from the header's, found line by line as one vectorised scan (quoted sections are
+    removed before separators are counted); at most MAX_BROKEN_LINES + 1 of them."""
     lines = pl.scan_lines(file, name="text").with_row_index("line", offset=1)
-    fields = field_count(pl.col("text"), SEPARATOR, QUOTE)
-    balanced = odd_quotes(pl.col("text"), QUOTE) == 0
+    text, length = pl.col("text"), pl.col("text").str.len_bytes()
+    fields = field_count(text, SEPARATOR, QUOTE)
+    malformed = odd_quotes(text, QUOTE) == 1
+    if careful:
+        malformed = malformed | misplaced_quotes(text, SEPARATOR, QUOTE)
+    too_long = length > MAX_LINE_BYTES
     return (
-        lines.filter((pl.col("line") > 1) & (pl.col("text").str.len_bytes() > 0) & balanced & (fields != width))
+        lines.filter((pl.col("line") > 1) & (length > 0) & (too_long | malformed | (fields != width)))
+        .head(MAX_BROKEN_LINES + 1)
         .select(
-            check=pl.lit("ragged_row"), rule=pl.lit(None, pl.String), table=pl.lit(table),
+            check=pl.when(too_long | malformed).then(pl.lit("unreadable_row")).otherwise(pl.lit("ragged_row")),
+            rule=pl.lit(None, pl.String), table=pl.lit(table),
             row=(pl.col("line") - 1).cast(pl.Int64), key=pl.lit(None, pl.String), field=pl.lit(None, pl.String),
             value=pl.lit(None, pl.String),
-            other=detail_expr("ragged", pl.col("line"), fields, pl.lit(width)),
+            other=pl.when(too_long).then(detail_expr("line_too_long", pl.col("line"), pl.lit(MAX_LINE_BYTES)))
+            .when(malformed).then(detail_expr("stray_quote", pl.col("line")))
+            .otherwise(detail_expr("ragged", pl.col("line"), fields, pl.lit(width))),
         )
     )
 
 
-def _ragged_rows(files: dict[str, tuple[Path, int]]) -> dict[str, pl.DataFrame | None]:
+def _ragged_rows(files: dict[str, tuple[Path, int]], careful: bool) -> dict[str, pl.DataFrame | None]:
     """The ragged-row scans of all files at once; None for a file the scan found not to be UTF-8 text (the scan
     proves that as it goes, so the bytes are decoded in Python only to locate a bad one)."""
-    queries = {t: _ragged_query(t, file, width) for t, (file, width) in files.items()}
+    queries = {t: _ragged_query(t, file, width, careful) for t, (file, width) in files.items()}
     try:
         return dict(zip(queries, pl.collect_all(list(queries.values()))))
     except pl.exceptions.ComputeError:

@@ -12,9 +12,10 @@ from conform.errors import utf8_reason
 
 # libyaml when the platform has it: rule files are parsed on every run.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# The most values a file a person writes may stand for once its aliases are expanded: the largest mapping or
-# requirements file has a few thousand.
-MAX_NODES = 1_000_000
+# The most values a file a person writes may stand for once its aliases are expanded, and the deepest nesting:
+# the largest mapping or requirements file has a few thousand values, nested six levels.
+MAX_NODES = 100_000
+MAX_DEPTH = 64
 
 
 class Located:
@@ -51,36 +52,53 @@ def load_located(path: Path, error: type[Exception]) -> Located:
     except UnicodeDecodeError as exc:
         raise error("yaml_not_utf8", path=path, reason=utf8_reason(exc.reason), byte=exc.start) from exc
     except yaml.YAMLError as exc:
-        raise error("yaml_invalid", path=path, detail=exc) from exc
-    except RecursionError as exc:
-        raise error("yaml_too_deep", path=path) from exc
+        raise error("yaml_invalid", path=path, detail=" ".join(str(exc).split())) from exc  # one line
+    except (RecursionError, _TooDeep) as exc:
+        raise error("yaml_too_deep", path=path, limit=MAX_DEPTH) from exc
     return Located(path, data, _line_index(node) if node is not None else {})
 
 
-def _expanded_size(node: yaml.Node, seen: dict[int, int]) -> int:
+def _expanded_size(node: yaml.Node, seen: dict[int, int], depth: int = 1) -> int:
     """How many nodes the document holds with every alias expanded, counting each shared node once per use
-    (memoised on the node, so a bomb is measured in as many steps as it has distinct nodes)."""
+    (memoised on the node, so a bomb is measured in as many steps as it has distinct nodes). Raises
+    :class:`_TooDeep` past MAX_DEPTH levels, long before Python's own recursion limit."""
+    if depth > MAX_DEPTH:
+        raise _TooDeep
     if id(node) in seen:
         return seen[id(node)]
     seen[id(node)] = 1  # a node that contains itself counts once more, not forever
     if isinstance(node, yaml.MappingNode):
-        size = 1 + sum(_expanded_size(k, seen) + _expanded_size(v, seen) for k, v in node.value)
+        size = 1 + sum(_expanded_size(k, seen, depth + 1) + _expanded_size(v, seen, depth + 1)
+                       for k, v in node.value)
     elif isinstance(node, yaml.SequenceNode):
-        size = 1 + sum(_expanded_size(item, seen) for item in node.value)
+        size = 1 + sum(_expanded_size(item, seen, depth + 1) for item in node.value)
     else:
         size = 1
     seen[id(node)] = min(size, MAX_NODES + 1)
     return seen[id(node)]
 
 
-def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
-    """Line (1-based) of every key/index path in a composed YAML document."""
-    lines = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines.update(_line_index(value, path + (key.value,)))
-            lines[path + (key.value,)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines.update(_line_index(item, path + (i,)))
+class _TooDeep(Exception):
+    pass
+
+
+def _line_index(root: yaml.Node) -> dict[tuple, int]:
+    """Line (1-based) of every key/index path in a composed YAML document; a node an alias reuses is indexed
+    at its first path only (a node may contain itself)."""
+    lines: dict[tuple, int] = {}
+    done: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        lines.setdefault(path, node.start_mark.line + 1)
+        if id(node) in done:
+            continue
+        done.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                key_path = path + (key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark),)
+                lines[key_path] = key.start_mark.line + 1
+                stack.append((value, key_path))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, path + (i,)) for i, item in enumerate(node.value))
     return lines

@@ -5,7 +5,7 @@ from typing import Literal
 from conform.kinds.base import Params, RuleKind
 
 StructureCheck = Literal["missing_table", "missing_column", "missing_link_column", "unknown_column", "unreadable",
-                         "ragged_row", "derived_alder"]
+                         "ragged_row", "unreadable_row", "derived_alder"]
 
 
 class StructureParams(Params):
@@ -22,6 +22,8 @@ class Structure(RuleKind):
     - unknown_column: a header column the profile does not know;
     - unreadable: a file that is not UTF-8 text or not CSV;
     - ragged_row: a data row with more or fewer fields than the header;
+    - unreadable_row: a line whose quotes do not open and close whole fields, or longer than the limit (the
+      line is not read);
     - derived_alder: the export has no `alder` column, so ages are derived from the person-IDs.
     """
 

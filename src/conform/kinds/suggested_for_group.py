@@ -38,7 +38,8 @@ class SuggestedForGroup(RuleKind):
         unsuggested = [f"{g}{GROUP_SEP}{v}" for g in groups for v in every_value if v not in suggested[g]]
         group, raw = ctx.raw("aktualisering.malgrupp"), ctx.raw(p.field)
         delimiter = ctx.profile.list_delimiter if ctx.spec.field(p.field).is_list else None
-        tag = pl.concat_str([group, pl.lit(GROUP_SEP)])
+        # A record without a target group (its parent missing) is not judged: its tag matches no pair.
+        tag = pl.concat_str([group.fill_null(""), pl.lit(GROUP_SEP)])
         tagged = tag + (raw.str.replace_all(delimiter, pl.lit(delimiter) + tag, literal=True) if delimiter else raw)
         items = tagged.str.split(delimiter) if delimiter else pl.concat_list([tagged])
         bad = items.list.eval(pl.element().filter(pl.element().is_in(unsuggested)).str.split(GROUP_SEP).list.last())

@@ -16,17 +16,20 @@ Errors are :class:`conform.errors.MappingError` (mapping file, line, key) or
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 
 import polars as pl
 
 from conform import readers
 from conform.context import ROW
-from conform.details import detail
-from conform.mapping.apply import build_tables, crosswalk_uses, source_ids, unmapped_columns
+from conform.details import detail, in_languages
+from conform.personnummer import mask_text
+from conform.mapping.apply import (MappedTable, SourceRefused, build_tables, crosswalk_uses, source_ids,
+                                   unmapped_columns)
 from conform.mapping.spec import Mapping, load_mapping
 from conform.profile import Profile
-from conform.sources import HASHERS, Export, TableSource, read_package, sha256_of
+from conform.sources import HASHERS, Export, TableSource, read_package, sha256_of, with_missing_keys
 
 __all__ = ["Mapping", "load_mapping", "open_mapped_export"]
 
@@ -38,30 +41,37 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
     # only the columns each view needs, as it does from a canonical export, and a wide file is not held twice.
     folder = readers.private_dir("mapped")
     export = Export(path, read_package(path))
-    with readers.opened(path) as sources:
-        named = source_ids(path, sources)
-        tables = build_tables(path, mapping, profile, named, staging=folder)
+    failed: list[readers.Unreadable] = []
+    with readers.opened(path, failed) as sources:
+        readable = source_ids(path, sources)
+        digests: dict[str, Future | None] = {}
+        while True:
+            # A file that cannot be read is a finding, and its tables are built without records; a file the
+            # query engine refuses although the readers passed it joins them, and the tables are built again.
+            named = dict(readable)
+            unreadable = _unreadable_sources(path, mapping, named, failed)
+            named |= {source_id: source for source_id, source, _ in unreadable.values()}
+            try:
+                tables, parquet = _written(path, mapping, profile, named, folder, digests)
+                break
+            except SourceRefused as refused:
+                source = readable.pop(refused.source_id)
+                failed.append(readers.Unreadable(source.path, source.where, refused.error))
+        for table, (_, _, error) in unreadable.items():
+            export.problem("unreadable", table, other=detail("reader_problem", mask_text(in_languages(error))))
         unmapped = unmapped_columns(mapping, tables)
-        # Hashed beside the work, as for a canonical export; a zip member's copy is removed when the block ends,
-        # so its digest is awaited there.
-        digests = {sid: HASHERS.submit(sha256_of, s.path)
-                   for sid, s in {t.source_id: t.source for t in tables.values()}.items()}
-        # Each table is streamed to its file, one after the other (side by side they take no less time and, for a
-        # wide file, 0.25 GiB more at the peak); the vendor's own values (``__local.`` columns) go along, to be
-        # counted from the files.
-        parquet = {table: folder / f"{table}.parquet" for table in tables}
-        for table, built in tables.items():
-            built.query.sink_parquet(parquet[table], compression="lz4", statistics=False)
         uses = crosswalk_uses(profile, {t: mapping.tables[t] for t in tables},
                               {t: pl.scan_parquet(p) for t, p in parquet.items()})
         for table, built in tables.items():
             source = built.source
             export.tables[table] = TableSource(
-                table, source.path, built.fields, pl.scan_parquet(parquet[table]).select(ROW, *built.fields),
+                table, source.path, built.fields,
+                with_missing_keys(pl.scan_parquet(parquet[table]).select(ROW, *built.fields),
+                                  profile.tables[table].keys, built.fields),
                 digests[built.source_id], shown=built.source_id,
                 encoding=source.encoding, format=source.format, delimiter=source.delimiter, sheet=source.sheet)
         for sid, source in named.items():
-            if sid in digests and source.origin != str(source.path):
+            if digests.get(sid) is not None and source.origin != str(source.path):
                 digests[sid].result()
         del tables
     export.tables = {t: export.tables[t] for t in profile.tables if t in export.tables}
@@ -88,6 +98,56 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         "unmapped_fields": not_mapped,
     }
     return export
+
+
+def _written(path: Path, mapping: Mapping, profile: Profile, named: dict[str, readers.Source], folder: Path,
+             digests: dict[str, Future | None]) -> tuple[dict[str, MappedTable], dict[str, Path]]:
+    """Build the tables and stream each to its Parquet file in `folder`; raises SourceRefused for a file the
+    query engine cannot read."""
+    tables = build_tables(path, mapping, profile, named, staging=folder)
+    # Hashed beside the work, as for a canonical export; a zip member's copy is removed when the block ends,
+    # so its digest is awaited there.
+    for sid, source in {t.source_id: t.source for t in tables.values()}.items():
+        if sid not in digests:
+            digests[sid] = HASHERS.submit(sha256_of, source.path) if source.path.is_file() else None
+    # Each table is streamed to its file, one after the other (side by side they take no less time and, for a
+    # wide file, 0.25 GiB more at the peak); the vendor's own values (``__local.`` columns) go along, to be
+    # counted from the files.
+    parquet = {table: folder / f"{table}.parquet" for table in tables}
+    for table, built in tables.items():
+        try:
+            built.query.sink_parquet(parquet[table], compression="lz4", statistics=False)
+        except pl.exceptions.PolarsError as exc:
+            raise SourceRefused(built.source_id, readers.refused(built.source, exc)) from exc
+    return tables, parquet
+
+
+def _unreadable_sources(path: Path, mapping: Mapping, named: dict[str, readers.Source],
+                        failed: list[readers.Unreadable]) -> dict[str, tuple[str, readers.Source, readers.ReaderError]]:
+    """The tables whose source is a file that could not be read: (source id, a stand-in source without records
+    holding the columns the mapping reads from it, why). The tables are still built, empty, so that every other
+    table is checked; each gets a finding naming the file and the problem."""
+    if not failed:
+        return {}
+    by_id = source_ids(path, [readers.Source("", f.path, readers.UNREADABLE, origin=f.where) for f in failed])
+    found = {}
+    for table, tmap in mapping.tables.items():
+        if tmap.source in named:
+            continue
+        sid = next((s for s in by_id if tmap.source == s or tmap.source.startswith(s + ":")), None)
+        if sid is None and len(by_id) == 1 and next(iter(by_id)).lower().endswith((".xlsx", ".xlsm")):
+            sid = next(iter(by_id))  # a lone workbook's sheet, named by the sheet alone
+        if sid is None:
+            continue
+        unreadable = by_id[sid]
+        columns = sorted({c for f in tmap.fields.values() for c in f.source_columns}
+                         | {c for other in mapping.tables.values() if other.source == tmap.source
+                            for f in other.fields.values() for c in f.source_columns})
+        error = next(f.error for f in failed if f.where == unreadable.origin)
+        found[table] = (tmap.source, readers.Source(unreadable.name, unreadable.path, readers.UNREADABLE,
+                                                    header=columns, origin=unreadable.origin, records=0,
+                                                    blank_lines=False), error)
+    return found
 
 
 def derived_fields(mapping: Mapping) -> list[dict]:

@@ -53,6 +53,14 @@ class CrosswalkUse:
     records: int
 
 
+class SourceRefused(Exception):
+    """The query engine could not read a source that passed the readers' checks (see readers.refused)."""
+
+    def __init__(self, source_id: str, error: readers.ReaderError):
+        super().__init__(source_id)
+        self.source_id, self.error = source_id, error
+
+
 def source_ids(export: Path, sources: list[readers.Source]) -> dict[str, readers.Source]:
     """Each source under the name a mapping uses: its path relative to the export (a zip's member path when the
     export is the zip), plus ``:Sheet`` for a workbook sheet."""
@@ -200,7 +208,10 @@ def build_tables(export: Path, mapping: Mapping, profile: Profile, named: dict[s
     if staging is not None:
         for i, sid in enumerate(sorted({located[t][0] for t, tmap in mapping.tables.items() if tmap.source in shared})):
             copy = staging / f"source-{i}.parquet"
-            frames[sid].sink_parquet(copy, compression="lz4", statistics=False)
+            try:
+                frames[sid].sink_parquet(copy, compression="lz4", statistics=False)
+            except pl.exceptions.PolarsError as exc:
+                raise SourceRefused(sid, readers.refused(dict(located.values())[sid], exc)) from exc
             frames[sid] = pl.scan_parquet(copy)
             staged.add(sid)
     first_rows: dict[str, dict[frozenset[str], str]] = {}

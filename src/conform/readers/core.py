@@ -7,9 +7,11 @@ import re
 import shutil
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import polars as pl
@@ -22,6 +24,13 @@ from conform.readers.source import ReaderError, Source
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
             ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".zip": "zip"}
 MAX_ZIP_DEPTH = 3
+# The format of a file that could not be read (detect's `failed`), read as a table without records.
+UNREADABLE = "unreadable"
+# Zip-bomb guards. A 1M-person export is about 0.6 GB of CSV, which deflate packs 5-10 times.
+MAX_ZIP_MEMBERS = 10_000
+MAX_ZIP_BYTES = 8 << 30       # all members together, expanded
+MAX_ZIP_RATIO = 200           # expanded / compressed, for a member larger than ZIP_RATIO_FROM
+ZIP_RATIO_FROM = 1 << 20
 _TRANSCODED: dict[tuple[Path, str], Path] = {}
 # Workbook sheets as read while detecting them (calamine parses a whole sheet even for its header), for read()
 # inside an ``opened`` block; emptied when the block ends.
@@ -32,29 +41,41 @@ _TRANSCODE_LOCK = threading.Lock()
 
 # ----------------------------------------------------------------------------------------------- detect
 
-def detect(path: str | Path) -> list[Source]:
+def detect(path: str | Path, failed: list[Unreadable] | None = None) -> list[Source]:
     """One :class:`Source` per table in a file, a folder (searched recursively) or a ``.zip`` (extracted to a
     private temporary folder; members with absolute paths or ``..`` are refused). Files whose names start with
     ``.`` or ``~$`` (Excel lock files), ``__MACOSX`` folders and files of other types are passed over; empty
     workbook sheets are passed over. Raises :class:`ReaderError` for anything unreadable, and when nothing
-    table-like is found."""
+    table-like is found; with `failed`, a file of a folder or archive that cannot be read is added to it
+    instead, and the others are read (the error is raised only when no file can be read)."""
     path = Path(path)
     if not path.exists():
         raise ReaderError(str(path), "reader_no_path")
-    sources = _detect(path, str(path), 0)
+    sources = _detect(path, str(path), 0, failed)
     if not sources:
+        if failed:
+            raise failed[0].error
         raise ReaderError(str(path), "reader_no_table")
     return sources
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A file of a folder or archive that cannot be read: where it is (as :attr:`Source.where`) and why."""
+
+    path: Path
+    where: str
+    error: ReaderError
+
+
 @contextmanager
-def opened(path: str | Path) -> Iterator[list[Source]]:
+def opened(path: str | Path, failed: list[Unreadable] | None = None) -> Iterator[list[Source]]:
     """``with opened(path) as sources:`` detect(), and remove every private temporary folder made inside the
     block (extracted zip members, transcoded copies) when it ends. Frames from read() must be collected inside."""
     mark = _temp.mark()
     _OPEN_BLOCKS[0] += 1
     try:
-        yield detect(path)
+        yield detect(path, failed)
     finally:
         _OPEN_BLOCKS[0] -= 1
         if not _OPEN_BLOCKS[0]:
@@ -66,31 +87,56 @@ def opened(path: str | Path) -> Iterator[list[Source]]:
         _temp.cleanup(mark)
 
 
-def _detect(path: Path, where: str, depth: int) -> list[Source]:
+def _detect(path: Path, where: str, depth: int, failed: list[Unreadable] | None) -> list[Source]:
     if path.is_dir():
-        return _walk(path, lambda relative: str(path / relative), depth)
+        return _walk(path, lambda relative: str(path / relative), depth, failed)
     if path.suffix.lower() not in SUFFIXES:
         raise ReaderError(where, "reader_unknown_suffix", suffix=path.suffix or msg("reader_no_suffix"),
                           suffixes=" ".join(sorted(SUFFIXES)))
-    return _detect_file(path, where, depth)
+    return _detect_file(path, where, depth, failed)
 
 
-def _walk(folder: Path, where_of, depth: int) -> list[Source]:
+def _walk(folder: Path, where_of, depth: int, failed: list[Unreadable] | None) -> list[Source]:
+    """The table-like files under `folder`; a symlink that leads out of it or loops is refused (folders that are
+    symlinks are not entered)."""
     files = []
-    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+    root = folder.resolve()
+    for file in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
         relative = file.relative_to(folder)
         if any(part.startswith((".", "~$")) or part == "__MACOSX" for part in relative.parts):
             continue
-        if file.suffix.lower() in SUFFIXES:
-            files.append((file, where_of(relative)))
+        if file.suffix.lower() not in SUFFIXES:
+            continue
+        if file.is_symlink():
+            try:
+                outside = not file.resolve(strict=True).is_relative_to(root)
+            except (OSError, RuntimeError):  # a loop, or a link to nothing
+                _failed(failed, file, ReaderError(where_of(relative), "reader_symlink_broken"))
+                continue
+            if outside:
+                _failed(failed, file, ReaderError(where_of(relative), "reader_symlink_outside"))
+                continue
+        files.append((file, where_of(relative)))
     # Files are proven two at a time: each proof is one Polars pass that leaves a core idle part of the time.
     # Results (and the first error) come in file order, so what is reported does not depend on timing.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="conform-detect") as pool:
-        detected = [pool.submit(_detect_file, file, where, depth) for file, where in files]
-        return [source for future in detected for source in future.result()]
+        detected = [(file, pool.submit(_detect_file, file, where, depth, failed)) for file, where in files]
+        found = []
+        for file, future in detected:
+            try:
+                found += future.result()
+            except ReaderError as error:
+                _failed(failed, file, error)
+        return found
 
 
-def _detect_file(file: Path, where: str, depth: int) -> list[Source]:
+def _failed(failed: list[Unreadable] | None, file: Path, error: ReaderError) -> None:
+    if failed is None:
+        raise error
+    failed.append(Unreadable(file, error.where, error))
+
+
+def _detect_file(file: Path, where: str, depth: int, failed: list[Unreadable] | None) -> list[Source]:
     kind = SUFFIXES[file.suffix.lower()]
     if kind != "zip" and file.stat().st_size == 0:
         raise ReaderError(where, "reader_empty")
@@ -98,7 +144,7 @@ def _detect_file(file: Path, where: str, depth: int) -> list[Source]:
         if depth >= MAX_ZIP_DEPTH:
             raise ReaderError(where, "reader_zip_depth", depth=MAX_ZIP_DEPTH)
         folder = _extract(file, where)
-        return _walk(folder, lambda relative: f"{where}:{relative.as_posix()}", depth + 1)
+        return _walk(folder, lambda relative: f"{where}:{relative.as_posix()}", depth + 1, failed)
     return {"csv": _detect_csv, "xlsx": _detect_xlsx, "parquet": _detect_parquet,
             "jsonl": _detect_jsonl}[kind](file, where)
 
@@ -111,13 +157,22 @@ def _unsafe(name: str) -> bool:
 
 def _extract(archive: Path, where: str) -> Path:
     """Extract every member into a new private folder, after refusing the archive if any member's path is
-    absolute or climbs out with ``..`` (zip-slip)."""
+    absolute or climbs out with ``..`` (zip-slip), if it has more than MAX_ZIP_MEMBERS members, or if its
+    members declare more than MAX_ZIP_BYTES or a member expands more than MAX_ZIP_RATIO times (a zip bomb). The
+    bytes written are counted too, since a member's declared size can lie."""
     try:
         with zipfile.ZipFile(archive) as zf:
             members = zf.infolist()
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise ReaderError(where, "reader_zip_members", members=len(members), limit=MAX_ZIP_MEMBERS)
             for info in members:
                 if _unsafe(info.filename):
                     raise ReaderError(where, "reader_zip_unsafe", member=info.filename)
+                if (info.file_size > ZIP_RATIO_FROM
+                        and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)):
+                    raise ReaderError(where, "reader_zip_bomb", member=info.filename, ratio=MAX_ZIP_RATIO)
+            if sum(info.file_size for info in members) > MAX_ZIP_BYTES:
+                raise ReaderError(where, "reader_zip_large", limit=_gib(MAX_ZIP_BYTES))
             folder = _temp.private_dir("zip")
             root = folder.resolve()
             for info in members:
@@ -129,12 +184,22 @@ def _extract(archive: Path, where: str) -> Path:
                     raise ReaderError(where, "reader_zip_unsafe", member=info.filename)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, target.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
+                    written = 0
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > info.file_size or written > MAX_ZIP_BYTES:
+                            raise ReaderError(where, "reader_zip_bomb", member=info.filename, ratio=MAX_ZIP_RATIO)
+                        dst.write(chunk)
     except ReaderError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, OSError) as exc:
-        raise ReaderError(where, "reader_zip_bad", detail=exc) from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, OSError, zlib.error,
+            EOFError) as exc:
+        raise ReaderError(where, "reader_zip_bad", detail=_first_line(exc)) from exc
     return folder
+
+
+def _gib(size: int) -> str:
+    return f"{size / (1 << 30):g} GiB"
 
 
 def _encoding(file: Path, where: str) -> str:
@@ -257,6 +322,20 @@ def _utf8_copy(file: Path, encoding: str) -> Path:
     return copy
 
 
+def refused(source: Source, exc: Exception) -> ReaderError:
+    """Why the query engine could not read a source its checks let through, naming the line where that can be
+    found: for CSV, the first line with a quote inside a field (``1,"xy"z``), which the record check, counting
+    fields only, passes. Never the engine's own message: it quotes cells."""
+    if source.format == "csv":
+        lines = pl.scan_lines(_utf8_copy(source.path, source.encoding or "utf-8"), name="text")
+        found = (lines.with_row_index("line", offset=1)
+                 .filter(text.misplaced_quotes(pl.col("text"), source.delimiter or ",", source.quotechar or '"'))
+                 .select("line").head(1).collect())
+        if found.height:
+            return ReaderError(source.where, "reader_stray_quote", line=int(found["line"][0]))
+    return ReaderError(source.where, "reader_engine", sheet=source.sheet, kind=type(exc).__name__)
+
+
 # ------------------------------------------------------------------------------------------------- read
 
 def _as_text(frame: pl.LazyFrame, columns: list[str], blank_rows: bool = True) -> pl.LazyFrame:
@@ -301,6 +380,8 @@ def read(source: Source) -> pl.LazyFrame:
         if got != columns:
             raise ReaderError(source.where, "reader_sheet_changed", columns=got,
                               sheet=source.sheet)
+    elif source.format == UNREADABLE:
+        frame = pl.LazyFrame(schema={c: pl.String for c in columns})
     else:
         raise ReaderError(source.where, "reader_unknown_format", format=source.format)
     return _as_text(frame, columns, source.blank_lines)

@@ -115,6 +115,9 @@ def sniff(path: Path, encoding: str, where: str) -> tuple[str, str, str]:
     newline = sample.find("\n")
     if newline < 0 and "\r" in sample:
         raise ReaderError(where, "reader_old_mac")
+    bare = re.search("\r(?!\n)", sample[:-1] if not complete else sample)
+    if bare:  # mixed line endings: the CSV readers would disagree on where the header ends
+        raise ReaderError(where, "reader_mixed_line_endings", line=sample.count("\n", 0, bare.start()) + 1)
     line_ending = "\r\n" if newline > 0 and sample[newline - 1] == "\r" else "\n"
     if not complete:  # do not judge a record cut by the sample's end
         sample = sample[:sample.rfind("\n") + 1] or sample
@@ -168,6 +171,16 @@ def odd_quotes(line: pl.Expr, quotechar: str) -> pl.Expr:
     """1 where a line holds an odd number of quote characters (it opens or closes a field with a line break
     inside), else 0."""
     return (line.str.count_matches(quotechar, literal=True) % 2).cast(pl.Int64)
+
+
+def misplaced_quotes(line: pl.Expr, delimiter: str, quotechar: str) -> pl.Expr:
+    """Whether a line holds a quoted section that is not a whole field (``1,"xy"z`` or ``1,x"y"z``): with every
+    quoted section (doubled quotes inside included) replaced by a marker, a marker must stand between delimiters
+    or the line's ends, and no quote may be left."""
+    marker, q, d = "\ue000", re.escape(quotechar), {"\t": "\\t"}.get(delimiter, re.escape(delimiter))
+    stripped = line.str.replace_all(f"(?:{q}[^{q}]*{q})+", marker)
+    return (stripped.str.contains(quotechar, literal=True)
+            | stripped.str.contains(f"[^{d}]{marker}|{marker}[^{d}\r]"))
 
 
 def is_not_utf8(exc: pl.exceptions.ComputeError) -> bool:

@@ -91,13 +91,14 @@ def with_messages(findings: pl.DataFrame, rules: list[Rule], lang: str,
             .drop("field_name"))
 
 
-_ARGUMENT = re.compile(r"{(\d+)(!?)}")
+_ARGUMENT = re.compile(r"{(\d+)([!@]?)}")
 
 
 def worded(detail: pl.Expr, lang: str) -> pl.Expr:
-    """A coded detail (conform.details) in words, from the catalogue's `details` templates; anything that is
-    not a known code stays as it is."""
-    from conform.details import SEP
+    """A coded detail (conform.details) in words, from the catalogue's `details` templates ({1} an argument,
+    {1!} an argument worded by `detail_values`, {1@} an argument already worded in every language); anything
+    that is not a known code stays as it is."""
+    from conform.details import LANGUAGE_SEP, LANGUAGES, SEP
     from conform.render.templates import labels
 
     catalogue = labels(lang)
@@ -112,8 +113,11 @@ def worded(detail: pl.Expr, lang: str) -> pl.Expr:
             if match.start() > position:
                 pieces.append(pl.lit(template[position:match.start()]))
             argument = parts.list.get(int(match.group(1)), null_on_oob=True).fill_null("")
-            if match.group(2):
+            if match.group(2) == "!":
                 argument = argument.replace_strict(values, default=argument, return_dtype=pl.String)
+            elif match.group(2) == "@":  # worded already, in every language (conform.details.in_languages)
+                argument = argument.str.split(LANGUAGE_SEP).list.get(LANGUAGES.index(lang), null_on_oob=True) \
+                    .fill_null(argument)
             pieces.append(argument)
             position = match.end()
         if position < len(template):

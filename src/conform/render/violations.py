@@ -40,12 +40,11 @@ def _write_workbook(frame: pl.DataFrame, result: CheckResult, path: Path, lang: 
     L = labels(lang)
     V = L["violations"]
     shown = frame.with_columns(
-        pl.col("row").cast(pl.String),
         severity=pl.col("severity").replace_strict(L["severity_names"], default=pl.col("severity")),
         category=pl.col("category").replace_strict(V["category_names"], default=pl.col("category")),
         field=pl.concat_str("table", pl.lit("."), "field").replace_strict(
             field_titles(result.profile_name), default=pl.col("field"), return_dtype=pl.String),
-    )
+    ).with_columns(pl.all().cast(pl.String))
     # Strings stay strings: no cell is read as a number, a formula or a link, whatever the export wrote.
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                            "strings_to_formulas": False, "strings_to_urls": False})
@@ -61,10 +60,11 @@ def _write_workbook(frame: pl.DataFrame, result: CheckResult, path: Path, lang: 
         for col, (title, width) in enumerate(zip(headers, widths)):
             sheet.set_column(col, col, width, text)
             sheet.write_string(0, col, title, header)
+        write = sheet.write_string
         for r, row in enumerate(chunk.iter_rows(), start=1):
             for col, value in enumerate(row):
                 if value is not None:
-                    sheet.write_string(r, col, str(value), text)
+                    write(r, col, value, text)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, max(chunk.height, 1), len(COLUMNS) - 1)
     _rules_sheet(book, result, lang, profile, text, header)
