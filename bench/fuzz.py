@@ -54,6 +54,8 @@ def worker(memory_gb: float) -> None:
                    "detail": f"{type(exc).__name__}: {str(exc)[:200]}", "exit": None, "seconds": 0}
         finally:
             shutil.rmtree(work, ignore_errors=True)
+        # The worker's peak resident memory so far (KiB on Linux): the run's largest is the most any case took.
+        row["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         print(json.dumps(row), flush=True)
 
 
@@ -155,6 +157,9 @@ def table(rows: list[dict]) -> str:
                      f"{statistics.median(times):.2f} | {max(times):.2f} |")
     if seconds:
         lines += ["", f"Per case: median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s."]
+    peaks = [r["peak_rss_mib"] for r in rows if r.get("peak_rss_mib")]
+    if peaks:
+        lines.append(f"Peak resident memory of any worker: {max(peaks)} MiB.")
     return "\n".join(lines)
 
 

@@ -118,6 +118,8 @@ def test_cr_line_endings_are_a_finding_and_the_other_tables_are_checked(change, 
     "[" * 100_000 + "]" * 100_000,
     json.dumps({"resources": [{"name": "person", "path": ["a", "b"]}]}),
     json.dumps({"resources": [{"name": "person", "path": 7}]}),
+    json.dumps({"resources": [{"name": "person", "path": "person\u0000.csv"}]}),
+    json.dumps({"resources": [{"name": "person", "path": "/etc/passwd"}]}),
     json.dumps({"created": 12, "resources": "x"}),
 ])
 def test_a_hostile_datapackage_is_never_a_traceback(descriptor, tmp_path):
@@ -378,3 +380,18 @@ def test_every_family_of_hostile_input_is_handled_cleanly(tmp_path_factory, fami
     silent, no full person-ID in any output, the HTML escaped under its CSP, the input unchanged."""
     row = hostile_cases.run_case(family, seed, tmp_path_factory.mktemp("family"))
     assert row["outcome"] == hostile_cases.CLEAN, row
+
+
+def test_a_result_nested_too_deep_is_a_one_line_error(tmp_path):
+    """compare and diff read result files a person hands them: a document nested 100,000 levels deep is refused
+    with one line, as is a datapackage.json nested past the limit."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    result = CliRunner().invoke(main, ["compare", str(deep), str(deep), "--lang", "en"])
+    assert result.exit_code == 2 and "nested more than 64 levels deep" in result.output
+    assert result.output.count("\n") == 1
+    export = tmp_path / "export"
+    shutil.copytree(EXAMPLE, export)
+    (export / "datapackage.json").write_text('{"a":' * 100 + "1" + "}" * 100, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(export), "--lang", "en"])
+    assert result.exit_code == 2 and "datapackage.json: the file is nested more than 64 levels deep" in result.output

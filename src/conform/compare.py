@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 from jsonschema import Draft202012Validator
 
-from conform import __version__
+from conform import __version__, jsonfile
 from conform.errors import ConformError, UsageError, msg
 from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
 from conform.render.document import FORMAT, READABLE_VERSIONS
@@ -54,7 +54,9 @@ def load_result(path: str | Path) -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError("result_unreadable", path=path, detail=exc) from exc
     try:
-        document = json.loads(text)
+        document = jsonfile.loads(text)
+    except jsonfile.TooDeep as exc:
+        raise UsageError("json_too_deep", path=path, limit=jsonfile.MAX_DEPTH) from exc
     except json.JSONDecodeError as exc:
         raise UsageError("result_not_json", path=path, line=exc.lineno, column=exc.colno, detail=exc.msg) from exc
     validate_result(document, str(path))

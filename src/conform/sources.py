@@ -19,8 +19,9 @@ from pathlib import Path
 
 import polars as pl
 
+from conform import jsonfile
 from conform.context import ROW
-from conform.errors import UsageError, msg
+from conform.errors import UsageError, msg, utf8_reason
 from conform.model import FINDING_COLUMNS, InputFile
 from conform.profile import Profile
 from conform.details import detail, detail_expr
@@ -166,6 +167,8 @@ def _outside(root: Path, file: Path) -> str | None:
     or points to nothing."""
     try:
         resolved = file.resolve(strict=file.is_symlink())
+    except ValueError:  # a NUL byte in a descriptor's path
+        return "bad_path"
     except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
         return "symlink_broken"
     return None if resolved.is_relative_to(root) else "outside_export"
@@ -207,9 +210,14 @@ def _zip_package(archive: Path) -> dict:
 
 def _parse_package(descriptor: Path, read) -> dict:
     try:
-        package = json.loads(read())
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise UsageError("package_not_json", where=descriptor, detail=exc) from exc
+        package = jsonfile.loads(read())
+    except jsonfile.TooDeep as exc:
+        raise UsageError("json_too_deep", path=descriptor, limit=jsonfile.MAX_DEPTH) from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError("package_not_utf8", where=descriptor, byte=exc.start, reason=utf8_reason(exc.reason)) \
+            from exc
+    except json.JSONDecodeError as exc:
+        raise UsageError("package_not_json", where=descriptor, line=exc.lineno, column=exc.colno) from exc
     if not isinstance(package, dict):
         raise UsageError("package_not_object", where=descriptor)
     return package
