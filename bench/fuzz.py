@@ -56,7 +56,18 @@ def worker(memory_gb: float) -> None:
             shutil.rmtree(work, ignore_errors=True)
         # The worker's peak resident memory so far (KiB on Linux): the run's largest is the most any case took.
         row["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        row["peak_vm_mib"] = _peak_virtual_mib()
         print(json.dumps(row), flush=True)
+
+
+def _peak_virtual_mib() -> int | None:
+    """The worker's peak address space (VmPeak), which the cap limits."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    line = next((line for line in status.splitlines() if line.startswith("VmPeak:")), None)
+    return int(line.split()[1]) // 1024 if line else None
 
 
 class Worker:
@@ -69,6 +80,7 @@ class Worker:
                                         start_new_session=True)
         self.case: tuple[str, int] | None = None
         self.deadline = 0.0
+        self.done = 0
 
     def send(self, case: tuple[str, int], timeout: float) -> None:
         self.case, self.deadline = case, time.monotonic() + timeout
@@ -83,7 +95,7 @@ class Worker:
         self.process.wait()
 
 
-def run(cases: list[tuple[str, int]], workers: int, timeout: float, memory_gb: float) -> list[dict]:
+def run(cases: list[tuple[str, int]], workers: int, timeout: float, memory_gb: float, recycle: int) -> list[dict]:
     tmp = Path(tempfile.mkdtemp(prefix="conform-fuzz-"))
     pool = [Worker(memory_gb, tmp) for _ in range(workers)]
     pending, rows = list(reversed(cases)), []
@@ -107,13 +119,19 @@ def run(cases: list[tuple[str, int]], workers: int, timeout: float, memory_gb: f
                     else:
                         code = w.process.wait()
                         rows.append({"family": w.case[0], "seed": w.case[1], "outcome": "abort",
-                                     "detail": f"exit status {code}", "exit": code, "seconds": None})
+                                     "detail": f"exit status {code} after {w.done} cases in this worker",
+                                     "exit": code, "seconds": None})
+                        print(f"  {w.case[0]}:{w.case[1]}  abort  {rows[-1]['detail']}", file=sys.stderr, flush=True)
                 elif time.monotonic() >= w.deadline:
                     rows.append({"family": w.case[0], "seed": w.case[1], "outcome": f"hang (> {timeout:g} s)",
                                  "detail": None, "exit": None, "seconds": timeout})
+                    print(f"  {w.case[0]}:{w.case[1]}  hang", file=sys.stderr, flush=True)
                     w.kill()
                 else:
                     continue
+                w.done += 1
+                if w.done >= recycle and w.process.poll() is None:
+                    w.kill()  # a fresh process now and then: the cap is a bound per check, not per thousand
                 if w.process.poll() is not None:
                     pool[pool.index(w)] = w = Worker(memory_gb, tmp)
                 w.case = None
@@ -158,8 +176,10 @@ def table(rows: list[dict]) -> str:
     if seconds:
         lines += ["", f"Per case: median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s."]
     peaks = [r["peak_rss_mib"] for r in rows if r.get("peak_rss_mib")]
+    virtual = [r["peak_vm_mib"] for r in rows if r.get("peak_vm_mib")]
     if peaks:
-        lines.append(f"Peak resident memory of any worker: {max(peaks)} MiB.")
+        lines.append(f"Peak resident memory of any worker: {max(peaks)} MiB; peak address space: "
+                     f"{max(virtual, default=0)} MiB.")
     return "\n".join(lines)
 
 
@@ -173,6 +193,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--memory-gb", type=float, default=4.0)
+    parser.add_argument("--recycle", type=int, default=1_000_000,
+                        help="start a fresh worker process after this many cases")
     parser.add_argument("--replay", help="family:seed, run in this process")
     parser.add_argument("--keep", action="store_true", help="with --replay: keep the case's folder")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "fuzz.json")
@@ -197,7 +219,7 @@ def main() -> None:
     families = args.families.split(",")
     cases = [(families[i % len(families)], args.first_seed + i // len(families)) for i in range(args.cases)]
     started = time.monotonic()
-    rows = run(cases, args.workers, args.timeout, args.memory_gb)
+    rows = run(cases, args.workers, args.timeout, args.memory_gb, args.recycle)
     elapsed = time.monotonic() - started
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"cases": len(rows), "seconds": round(elapsed), "workers": args.workers,

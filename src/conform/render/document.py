@@ -23,14 +23,16 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
           fingerprint_key: bytes | None = None) -> dict:
     """The document; with `fingerprint_key`, it carries every finding's fingerprint (conform.fingerprint) per
     rule and on each example, for `conform diff` to compare all findings record by record."""
-    findings = result.findings if reveal_ids else masked(result.findings)
-    findings = with_messages(findings, result.rules, lang, field_titles(result.profile_name))
+    findings = result.findings
     if fingerprint_key is not None:
         # Computed from the findings in full (a masked key would make different people one finding).
         findings = findings.with_columns(fingerprints(result.findings, fingerprint_key))
+    # Only the examples are masked and worded: an export with millions of findings is not written out twice.
+    chosen = findings.group_by("rule", maintain_order=True).head(EXAMPLES_PER_RULE)
+    chosen = with_messages(chosen if reveal_ids else masked(chosen), result.rules, lang,
+                           field_titles(result.profile_name))
     counts = result.counts_by_rule()
-    examples = (findings.group_by("rule", maintain_order=True).head(EXAMPLES_PER_RULE)
-                .partition_by("rule", as_dict=True, include_key=False, maintain_order=True))
+    examples = chosen.partition_by("rule", as_dict=True, include_key=False, maintain_order=True)
     severities = result.counts_by_severity()
     records = {f.table: f.records for f in result.inputs}
     not_evaluated = result_not_evaluated(result)
