@@ -561,7 +561,7 @@ OUTPUTS = ["html", "text", "junit", "markdown", "violations.csv", "violations.xl
 CLEAN = "clean"
 
 
-def _digests(path: Path) -> dict[str, str]:
+def digests(path: Path) -> dict[str, str]:
     files = [path] if path.is_file() else sorted(path.rglob("*"))
     found = {}
     for file in files:
@@ -580,7 +580,7 @@ def run_case(family: str, seed: int, work: Path) -> dict:
     from conform.personnummer import mask_text
 
     case = build(family, seed, work / "case")
-    before = _digests(case.export)
+    before = digests(case.export)
     out = work / "out"
     out.mkdir()
     crash_dir = Path(tempfile.gettempdir())
@@ -624,7 +624,7 @@ def run_case(family: str, seed: int, work: Path) -> dict:
         outcome, detail = "person-ID in output", leaked_ids(written + crash_text)[0][:8] + "-****"
     elif SCRIPT in html or (html and "Content-Security-Policy" not in html):
         outcome = "unescaped markup"
-    elif _digests(case.export) != before:
+    elif digests(case.export) != before:
         outcome = "input modified"
     first_line = (result.stderr or result.stdout).strip().splitlines()[:1]
     return {"family": family, "seed": seed, "outcome": outcome, "detail": detail, "exit": result.exit_code,

@@ -25,7 +25,8 @@ from conform.errors import UsageError, msg, utf8_reason
 from conform.model import FINDING_COLUMNS, InputFile
 from conform.profile import Profile
 from conform.details import detail, detail_expr
-from conform.readers.text import field_count, first_undecodable, is_not_utf8, misplaced_quotes, odd_quotes
+from conform.readers.text import (bare_carriage_return, field_count, first_undecodable, is_not_utf8, misplaced_quotes,
+                                  odd_quotes)
 
 CHUNK = 1 << 22
 # The longest line (so the largest cell) a table may have: a real record is a few hundred bytes.
@@ -311,19 +312,12 @@ def _without_lines(file: Path, lines: pl.Series) -> Path:
 
 
 def _bare_carriage_return(file: Path, sample: int = 1 << 20) -> int | None:
-    """The line (1-based) of the first carriage return not followed by a line feed in the file's first MiB, or
-    None. A CR-only file shows one at once; a file with CRLF line ends has none."""
+    """The line of the first carriage return not followed by a line feed in the file's first MiB, or None (a CR
+    that is the sample's last byte is not judged). A CR-only file shows one at once; a file with CRLF line ends
+    has none."""
     with file.open("rb") as fh:
         head = fh.read(sample)
-    at = next((i for i in _crs(head) if head[i + 1:i + 2] not in (b"\n", b"")), None)
-    return None if at is None else head.count(b"\n", 0, at) + 1
-
-
-def _crs(data: bytes):
-    at = data.find(b"\r")
-    while at != -1:
-        yield at
-        at = data.find(b"\r", at + 1)
+    return bare_carriage_return(head, complete=False)
 
 
 def sha256_of(file: Path) -> str:

@@ -140,9 +140,9 @@ def _unreadable_sources(path: Path, mapping: Mapping, named: dict[str, readers.S
         if sid is None:
             continue
         unreadable = by_id[sid]
-        columns = sorted({c for f in tmap.fields.values() for c in f.source_columns}
-                         | {c for other in mapping.tables.values() if other.source == tmap.source
-                            for f in other.fields.values() for c in f.source_columns})
+        # Every column any table reads from the file (a wide file feeds several), this table's among them.
+        columns = sorted({c for other in mapping.tables.values() if other.source == tmap.source
+                          for f in other.fields.values() for c in f.source_columns})
         error = next(f.error for f in failed if f.where == unreadable.origin)
         found[table] = (tmap.source, readers.Source(unreadable.name, unreadable.path, readers.UNREADABLE,
                                                     header=columns, origin=unreadable.origin, records=0,

@@ -105,6 +105,21 @@ def _width(text: str, delimiter: str, quotechar: str, complete: bool) -> int | N
     return widths.pop() if len(widths) == 1 else None
 
 
+def bare_carriage_return(sample: str | bytes, complete: bool) -> int | None:
+    """The line (1-based) of the first carriage return in `sample` not followed by a line feed (CR-only or mixed
+    line endings), or None. A CR that ends a sample cut short (not `complete`) may be followed by one, and is not
+    judged."""
+    pattern, lf = (_BARE_CR, "\n") if isinstance(sample, str) else (_BARE_CR_BYTES, b"\n")
+    found = pattern.search(sample)
+    if found is None or (not complete and found.start() == len(sample) - 1):
+        return None
+    return sample.count(lf, 0, found.start()) + 1
+
+
+_BARE_CR = re.compile("\r(?!\n)")
+_BARE_CR_BYTES = re.compile(b"\r(?!\n)")
+
+
 def sniff(path: Path, encoding: str, where: str) -> tuple[str, str, str]:
     """(delimiter, quotechar, line_ending) of a CSV file, from a sample of its first characters."""
     with path.open(encoding=encoding, newline="") as fh:
@@ -115,9 +130,9 @@ def sniff(path: Path, encoding: str, where: str) -> tuple[str, str, str]:
     newline = sample.find("\n")
     if newline < 0 and "\r" in sample:
         raise ReaderError(where, "reader_old_mac")
-    bare = re.search("\r(?!\n)", sample[:-1] if not complete else sample)
-    if bare:  # mixed line endings: the CSV readers would disagree on where the header ends
-        raise ReaderError(where, "reader_mixed_line_endings", line=sample.count("\n", 0, bare.start()) + 1)
+    line = bare_carriage_return(sample, complete)
+    if line is not None:  # mixed line endings: the CSV readers would disagree on where the header ends
+        raise ReaderError(where, "reader_mixed_line_endings", line=line)
     line_ending = "\r\n" if newline > 0 and sample[newline - 1] == "\r" else "\n"
     if not complete:  # do not judge a record cut by the sample's end
         sample = sample[:sample.rfind("\n") + 1] or sample

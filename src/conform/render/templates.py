@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from conform.render.formatting import int_text, share_text
 from conform.resources import TEMPLATES_DIR
+from conform.yamlfile import LOADER
 
 # The pages load nothing and run nothing: inline CSS only.
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; "
@@ -27,10 +28,9 @@ def labels(lang: str) -> dict:
 
 @cache
 def _catalogue() -> dict:
-    # libyaml where the platform has it: the catalogue is read on every run, and the pure-Python parser takes a
-    # noticeable part of a small check.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load((TEMPLATES_DIR / "labels.yaml").read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+    # libyaml where the platform has it (yamlfile.LOADER): the catalogue is read on every run, and the
+    # pure-Python parser takes a noticeable part of a small check.
+    return yaml.load((TEMPLATES_DIR / "labels.yaml").read_text(encoding="utf-8"), Loader=LOADER)  # noqa: S506
 
 
 @cache
