@@ -17,13 +17,13 @@ FINGERPRINT_KEY = b"conform-test-key-not-secret-0000"
 
 
 def make_document(root: Path, name: str, patch: dict, lang: str = "sv", reveal_ids: bool = False,
-                  fingerprint_key: bytes | None = FINGERPRINT_KEY) -> dict:
+                  fingerprint_key: bytes | None = FINGERPRINT_KEY, listed: int | None = None) -> dict:
     """A result document for an export written under root/name, with the export path as the relative `name`
     and the run-dependent fields (generated_at, tool version) fixed so that outputs can be compared verbatim.
     Its findings carry fingerprints made with a fixed test key, as `conform check --format json` writes them."""
     with contextlib.chdir(root):
         as_of = write_export(Path(name), patch)
-        document = build(check(Path(name), as_of=as_of), lang=lang, reveal_ids=reveal_ids,
+        document = build(check(Path(name), as_of=as_of, listed=listed), lang=lang, reveal_ids=reveal_ids,
                          fingerprint_key=fingerprint_key)
     document["generated_at"] = GENERATED_AT
     document["tool"]["version"] = TOOL_VERSION

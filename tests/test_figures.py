@@ -15,6 +15,7 @@ from conform import api
 from conform.generator import generate
 from conform.generator.vendors import SHAPES, read_canonical, write_shape
 from conform.mapping.draft import draft_mapping
+from conform.model import MAX_LISTED
 from conform.render.html import build_report
 
 VENDORS = Path(__file__).resolve().parents[1] / "fixtures" / "vendors"
@@ -26,10 +27,14 @@ def assert_possible(result) -> None:
     # Every krav finding counts against a set, so the verdict per set and the export's verdict cannot disagree.
     by_code = {r.code: r for r in result.rules}
     profile = api.load()[0]
-    attributed = api.attribute_findings(result.findings, by_code, api.field_sets(profile))
-    errors = result.findings.filter(pl.col("rule").is_in([c for c, r in by_code.items() if r.severity.value == "error"]))
+    attributed = api.attribute_findings(result.hits, by_code, api.field_sets(profile))
+    errors = result.hits.filter(pl.col("rule").is_in([c for c, r in by_code.items() if r.severity.value == "error"]))
     unattributed = errors.join(attributed, on=["rule", "table", "row", "field"], how="anti", nulls_equal=True)
     assert unattributed.is_empty(), unattributed
+    # The listed findings are the first of every finding counted, never more.
+    counted, listed = result.counts_by_rule(), dict(result.findings.group_by("rule").len().rows())
+    assert set(listed) <= set(counted)
+    assert all(listed.get(code, 0) == min(n, MAX_LISTED) for code, n in counted.items()), (listed, counted)
     for s in result.sets:
         assert 0 <= s.records_with_errors <= s.records, (s.id, s.records_with_errors, s.records)
         assert 0 <= s.records_with_warnings <= s.records, (s.id, s.records_with_warnings, s.records)

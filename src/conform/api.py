@@ -9,9 +9,10 @@ from pathlib import Path
 
 import polars as pl
 
-from conform import __version__, engine, partition
+from conform import __version__, engine, model, partition
 from conform.errors import UsageError
-from conform.model import SYSTEMATIC_SHARE, CheckResult, Rule, SetResult, Severity, Status
+from conform.model import (SYSTEMATIC_SHARE, CheckResult, Rule, SetResult, Severity, Status, as_hits, counts,
+                           empty_findings, first_listed)
 from conform.profile import Profile, load_profile
 from conform.requirements import Requirements, accepted_mask, default_requirements, evaluate, load_requirements
 from conform.resources import DEFAULT_PROFILE, rules_dir
@@ -33,11 +34,14 @@ def load(profile_name: str = DEFAULT_PROFILE, rules_path: Path | None = None) ->
 def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: date | None = None,
           rules_path: Path | None = None, progress: engine.Progress | None = None,
           mapping: Path | str | None = None, bucket_records: int = partition.RECORDS_PER_BUCKET,
-          requirements: Path | str | None = None) -> CheckResult:
+          requirements: Path | str | None = None, listed: int | None = None) -> CheckResult:
     """Check an export: a folder of the profile's canonical tables, or with `mapping` (a mapping file) any
     export the mapping describes (folder, .zip, .xlsx, single file). An export of more than `bucket_records`
     records is checked in buckets of whole persons, with the same findings (see :mod:`conform.partition`).
-    `requirements` (a requirements file) decides the verdict; without it every set is skall with tolerance 0."""
+    `requirements` (a requirements file) decides the verdict; without it every set is skall with tolerance 0.
+    Every finding is counted; the first `listed` of each rule (:data:`conform.model.MAX_LISTED`) are kept in
+    full (:attr:`CheckResult.findings`)."""
+    listed = model.MAX_LISTED if listed is None else listed
     profile, rules = load(profile_name, rules_path)
     wanted = (load_requirements(Path(requirements), profile, list(rules)) if requirements is not None
               else default_requirements(profile))
@@ -54,10 +58,11 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
         records = _record_counts(export)
         compiled = engine.compile_rules(profile, list(rules), export.available(), as_of, wanted.practice)
         return records, compiled, _findings(profile, compiled, export,
-                                            partition.bucket_count(sum(records.values()), bucket_records), progress)
+                                            partition.bucket_count(sum(records.values()), bucket_records), progress,
+                                            listed)
 
     try:
-        records, compiled, found = evaluated(export)
+        records, compiled, (found, hits) = evaluated(export)
     except pl.exceptions.PolarsError as exc:
         if mapping is not None or not isinstance(exc, pl.exceptions.ComputeError) or is_not_utf8(exc):
             raise _unreadable(export_path, exc) from exc
@@ -65,17 +70,23 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
         # careful scan finds every such line, and the tables are read without them.
         export = open_export(Path(export_path), profile, DERIVABLE, careful=True)
         try:
-            records, compiled, found = evaluated(export)
+            records, compiled, (found, hits) = evaluated(export)
         except pl.exceptions.PolarsError as again:
             raise _unreadable(export_path, again) from again
     outside_sets = {field for field, set_id in field_sets(profile).items() if not set_id}
-    findings = pl.concat([export.structure_findings(structure_codes, outside_sets), found], how="vertical")
-    findings = findings.with_columns(_shortened(c) for c in ("key", "field", "value", "other"))
-    findings = findings.sort(["rule", "table", "row", "field", "key"], nulls_last=True)
-    findings, accepted, deviations = _accept_deviations(profile, rules, findings, wanted, as_of)
-    sets = set_results(profile, rules, findings, records, export)
+    structure = export.structure_findings(structure_codes, outside_sets)
+    structure = structure.with_columns(_shortened("field"))
+    hits = pl.concat([as_hits(structure), hits], how="vertical")
+    findings = pl.concat([structure, found], how="vertical").sort(["rule", "table", "row", "field", "key"],
+                                                                  nulls_last=True)
+    # Cut before deviations are taken out: where a deviation accepts some of a rule's first findings, the rule
+    # lists fewer than `listed` (and says so: CheckResult.unlisted).
+    findings = first_listed(findings, listed).with_columns(_shortened(c) for c in ("key", "field", "value", "other"))
+    hits, accepted_hits, findings, accepted, deviations = _accept_deviations(profile, rules, hits, findings,
+                                                                             wanted, as_of)
+    sets = set_results(profile, rules, hits, records, export)
     severities = {r.code: r.severity for r in rules}
-    warnings = any(severities[c] is Severity.WARNING for c in findings["rule"].unique())
+    warnings = any(severities[c] is Severity.WARNING for c in hits["rule"].unique().cast(pl.String))
     evaluation = evaluate(wanted, sets, warnings, deviations)
     notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")})
     return CheckResult(
@@ -83,7 +94,7 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
         as_of=as_of.isoformat(), as_of_source=as_of_source, export_path=str(export_path),
         inputs=export.inputs(records), rules=rules, findings=findings, sets=sets, notes=notes,
         not_evaluated=compiled.not_evaluated, export=export, mapping=export.mapping,
-        evaluation=evaluation, accepted=accepted,
+        evaluation=evaluation, accepted=accepted, hits=hits, accepted_hits=accepted_hits,
     )
 
 
@@ -103,17 +114,20 @@ def _unreadable(export_path, exc: Exception) -> UsageError:
     return UsageError("export_unreadable", path=export_path, kind=type(exc).__name__)
 
 
-def _accept_deviations(profile: Profile, rules, findings: pl.DataFrame, wanted: Requirements, as_of: date
-                       ) -> tuple[pl.DataFrame, pl.DataFrame, list[dict]]:
-    """(findings that count, findings an active accepted deviation takes out, each deviation as reported)."""
+def _accept_deviations(profile: Profile, rules, hits: pl.DataFrame, findings: pl.DataFrame, wanted: Requirements,
+                       as_of: date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, list[dict]]:
+    """(hits that count, hits an active accepted deviation takes out, the same two of the listed findings, each
+    deviation as reported)."""
     active = [d for d in wanted.deviations if d.active(as_of)]
-    accepted = findings.clear()
+    accepted_hits, accepted = hits.clear(), findings.clear()
     if active:
-        attributed = attribute_findings(findings, {r.code: r for r in rules}, field_sets(profile))
-        mask = accepted_mask(findings, attributed, active)
-        findings, accepted = findings.filter(~mask), findings.filter(mask)
-    counted = dict(findings.group_by("rule").len().rows())
-    taken = dict(accepted.group_by("rule").len().rows())
+        attributed = attribute_findings(hits, {r.code: r for r in rules}, field_sets(profile))
+        mask = accepted_mask(hits, attributed, active)
+        hits, accepted_hits = hits.filter(~mask), hits.filter(mask)
+        listed_mask = accepted_mask(findings, attribute_findings(findings, {r.code: r for r in rules},
+                                                                 field_sets(profile)), active)
+        findings, accepted = findings.filter(~listed_mask), findings.filter(listed_mask)
+    counted, taken = counts(hits), counts(accepted_hits)
     reported = [{
         "rule": d.rule, "information_sets": list(d.information_sets), "justification": d.justification,
         "accepted_by": d.accepted_by, "expires": d.expires.isoformat() if d.expires else None,
@@ -121,7 +135,7 @@ def _accept_deviations(profile: Profile, rules, findings: pl.DataFrame, wanted: 
         # Active: the findings it accepts; expired: the rule's findings, which count again.
         "findings": taken.get(d.rule, 0) if d.active(as_of) else counted.get(d.rule, 0),
     } for d in wanted.deviations]
-    return findings, accepted, reported
+    return hits, accepted_hits, findings, accepted, reported
 
 
 def field_sets(profile: Profile) -> dict[tuple[str, str], str | None]:
@@ -130,18 +144,23 @@ def field_sets(profile: Profile) -> dict[tuple[str, str], str | None]:
 
 
 def _findings(profile: Profile, compiled: engine.Compiled, export, buckets: int,
-              progress: engine.Progress | None) -> pl.DataFrame:
+              progress: engine.Progress | None, listed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(listed findings, every finding as a hit). In buckets, the listed findings so far and a bucket's are cut
+    to the first `listed` of each rule after every bucket, so no more than two buckets' worth are held."""
     if buckets == 1:
-        return engine.evaluate(profile, compiled, export, progress=progress)
+        return engine.evaluate(profile, compiled, export, progress=progress, listed=listed)
     with tempfile.TemporaryDirectory(prefix="conform-buckets-") as folder:
         whole, parts = partition.split(profile, export, buckets, Path(folder))
         shared = engine.shared_lookups(profile, compiled, whole)
-        found = []
+        found, hits = empty_findings(), []
         for i, part in enumerate(parts):
             step = (lambda table, done, total, i=i: progress(table, i * total + done, buckets * total)) \
                 if progress else None
-            found.append(engine.evaluate(profile, compiled, part, shared, step))
-        return pl.concat(found, how="vertical")
+            listed_here, hits_here = engine.evaluate(profile, compiled, part, shared, step, listed)
+            found = first_listed(pl.concat([found, listed_here], how="vertical")
+                                 .sort(["rule", "table", "row", "field"]), listed)
+            hits.append(hits_here)
+        return found, pl.concat(hits, how="vertical")
 
 
 def _reference_date(as_of: date | None, package: dict) -> tuple[date, str]:
@@ -160,42 +179,55 @@ def _record_counts(export) -> dict[str, int]:
     frames = {name: t.frame for name, t in export.tables.items() if t.frame is not None}
     if not frames:
         return {}
-    counts = pl.collect_all([f.select(pl.len()) for f in frames.values()])
-    return {name: int(c.item()) + export.tables[name].left_out for name, c in zip(frames, counts)}
+    lengths = pl.collect_all([f.select(pl.len()) for f in frames.values()])
+    return {name: int(c.item()) + export.tables[name].left_out for name, c in zip(frames, lengths)}
 
 
-def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, records: dict[str, int],
+def set_results(profile: Profile, rules: list[Rule], hits: pl.DataFrame, records: dict[str, int],
                 export) -> list[SetResult]:
     """Verdict per information set (see :class:`conform.model.Status`): missing when the export holds none of its
     fields (and cannot derive them), else by the krav findings that count against it (see
     :func:`attribute_findings`): how many of its records they concern, and whether one concerns a whole column
-    or file."""
-    attributed = attribute_findings(findings, {r.code: r for r in rules}, field_sets(profile))
+    or file. `hits`: every finding that counts (:data:`conform.model.HIT_COLUMNS`)."""
+    attributed = attribution(hits, {r.code: r for r in rules}, field_sets(profile))
+    # Counted per set from every finding: records with findings by severity, krav records per rule, and whether
+    # a krav finding concerns a whole file or column. Rows are distinct within a table, so records are counted
+    # per table (integers, not pairs) and summed.
+    by_severity, by_rule, whole = pl.collect_all([
+        attributed.filter(pl.col("row").is_not_null()).group_by("set", "severity", "table")
+        .agg(records=pl.col("row").n_unique()).group_by("set", "severity").agg(pl.col("records").sum()),
+        attributed.filter(pl.col("severity") == "error").group_by("set", "rule", "table")
+        .agg(records=pl.col("row").n_unique()).group_by("set", "rule").agg(pl.col("records").sum()),
+        attributed.group_by("set", "severity").agg(rowless=pl.col("row").is_null().any(), findings=pl.len()),
+    ])
+    records_of = {(s, v): n for s, v, n in by_severity.select(pl.col("set", "severity").cast(pl.String), "records")
+                  .rows()}
+    found = {(s, v): (rowless, n) for s, v, rowless, n in whole.select(pl.col("set", "severity").cast(pl.String),
+                                                                         "rowless", "findings").rows()}
+    violated_by_set: dict[str, list[tuple[str, int]]] = {}
+    for s, rule, n in by_rule.select(pl.col("set", "rule").cast(pl.String), "records").rows():
+        violated_by_set.setdefault(s, []).append((rule, n))
     available = export.available()
     results = []
     for s in profile.information_sets:
         holders = profile.fields_of_set(s.id)
         tables = sorted({t for t, _ in holders})
         present = [(t, f) for t, f in holders if f.name in available.get(t, set())]
-        mine = attributed.filter(pl.col("set") == s.id)
         covering = sorted(r.code for r in rules if s.id in r.information_sets)
         n = sum(records.get(t, 0) for t in tables)
-        rowed = mine.filter(pl.col("row").is_not_null())
-        errors = rowed.filter(pl.col("severity") == "error").select("table", "row").unique().height
-        warnings = rowed.filter(pl.col("severity") == "warning").select("table", "row").unique().height
-        krav = mine.filter(pl.col("severity") == "error")
-        violated = (krav.group_by("rule").agg(pl.struct("table", "row").n_unique().alias("records"))
-                    .sort(["records", "rule"], descending=[True, False])["rule"].to_list())
-        column_failure = bool(krav.filter(pl.col("row").is_null()).height)
+        errors = records_of.get((s.id, "error"), 0)
+        warnings = records_of.get((s.id, "warning"), 0)
+        violated = [rule for rule, _ in sorted(violated_by_set.get(s.id, []), key=lambda r: (-r[1], r[0]))]
+        column_failure, krav = found.get((s.id, "error"), (False, 0))
         derived = [(t, f) for t, f in holders if (t, f.name) in DERIVABLE and t in available]
         if not present and not derived:
             status = Status.MISSING
         elif column_failure or (n and errors >= SYSTEMATIC_SHARE * n):
             # A whole column or file of the set is missing or unreadable, or nearly every record fails.
             status = Status.UNSUPPORTED
-        elif krav.height:
+        elif krav:
             status = Status.NONCONFORMANT
-        elif mine.filter(pl.col("severity") == "warning").height:
+        elif found.get((s.id, "warning"), (False, 0))[1]:
             status = Status.WARNINGS
         else:
             status = Status.CONFORMANT
@@ -204,8 +236,8 @@ def set_results(profile: Profile, rules: list[Rule], findings: pl.DataFrame, rec
 
 
 def attribute_findings(findings: pl.DataFrame, by_code: dict[str, Rule], field_sets: dict) -> pl.DataFrame:
-    """One row per (finding, information set) it counts against (rule, table, row, field, severity, set): a
-    finding concerns the sets its rule covers, and of those only the ones its own record can hold.
+    """One row per (finding, information set) it counts against (rule, table, row, field, severity, set; the
+    texts as categories), for listed findings or hits alike: a finding concerns the sets its rule covers, and of those only the ones its own record can hold.
 
     - A finding on a field of an information set counts against that set where the rule covers it; where the
       rule does not, against the rule's sets that the field's table holds.
@@ -214,22 +246,32 @@ def attribute_findings(findings: pl.DataFrame, by_code: dict[str, Rule], field_s
 
     So a set's records with findings are always records of the tables that hold it: never more than its records.
     """
+    return attribution(findings, by_code, field_sets).collect()
+
+
+def attribution(findings: pl.DataFrame, by_code: dict[str, Rule], field_sets: dict) -> pl.LazyFrame:
+    """:func:`attribute_findings` as a query: which sets a finding counts against depends on its rule, table
+    and field only, so those few combinations are attributed and the findings joined to them."""
+    cat = pl.Categorical()
     rule_sets = pl.DataFrame(
         [{"rule": c, "set": s, "severity": r.severity.value} for c, r in by_code.items() for s in r.information_sets],
-        schema={"rule": pl.String, "set": pl.String, "severity": pl.String},
+        schema={"rule": cat, "set": cat, "severity": cat},
     )
     field_set = pl.DataFrame(
         [{"table": t, "field": f, "field_set": s} for (t, f), s in field_sets.items() if s],
-        schema={"table": pl.String, "field": pl.String, "field_set": pl.String},
+        schema={"table": cat, "field": cat, "field_set": cat},
     )
     table_sets = field_set.select("table", pl.col("field_set").alias("set")).unique()
-    found = (findings.select("rule", "table", "row", "field")
-             .join(field_set, on=["table", "field"], how="left")
-             .join(rule_sets.select("rule", pl.col("set").alias("field_set"), covered=pl.lit(True)),
-                   on=["rule", "field_set"], how="left"))
-    own_set = (found.filter(pl.col("covered"))
-               .select("rule", "table", "row", "field", pl.col("field_set").alias("set")))
-    by_table = (found.filter(pl.col("field").is_null() | (pl.col("field_set").is_not_null() & pl.col("covered").is_null()))
-                .select("rule", "table", "row", "field").join(table_sets, on="table"))
-    return (pl.concat([own_set, by_table]).join(rule_sets, on=["rule", "set"], how="inner")
+    # Compact (as hits) whether listed findings or hits come in: the joins run on categories, not texts.
+    compact = as_hits(findings)
+    combos = (compact.select("rule", "table", "field").unique()
+              .join(field_set, on=["table", "field"], how="left")
+              .join(rule_sets.select("rule", pl.col("set").alias("field_set"), covered=pl.lit(True)),
+                    on=["rule", "field_set"], how="left"))
+    own_set = combos.filter(pl.col("covered")).select("rule", "table", "field", pl.col("field_set").alias("set"))
+    by_table = (combos.filter(pl.col("field").is_null()
+                              | (pl.col("field_set").is_not_null() & pl.col("covered").is_null()))
+                .select("rule", "table", "field").join(table_sets, on="table"))
+    sets = pl.concat([own_set, by_table]).join(rule_sets, on=["rule", "set"], how="inner")
+    return (compact.lazy().join(sets.lazy(), on=["rule", "table", "field"], how="inner", nulls_equal=True)
             .select("rule", "table", "row", "field", "severity", "set"))

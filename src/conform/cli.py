@@ -16,6 +16,12 @@ import re
 import sys
 from pathlib import Path
 
+# Polars allocates with jemalloc, which by default keeps all address space it ever mapped ("retain"): under an
+# address-space cap (ulimit -v, RLIMIT_AS, common on shared servers) a check whose memory was freed long ago can
+# still fail to allocate. Freed address space is returned instead (jemalloc's advice for such environments;
+# no measurable cost, bench/README.md). Set before polars is first imported; a user's own setting is kept.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "retain:false")
+
 import click
 
 from conform import __version__, api, fingerprint, personnummer
@@ -23,6 +29,7 @@ from conform.errors import ConformError
 from conform.model import ExitCode, Severity
 from conform.render.document import build
 from conform.render.findings import filled
+from conform.render.formatting import int_text
 from conform.render.templates import field_titles, fill, labels, plural
 from conform.render.violations import write_violations
 from conform.resources import DEFAULT_PROFILE
@@ -342,6 +349,10 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
         violations.parent.mkdir(parents=True, exist_ok=True)
         n = write_violations(result, violations, lang, csv_dialect, api.load(profile)[0])
         say("violations", n, path=violations)
+        unlisted = result.unlisted()
+        if unlisted:
+            say("unlisted", listed=int_text(max(shown for shown, _ in unlisted.values()), lang),
+                rules=", ".join(f"{code} ({int_text(n, lang)})" for code, (_, n) in sorted(unlisted.items())))
     if html is not None:
         _write(_html_report(result, profile, lang, reveal_ids, None, None), html)
         say("html", path=html)

@@ -6,12 +6,14 @@ information set that became nonconformant, unsupported or missing: the CLI exits
 gate a release on `conform diff`.
 
 Record level: when both results carry fingerprints made with the same key (conform.fingerprint; every `conform
-check --format json` writes them), every finding is compared, not only the examples: a finding of NEW whose
-fingerprint OLD lacks is new, one of OLD that NEW lacks is resolved, the rest persist. The examples shown are the
-saved examples (20 per rule) that are new or resolved. Without comparable fingerprints (an older result, another
-key), the change is decided per rule on the counts (0 → n new, n → 0 resolved, else persisting; an error rule
-with more findings than before is a regression) and examples are compared by identity (table, key, field, value)
-only where a result's examples are complete; the diff says which way it compared (`record_level`).
+check --format json` writes them), every listed finding is compared, not only the examples: a finding of NEW
+whose fingerprint OLD lacks is new, one of OLD that NEW lacks is resolved, the rest persist. The examples shown
+are the saved examples (20 per rule) that are new or resolved. A rule with more findings than a result lists in
+full (conform.model.MAX_LISTED) is compared by its count, as without fingerprints. Without comparable
+fingerprints (an older result, another key), the change is decided per rule on the counts (0 → n new, n → 0
+resolved, else persisting; an error rule with more findings than before is a regression) and examples are
+compared by identity (table, key, field, value) only where a result's examples are complete; the diff says which
+way it compared (`record_level`).
 """
 
 from __future__ import annotations
@@ -49,8 +51,9 @@ def diff(old_doc: dict, new_doc: dict, sources: Sequence[str | Path] | None = No
     rules = []
     for code in codes:
         old, new = old_rules.get(code), new_rules.get(code)
-        if record_level:
-            entry = _rule_change_by_record(old, new, old_prints.get(code, []), new_prints.get(code, []))
+        before, after = old_prints.get(code, []), new_prints.get(code, [])
+        if record_level and _printed_in_full(old, before) and _printed_in_full(new, after):
+            entry = _rule_change_by_record(old, new, before, after)
         else:
             entry = _rule_change(old, new, comparable)
         if entry is not None:
@@ -124,6 +127,12 @@ def _record_level(old_doc: dict, new_doc: dict) -> tuple[bool, str | None]:
     return True, None
 
 
+def _printed_in_full(rule: dict | None, prints: list[str]) -> bool:
+    """Whether a result fingerprints every finding of the rule: a rule with more findings than a result lists
+    (conform.model.MAX_LISTED) is compared by its count."""
+    return rule is None or len(prints) == rule["count"]
+
+
 def _added(rule: dict) -> int:
     """The findings of a rule that OLD did not have: counted by record, or at least the growth in count."""
     if rule["new_findings"] is not None:
@@ -138,7 +147,9 @@ def _findings_by_severity(rules: list[dict], record_level: bool) -> dict:
         mine = [r for r in rules if r["severity"] == severity.value]
         entry = {"old": sum(r["old_count"] for r in mine), "new": sum(r["new_count"] for r in mine)}
         for part in ("new_findings", "resolved_findings", "persisting_findings"):
-            entry[part] = sum(r[part] for r in mine) if record_level else None
+            # Known only when every rule of the severity was compared record by record.
+            known = record_level and all(r[part] is not None for r in mine)
+            entry[part] = sum(r[part] for r in mine) if known else None
         out[severity.value] = entry
     return out
 

@@ -4,7 +4,8 @@ For each table the engine asks every rule kind for its row checks (vectorised bo
 view of the table with exactly the columns those checks need (the record's own, its parent's context joined
 along the foreign key, aggregates of its children, the parsed person-ID), and evaluates every check over it,
 keeping only violating records. Tables go top-down so that each parent's context is cut once from its own view.
-Every rule runs on every record; every violation is kept.
+Every rule runs on every record; every violation is counted (as a compact hit: rule, table, row, field), and
+the first `listed` of each check are kept in full (key, value, compared value) for the lists.
 
 A large export is checked in buckets of whole persons (:mod:`conform.partition`), one bucket at a time. What a
 record needs from outside its bucket (the first row of a key used twice, the latest follow-up of an insats, the
@@ -23,7 +24,7 @@ from conform import personnummer, values
 from conform.context import (DEATH_DATE, EXISTS, FIRST_ROW, PERSON_ID, ROW, MissingInput, TableContext,
                              child_max_name, col_name)
 from conform.kinds import KINDS, RowCheck
-from conform.model import FINDING_COLUMNS, Rule, empty_findings
+from conform.model import FINDING_COLUMNS, HIT_COLUMNS, MAX_LISTED, Rule, empty_findings, empty_hits
 from conform.profile import Profile
 from conform.requirements import LocalPractice
 from conform.sources import Export
@@ -191,7 +192,8 @@ class Views:
                            if col_name(t, c) in view.columns and col_name(t, c) != key]
         if duplicate_keys:
             # The first by row number, not by position: joins may have reordered the view.
-            context = view.sort(ROW).select(columns).unique(subset=[key], keep="first", maintain_order=True)
+            context = (view.select(ROW, *columns).sort(ROW).unique(subset=[key], keep="first", maintain_order=True)
+                       .drop(ROW))
         else:
             context = view.select(columns)
         self._context[table] = context
@@ -309,51 +311,65 @@ def shared_lookups(profile: Profile, compiled: Compiled, export: Export) -> Shar
 
 
 def evaluate(profile: Profile, compiled: Compiled, export: Export, shared: Shared | None = None,
-             progress: Progress | None = None) -> pl.DataFrame:
-    """The findings of the compiled checks over an export (or one bucket of it, with the whole export's
-    `shared` lookups)."""
+             progress: Progress | None = None, listed: int = MAX_LISTED) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the first `listed` findings of each check by row, in full; every finding as a hit) of the compiled
+    checks over an export (or one bucket of it, with the whole export's `shared` lookups)."""
     views = Views(profile, export, compiled.death_reason, compiled.contexts, shared)
-    parts = []
+    found, hits = [], []
     for done, table in enumerate(compiled.tables):
         if progress:
             progress(table, done, len(compiled.tables))
         ctx, checks = compiled.contexts[table], compiled.checks[table]
         view = views.view(ctx)
-        found = _evaluate(table, ctx, view, checks) if checks else empty_findings()
-        parts.append(found)
+        listed_here, hits_here = _evaluate(table, ctx, view, checks, listed) if checks else (empty_findings(),
+                                                                                          empty_hits())
+        found.append(listed_here)
+        hits.append(hits_here)
         # Without a uniqueness rule nothing says whether keys repeat, so deduplicate to be safe.
         duplicates = (not compiled.duplicate_rules
-                      or found.filter(pl.col("rule").is_in(compiled.duplicate_rules)).height > 0)
+                      or hits_here.filter(pl.col("rule").is_in(sorted(compiled.duplicate_rules))).height > 0)
         views.keep_context(table, view, duplicates)
         del view  # before the next view is built, so two are never held at once
     if progress:
         progress("done", len(compiled.tables), len(compiled.tables))
-    return pl.concat(parts, how="vertical") if parts else empty_findings()
+    return (pl.concat(found, how="vertical") if found else empty_findings(),
+            pl.concat(hits, how="vertical") if hits else empty_hits())
 
 
-def _evaluate(table: str, ctx: TableContext, view: pl.DataFrame,
-              checks: list[tuple[Rule, RowCheck]]) -> pl.DataFrame:
+def _evaluate(table: str, ctx: TableContext, view: pl.DataFrame, checks: list[tuple[Rule, RowCheck]],
+              listed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """All checks of a table in one pass: each mask becomes a boolean column over the whole view (so window
     expressions see every record), only records that fail any of them are kept, and the findings are cut from
-    that small frame per check."""
+    that small frame per check: every one as a hit, the first `listed` by row in full."""
     masks = [c.mask.fill_null(False).alias(f"{MASK}{i}") for i, (_, c) in enumerate(checks)]
     violating = (view.lazy().with_columns(masks)
                  .filter(pl.any_horizontal(pl.col(f"{MASK}{i}") for i in range(len(checks))))
                  .collect())
     if violating.is_empty():
-        return empty_findings()
+        return empty_findings(), empty_hits()
     key = pl.col(col_name(table, ctx.spec.primary_key)) if ctx.spec.primary_key in ctx.available[table] \
         else pl.lit(None, pl.String)
-    parts = []
+    found, hits = [], []
     for i, (rule, check) in enumerate(checks):
-        part = violating.filter(pl.col(f"{MASK}{i}"))
+        # Only the columns this check words its findings from are copied: a view can be wide, and a check can
+        # concern millions of its records.
+        used = {ROW}.union(*(e.meta.root_names() for e in (check.narrow, check.value, check.other, key)
+                             if e is not None))
+        part = violating.select(sorted(used) + [f"{MASK}{i}"]).filter(pl.col(f"{MASK}{i}"))
         if check.narrow is not None and not part.is_empty():
             part = part.filter(check.narrow.fill_null(False))
         if part.is_empty():
             continue
-        parts.append(part.select(
+        hits.append(part.select(
+            rule=pl.lit(rule.code, HIT_COLUMNS["rule"]), table=pl.lit(table, HIT_COLUMNS["table"]),
+            row=pl.col(ROW).cast(pl.Int64), field=pl.lit(check.field, HIT_COLUMNS["field"])))
+        if part.height > listed:  # the values are worded for the listed findings only
+            part = part.bottom_k(listed, by=ROW)
+        found.append(part.select(
             rule=pl.lit(rule.code), table=pl.lit(table), row=pl.col(ROW).cast(pl.Int64), key=key,
             field=pl.lit(check.field, pl.String), value=check.value.cast(pl.String),
             other=(check.other if check.other is not None else pl.lit(None)).cast(pl.String),
         ))
-    return pl.concat(parts, how="vertical").select(list(FINDING_COLUMNS)) if parts else empty_findings()
+    if not found:
+        return empty_findings(), empty_hits()
+    return pl.concat(found, how="vertical").select(list(FINDING_COLUMNS)), pl.concat(hits, how="vertical")

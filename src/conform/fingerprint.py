@@ -1,5 +1,6 @@
 """Salted, non-reversible fingerprints of findings, so that `conform diff` compares two results record by record
-for every finding (not only the 20 examples a result keeps per rule) while the result identifies no one.
+for every listed finding (not only the 20 examples a result keeps per rule; all of a rule's findings up to
+conform.model.MAX_LISTED) while the result identifies no one.
 
 A finding's identity is its rule, table, record key, field, value and the value it was compared with (its row
 number is left out: rows move between releases), plus its occurrence among identical findings, so that two

@@ -118,6 +118,42 @@ def empty_findings() -> pl.DataFrame:
     return pl.DataFrame(schema=FINDING_COLUMNS)
 
 
+# Every finding, compactly: what the figures count (records with findings per set and target group, findings
+# per rule, deviations) without the texts only a listed finding needs. About 20 bytes a finding, so a table of
+# short rows that fails many rules is counted in full without holding its values millions of times.
+HIT_COLUMNS: dict[str, pl.DataType] = {
+    "rule": pl.Categorical(),
+    "table": pl.Categorical(),
+    "row": pl.Int64(),
+    "field": pl.Categorical(),
+}
+
+# The findings of one rule a check lists in full (keys and values: the violations list, the examples, the
+# fingerprints `conform diff` compares), the first by table, row, field and key. Every finding past them is
+# still counted: the figures and the verdict never depend on this bound, only the length of the lists does.
+MAX_LISTED = 50_000
+
+
+def empty_hits() -> pl.DataFrame:
+    return pl.DataFrame(schema=HIT_COLUMNS)
+
+
+def as_hits(findings: pl.DataFrame) -> pl.DataFrame:
+    """The findings' compact form (see HIT_COLUMNS)."""
+    return findings.select(pl.col(c).cast(t) for c, t in HIT_COLUMNS.items())
+
+
+def first_listed(findings: pl.DataFrame, listed: int) -> pl.DataFrame:
+    """The first `listed` findings of each rule in the findings' order."""
+    return findings.filter(pl.int_range(pl.len()).over("rule") < listed)
+
+
+def counts(findings: pl.DataFrame) -> dict[str, int]:
+    """Findings (listed findings or hits) per rule."""
+    grouped = findings.group_by("rule").len().with_columns(pl.col("rule").cast(pl.String))
+    return dict(zip(grouped["rule"].to_list(), grouped["len"].to_list()))
+
+
 @dataclass(frozen=True)
 class Rule:
     """One declarative rule, as loaded from a rule file."""
@@ -209,7 +245,7 @@ class CheckResult:
     export_path: str
     inputs: list[InputFile]
     rules: list[Rule]
-    findings: pl.DataFrame
+    findings: pl.DataFrame  # the listed findings: at most MAX_LISTED per rule (see `hits` for all of them)
     sets: list[SetResult]
     notes: list[str] = field(default_factory=list)
     not_evaluated: dict[str, set[str]] = field(default_factory=dict)  # rule code -> tables it could not run on
@@ -223,6 +259,10 @@ class CheckResult:
     # file), and the findings its accepted deviations took out of `findings` (same columns).
     evaluation: Any = None
     accepted: pl.DataFrame = field(default_factory=empty_findings)
+    # Every finding that counts, compactly (HIT_COLUMNS): what every figure is counted from. `findings` lists
+    # the first MAX_LISTED of each rule in full.
+    hits: pl.DataFrame = field(default_factory=empty_hits)
+    accepted_hits: pl.DataFrame = field(default_factory=empty_hits)
 
     @property
     def conformance(self) -> float:
@@ -231,10 +271,14 @@ class CheckResult:
         return sum(s.score for s in self.sets) / len(self.sets) if self.sets else 0.0
 
     def counts_by_rule(self) -> dict[str, int]:
-        if self.findings.is_empty():
-            return {}
-        grouped = self.findings.group_by("rule").len()
-        return dict(zip(grouped["rule"].to_list(), grouped["len"].to_list()))
+        """Every finding per rule, listed or not."""
+        return counts(self.hits)
+
+    def unlisted(self) -> dict[str, tuple[int, int]]:
+        """The rules with more findings than `findings` lists: code -> (listed, counted)."""
+        listed = counts(self.findings)
+        return {code: (listed.get(code, 0), n) for code, n in self.counts_by_rule().items()
+                if n > listed.get(code, 0)}
 
     def counts_by_severity(self) -> dict[Severity, int]:
         by_rule = self.counts_by_rule()

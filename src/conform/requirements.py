@@ -23,7 +23,7 @@ import jsonschema
 import polars as pl
 
 from conform.errors import UsageError
-from conform.model import Rule, SetResult, Status
+from conform.model import Rule, SetResult, Status, as_hits
 from conform.profile import Profile
 from conform.resources import SCHEMAS_DIR
 from conform.yamlfile import load_located
@@ -199,17 +199,18 @@ def _practice(raw: dict, profile: Profile, doc) -> LocalPractice:
 
 
 def accepted_mask(findings: pl.DataFrame, attributed: pl.DataFrame, deviations: list[Deviation]) -> pl.Series:
-    """True on the findings an active deviation accepts: its rule, counted against one of its sets (any set
-    where it names none). `attributed` is :func:`conform.api.attribute_findings` of the same findings."""
+    """True on the findings (listed findings or hits) an active deviation accepts: its rule, counted against one
+    of its sets (any set where it names none). `attributed` is :func:`conform.api.attribute_findings` of the
+    same findings."""
     if not deviations or findings.is_empty():
         return pl.Series("accepted", [False] * findings.height, dtype=pl.Boolean)
     scoped = pl.DataFrame(
         [{"rule": d.rule, "set": s} for d in deviations if d.information_sets for s in d.information_sets],
-        schema={"rule": pl.String, "set": pl.String})
+        schema={"rule": pl.Categorical, "set": pl.Categorical})
     everywhere = [d.rule for d in deviations if not d.information_sets]
     keys = ["rule", "table", "row", "field"]
     within = attributed.join(scoped, on=["rule", "set"], how="semi").select(keys).unique()
-    numbered = findings.select(keys).with_row_index("__i")
+    numbered = as_hits(findings).with_row_index("__i")
     hit = numbered.join(within, on=keys, how="semi", nulls_equal=True)["__i"]
     mask = numbered["__i"].is_in(hit.implode()) | findings["rule"].is_in(everywhere)
     return mask.alias("accepted")

@@ -122,8 +122,8 @@ def _not_executed(result: CheckResult, found_groups, groups, fmt, G) -> dict:
     title = G["open_title"].format(rule=", ".join(codes) or "–")
     if not codes:
         return _unavailable(title, G)
-    found = result.findings.filter(pl.col("rule").is_in(codes) & pl.col("row").is_not_null()) \
-        .select("table", "row").unique()
+    found = (result.hits.filter(pl.col("rule").is_in(codes) & pl.col("row").is_not_null())
+             .select("table", "row").unique().with_columns(pl.col("table").cast(pl.String)))
     per_group = found.join(found_groups, on=["table", "row"], how="left").fill_null(OTHER_GROUP) \
         .group_by("group").len()
     counts = dict(zip(per_group["group"].to_list(), per_group["len"].to_list()))

@@ -8,21 +8,21 @@ from datetime import datetime, timezone
 import polars as pl
 
 from conform.fingerprint import ALGORITHM, fingerprints, key_id
-from conform.model import CheckResult, Severity
+from conform.model import CheckResult, Severity, counts as counts_of
 from conform.render.findings import masked, overall_verdict, with_messages
 from conform.render.templates import field_titles
 
 FORMAT = "conform-result"
-FORMAT_VERSION = "1.3"
-READABLE_VERSIONS = ("1.0", "1.1", "1.2", "1.3")  # each version only added fields
+FORMAT_VERSION = "1.4"
+READABLE_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")  # each version only added fields
 EXAMPLES_PER_RULE = 20
 EXAMPLE_COLUMNS = ["table", "row", "key", "field", "value", "other", "message"]
 
 
 def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
           fingerprint_key: bytes | None = None) -> dict:
-    """The document; with `fingerprint_key`, it carries every finding's fingerprint (conform.fingerprint) per
-    rule and on each example, for `conform diff` to compare all findings record by record."""
+    """The document; with `fingerprint_key`, it carries every listed finding's fingerprint (conform.fingerprint)
+    per rule and on each example, for `conform diff` to compare findings record by record."""
     findings = result.findings
     if fingerprint_key is not None:
         # Computed from the findings in full (a masked key would make different people one finding).
@@ -32,6 +32,7 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
     chosen = with_messages(chosen if reveal_ids else masked(chosen), result.rules, lang,
                            field_titles(result.profile_name))
     counts = result.counts_by_rule()
+    listed = counts_of(findings)
     examples = chosen.partition_by("rule", as_dict=True, include_key=False, maintain_order=True)
     severities = result.counts_by_severity()
     records = {f.table: f.records for f in result.inputs}
@@ -79,7 +80,8 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
              "information_sets": list(r.information_sets), "spec": r.spec, "fix": r.fix[lang],
              "basis": r.basis.value, "quote": {"section": r.quote_section, "text": r.quote},
              "reading": r.reading[lang] if r.reading else None,
-             "count": counts.get(r.code, 0), "not_evaluated_in": sorted(not_evaluated.get(r.code, [])),
+             "count": counts.get(r.code, 0), "listed": listed.get(r.code, 0),
+             "not_evaluated_in": sorted(not_evaluated.get(r.code, [])),
              "examples": _rows(examples.get((r.code,)))}
             for r in result.rules
         ],

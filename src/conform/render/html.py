@@ -66,7 +66,7 @@ def build_report(result: CheckResult, profile: str | Profile = DEFAULT_PROFILE, 
     L = labels(lang)["html"]
     fmt = Formatter(lang)
     groups = _groups(prof, L)
-    membership = _membership(prof, tables, [g["code"] for g in groups], result.findings)
+    membership = _membership(prof, tables, [g["code"] for g in groups], result.hits)
     if membership.records.filter(pl.col("group") == OTHER_GROUP).height:
         groups.append({"code": OTHER_GROUP, "name": L["other_group"], "short": L["other_group_short"]})
     coverage = value_set_coverage(prof, tables, fmt, L)
@@ -142,7 +142,7 @@ class Membership:
     found: pl.DataFrame
 
 
-def _membership(profile: Profile, tables: Tables, codes: list[str], findings: pl.DataFrame) -> Membership:
+def _membership(profile: Profile, tables: Tables, codes: list[str], hits: pl.DataFrame) -> Membership:
     """The target group(s) of every record, followed along the foreign keys from the table that holds malgrupp
     (a person belongs to every group they were aktualiserad in), counted per group and kept for the records
     with findings only. A record whose group is missing, not a standard code or cannot be followed (a dangling
@@ -153,7 +153,8 @@ def _membership(profile: Profile, tables: Tables, codes: list[str], findings: pl
     holder = next((t for t, s in profile.tables.items() if GROUP_FIELD in s.field_names), None)
     lazy = tables.frames
     has = tables.has
-    found = findings.lazy().filter(pl.col("row").is_not_null()).select("table", "row").unique()
+    found = (hits.lazy().filter(pl.col("row").is_not_null()).select("table", "row").unique()
+             .with_columns(pl.col("table").cast(pl.String)))
     key_groups: dict[str, pl.LazyFrame] = {}   # table -> (key, group), unique: the groups of each primary key
     records, with_findings, settled = [], [], set()
 
@@ -228,12 +229,15 @@ def _matrix(result: CheckResult, profile: Profile, document: dict, membership: M
     records = (set_tables.join(membership.records, on="table")
                .group_by("set", "group").agg(pl.col("records").sum()))
     by_code = {r.code: r for r in result.rules}
-    attributed = attribute_findings(result.findings, by_code, field_sets(profile))
+    attributed = attribute_findings(result.hits, by_code, field_sets(profile))
     row = pl.struct("table", "row")
-    bad = (attributed.filter(pl.col("row").is_not_null()).join(membership.found, on=["table", "row"])
+    bad = (attributed.lazy().filter(pl.col("row").is_not_null())
+           .with_columns(pl.col("table", "set", "severity").cast(pl.String))
+           .join(membership.found.lazy(), on=["table", "row"])
            .group_by("set", "group")
            .agg(errors=row.filter(pl.col("severity") == "error").n_unique(),
-                warnings=row.filter(pl.col("severity") == "warning").n_unique()))
+                warnings=row.filter(pl.col("severity") == "warning").n_unique())
+           .collect())
     rowless = (attributed.filter(pl.col("row").is_null()).group_by("set")
                .agg(error=(pl.col("severity") == "error").any(), warning=(pl.col("severity") == "warning").any()))
     cells = {(r["set"], r["group"]): r for r in records.join(bad, on=["set", "group"], how="left")

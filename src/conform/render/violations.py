@@ -1,4 +1,5 @@
-"""The violations list: one row per violation, the data owner's working list (keys and values in full).
+"""The violations list: one row per violation, the data owner's working list (keys and values in full): every
+finding a check lists, which is all of them up to the first conform.model.MAX_LISTED of each rule.
 
 As CSV (UTF-8 with a byte-order mark, in the `standard` or the `excel-sv` dialect, formula-like cells
 neutralised: see :mod:`conform.render.spreadsheet`), or, for a file named ``*.xlsx``, as an Excel workbook in
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from conform.model import CheckResult
+from conform.model import CheckResult, counts as counts_of
 from conform.profile import Profile
 from conform.render.findings import filled, with_messages
 from conform.render.spreadsheet import write_csv
@@ -77,8 +78,9 @@ def _rules_sheet(book, result: CheckResult, lang: str, profile: Profile | None, 
     names = {s.id: s.name for s in profile.information_sets} if profile else {}
     counts = result.counts_by_rule()
     sheet = book.add_worksheet(V["rules_sheet"])
-    columns = ["code", "severity", "basis", "category", "sets", "count", "message", "fix", "spec", "quote"]
-    widths = [10, 10, 14, 14, 30, 8, 60, 60, 30, 60]
+    listed = counts_of(result.findings)
+    columns = ["code", "severity", "basis", "category", "sets", "count", "listed", "message", "fix", "spec", "quote"]
+    widths = [10, 10, 14, 14, 30, 8, 8, 60, 60, 30, 60]
     for col, (key, width) in enumerate(zip(columns, widths)):
         sheet.set_column(col, col, width, text)
         sheet.write_string(0, col, V["rule_columns"][key], header)
@@ -86,7 +88,7 @@ def _rules_sheet(book, result: CheckResult, lang: str, profile: Profile | None, 
         cells = [rule.code, L["severity_names"][rule.severity.value], L["basis_names"][rule.basis.value],
                  V["category_names"][rule.category.value],
                  ", ".join(names.get(s, s) for s in rule.information_sets), str(counts.get(rule.code, 0)),
-                 filled(rule.message[lang], None), filled(rule.fix[lang], None), rule.spec, rule.quote]
+                 str(listed.get(rule.code, 0)), filled(rule.message[lang], None), filled(rule.fix[lang], None), rule.spec, rule.quote]
         for col, value in enumerate(cells):
             sheet.write_string(r, col, value, text)
     sheet.freeze_panes(1, 0)
