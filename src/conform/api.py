@@ -237,7 +237,8 @@ def set_results(profile: Profile, rules: list[Rule], hits: pl.DataFrame, records
 
 def attribute_findings(findings: pl.DataFrame, by_code: dict[str, Rule], field_sets: dict) -> pl.DataFrame:
     """One row per (finding, information set) it counts against (rule, table, row, field, severity, set; the
-    texts as categories), for listed findings or hits alike: a finding concerns the sets its rule covers, and of those only the ones its own record can hold.
+    texts as categories), for listed findings or hits alike: a finding concerns the sets its rule covers, and of
+    those only the ones its own record can hold.
 
     - A finding on a field of an information set counts against that set where the rule covers it; where the
       rule does not, against the rule's sets that the field's table holds.

@@ -282,6 +282,12 @@ class _Commands(_Worded, click.Group):
             if ctx.params.get("debug"):
                 raise
             _crashed(exc)
+        except BaseException as exc:
+            # A panic in the query engine's Rust code reaches Python as pyo3's PanicException, which is no
+            # Exception: it too ends in one line and a report, not a traceback.
+            if isinstance(exc, (SystemExit, GeneratorExit)) or ctx.params.get("debug"):
+                raise
+            _crashed(exc)
 
 
 MAPPING_OPTION = option("--mapping", type=click.Path(path_type=Path, dir_okay=False), help_key="mapping")

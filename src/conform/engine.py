@@ -351,11 +351,7 @@ def _evaluate(table: str, ctx: TableContext, view: pl.DataFrame, checks: list[tu
         else pl.lit(None, pl.String)
     found, hits = [], []
     for i, (rule, check) in enumerate(checks):
-        # Only the columns this check words its findings from are copied: a view can be wide, and a check can
-        # concern millions of its records.
-        used = {ROW}.union(*(e.meta.root_names() for e in (check.narrow, check.value, check.other, key)
-                             if e is not None))
-        part = violating.select(sorted(used) + [f"{MASK}{i}"]).filter(pl.col(f"{MASK}{i}"))
+        part = violating.filter(pl.col(f"{MASK}{i}"))
         if check.narrow is not None and not part.is_empty():
             part = part.filter(check.narrow.fill_null(False))
         if part.is_empty():

@@ -88,7 +88,8 @@ def _rules_sheet(book, result: CheckResult, lang: str, profile: Profile | None, 
         cells = [rule.code, L["severity_names"][rule.severity.value], L["basis_names"][rule.basis.value],
                  V["category_names"][rule.category.value],
                  ", ".join(names.get(s, s) for s in rule.information_sets), str(counts.get(rule.code, 0)),
-                 str(listed.get(rule.code, 0)), filled(rule.message[lang], None), filled(rule.fix[lang], None), rule.spec, rule.quote]
+                 str(listed.get(rule.code, 0)), filled(rule.message[lang], None), filled(rule.fix[lang], None),
+                 rule.spec, rule.quote]
         for col, value in enumerate(cells):
             sheet.write_string(r, col, value, text)
     sheet.freeze_panes(1, 0)
