@@ -38,7 +38,7 @@ def export_for(persons: int) -> Path:
     if not (folder / "uppfoljning.csv").is_file():
         print(f"generating {persons:,} persons into {folder} ...", flush=True)
         subprocess.run([sys.executable, "-m", "conform", "generate", str(folder), "--persons", str(persons),
-                        "--seed", "7", "--as-of", AS_OF], check=True)
+                        "--seed", "7", "--as-of", AS_OF, "--force"], check=True)
     return folder
 
 
@@ -47,7 +47,7 @@ def shape_for(shape: str, persons: int) -> Path:
     if not folder.is_dir():
         print(f"generating {persons:,} persons as the {shape} vendor into {folder} ...", flush=True)
         subprocess.run([sys.executable, "-m", "conform", "generate", str(folder), "--persons", str(persons),
-                        "--seed", "7", "--as-of", AS_OF, "--shape", shape], check=True)
+                        "--seed", "7", "--as-of", AS_OF, "--shape", shape, "--force"], check=True)
     return folder
 
 

@@ -20,7 +20,7 @@ from conform.cli import main
 from conform.model import ExitCode
 from conform.render.formatting import Formatter
 from conform.render.html import CSP, build_report
-from conform.vocabulary import closest, synonyms
+from conform.vocabulary import closest, profile_lexicon
 from browser import ARTIFACTS, CONSOLE_PROBLEMS, browse, needs_browser
 from rulecases import write_export
 
@@ -216,22 +216,14 @@ def test_coverage(tmp_path):
 
 
 def test_closest_standard_value():
-    assert closest("Hemlöshet", ["Boendeproblematik", "Annat/Övrigt"], "aktualiseringsorsak_problematik") == \
-        ("Boendeproblematik", "synonym")
-    assert closest("ansökan ", ["Ansökan", "Anmälan"], "aktualiseringstyp") == ("Ansökan", "case")
-    assert closest("Ansökan|Anmälan", ["Ansökan", "Anmälan"], "aktualiseringstyp", "|") == (None, "several")
-    assert closest("Brukaren flyttat", ["Brukaren har flyttat", "Andra orsaker"], "orsak_avslut")[0] == \
+    known = profile_lexicon(api.load()[0]).of("aktualiseringsorsak_problematik")
+    assert closest("Hemlöshet", ["Boendeproblematik", "Annat/Övrigt"], known) == ("Boendeproblematik", "lexicon")
+    assert closest("ansökan ", ["Ansökan", "Anmälan"], {}) == ("Ansökan", "case")
+    assert closest("Ansökan|Anmälan", ["Ansökan", "Anmälan"], {}, "|") == (None, "several")
+    assert closest("Brukaren flyttat", ["Brukaren har flyttat", "Andra orsaker"], {})[0] == \
         "Brukaren har flyttat"
-    assert closest("YAC.45.ZZ", ["YAC.95.ZZ"], "insats", codes=True) == (None, None)
-    assert closest("Arbetslöshet", ["Ej självförsörjande", "Boendeproblematik"], "x") == (None, None)
-
-
-def test_synonyms_map_to_standard_values():
-    profile, _ = api.load()
-    for value_set, terms in synonyms().items():
-        standard = set(profile.values(value_set))
-        for local, target in terms.items():
-            assert target in standard, f"synonyms.yaml: {local} -> {target} is not in {value_set}"
+    assert closest("YAC.45.ZZ", ["YAC.95.ZZ"], {}, codes=True) == (None, None)
+    assert closest("Arbetslöshet", ["Ej självförsörjande", "Boendeproblematik"], {}) == (None, None)
 
 
 def test_capability_single_value_and_always_empty(tmp_path):

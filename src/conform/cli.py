@@ -575,9 +575,15 @@ def _rule_dict(rule, lang: str) -> dict:
         help_key="generate_as_of")
 @option("--shape", type=click.Choice(["canonical", "normalised", "wide", "workbook"]), default="canonical",
         show_default=True, help_key="shape")
-def generate(outdir: Path, persons: int, defects: float, seed: int, as_of, shape: str) -> None:
+@option("--force", is_flag=True, help_key="force")
+def generate(outdir: Path, persons: int, defects: float, seed: int, as_of, shape: str, force: bool) -> None:
     """Write a realistic synthetic export (deterministic per seed) to OUTDIR."""
     from conform.generator import generate as run_generator
+
+    # Generated files land beside whatever the folder holds and overwrite files of the same name: a real export
+    # pointed at by mistake would be damaged.
+    if not force and outdir.is_dir() and any(outdir.iterdir()):
+        _fail("not_empty", path=outdir)
 
     if shape != "canonical":
         _generate_shape(outdir, persons, defects, seed, as_of.date(), shape)
@@ -618,17 +624,53 @@ def init_requirements(profile: str, output: Path | None) -> None:
 @click.argument("export", type=click.Path(path_type=Path))
 @PROFILE_OPTION
 @option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help_key="init_output")
-def init_mapping(export: Path, profile: str, output: Path | None) -> None:
+@option("--lexicon", "lexicons", type=click.Path(path_type=Path, dir_okay=False), multiple=True,
+        help_key="lexicon")
+def init_mapping(export: Path, profile: str, output: Path | None, lexicons: tuple[Path, ...]) -> None:
     """Draft a mapping for an unknown export: matches headings and values to the profile's fields, with a
     confidence for every guess and a list of what it could not map. Review it, then give it to
     `conform check EXPORT --mapping FILE`."""
     from conform.mapping.draft import draft_mapping
+    from conform.vocabulary import profile_lexicon
 
-    _refuse_overwriting_input(export, output)
-    text = draft_mapping(export, api.load(profile)[0])
+    _refuse_overwriting_input(export, output, *lexicons)
+    prof = api.load(profile)[0]
+    lexicon = profile_lexicon(prof)
+    for path in lexicons:
+        lexicon = lexicon.extended(path, prof)
+    text = draft_mapping(export, prof, lexicon)
     _write(text, output)
     if output is not None:
         say("draft", path=output)
+
+
+@main.command()
+@click.argument("export", type=click.Path(path_type=Path))
+@click.argument("outdir", type=click.Path(path_type=Path, file_okay=False))
+@MAPPING_OPTION
+@PROFILE_OPTION
+@option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+        help_key="convert_format")
+@option("--force", is_flag=True, help_key="force")
+def convert(export: Path, outdir: Path, mapping: Path | None, profile: str, fmt: str, force: bool) -> None:
+    """Write an export (any vendor's shape, with --mapping) as the standard's canonical data package in OUTDIR:
+    the five tables as UTF-8 CSV or Parquet and a datapackage.json with the profile's Table Schemas, the
+    sources' and the mapping's SHA-256 and the crosswalks applied."""
+    from conform.convert import convert as write_package
+    from conform.mapping import open_mapped_export
+    from conform.sources import open_export
+
+    target = _resolved(outdir)
+    inputs = {_resolved(p) for p in (export, mapping) if p is not None}
+    if target is not None and any(target == i or i in target.parents for i in inputs - {None}):
+        _fail("convert_into_input", path=outdir)  # conform never writes into its inputs
+    if not force and outdir.is_dir() and any(outdir.iterdir()):
+        _fail("not_empty_convert", path=outdir)
+    prof = api.load(profile)[0]
+    opened = (open_mapped_export(export, mapping, prof, api.DERIVABLE) if mapping is not None
+              else open_export(export, prof, api.DERIVABLE))
+    descriptor = write_package(opened, prof, outdir, fmt)
+    say("converted", path=outdir, tables=", ".join(r["name"] for r in descriptor["resources"]))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,49 +1,147 @@
-"""Local words and the standard values they stand for: known synonyms (reports_templates/synonyms.yaml) and
-the closest standard value of a non-standard one. Used by the report's value-set coverage and by
-`conform init-mapping` when it proposes crosswalks."""
+"""Local words and the standard values they stand for: the profile's local-value lexicon (lexicon.yaml, which a
+user may extend with files of the same form), and the closest standard value of a non-standard one. Used by the
+report's value-set coverage, by mapping errors' "did you mean", and by `conform init-mapping` when it proposes
+crosswalks."""
 
 from __future__ import annotations
 
 import difflib
 import re
-from functools import cache
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 
-import yaml
+from conform.errors import UsageError
+from conform.yamlfile import load_located
 
-from conform.resources import TEMPLATES_DIR
+LEXICON_FILE = "lexicon.yaml"
+SPELLING_CUTOFF = 0.6   # the nearest spelling the report shows as "closest"; a draft asks more (conform.mapping)
 
-SYNONYMS_FILE = "synonyms.yaml"
+# Words that turn a statement around, and words that give it a direction, folded (no accents, lower case).
+NEGATIONS = frozenset({"ej", "inte", "icke", "utan", "ingen", "inget", "inga", "aldrig", "nej", "saknas",
+                       "not", "no", "none", "without", "never"})
+VALENCE = {"positiv": 1, "positivt": 1, "positive": 1, "forbattring": 1, "forbattrad": 1, "battre": 1,
+           "negativ": -1, "negativt": -1, "negative": -1, "forsamring": -1, "forsamrad": -1, "samre": -1}
+ANSWERS = {"ja": 1, "yes": 1, "nej": -1, "no": -1}
+UNKNOWN = frozenset({("vet", "inte"), ("vet", "ej"), ("uppgift", "saknas"), ("uppgifter", "saknas")})
 
 
-@cache
-def synonyms() -> dict[str, dict[str, str]]:
-    """Known local terms per value set (casefolded) -> the standard value (reports_templates/synonyms.yaml)."""
-    data = yaml.safe_load((TEMPLATES_DIR / SYNONYMS_FILE).read_text(encoding="utf-8")) or {}
-    return {vs: {str(k).strip().casefold(): str(v) for k, v in (terms or {}).items()} for vs, terms in data.items()}
+@dataclass(frozen=True)
+class Entry:
+    standard: str
+    local: str      # as the lexicon writes it
+    source: str     # the lexicon file's name
 
 
-def closest(value: str, standard: list[str], value_set: str, delimiter: str | None = None,
-            codes: bool = False) -> tuple[str | None, str | None]:
-    """(closest standard value, basis) for a value outside the standard: a known synonym, a value that differs
+class Lexicon:
+    """Local values per value set -> the entry that translates them (matched ignoring case and spaces). Files
+    read later win over earlier ones, so a user's own lexicon can correct the profile's."""
+
+    def __init__(self, entries: dict[str, dict[str, Entry]] | None = None):
+        self.entries = entries or {}
+
+    def of(self, value_set: str) -> dict[str, Entry]:
+        return self.entries.get(value_set, {})
+
+    def extended(self, path: Path, profile) -> Lexicon:
+        merged = {vs: dict(terms) for vs, terms in self.entries.items()}
+        for vs, terms in read_lexicon(path, profile).items():
+            merged.setdefault(vs, {}).update(terms)
+        return Lexicon(merged)
+
+
+def key(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def read_lexicon(path: Path, profile) -> dict[str, dict[str, Entry]]:
+    """A lexicon file, checked against the profile: every value set exists and every entry names one of its
+    standard values. Every problem names the file and line (exit 2)."""
+    doc = load_located(path, UsageError)
+    if doc.data is None:
+        return {}
+    if not isinstance(doc.data, dict):
+        raise UsageError("lexicon_shape", where=doc.where(()))
+    out: dict[str, dict[str, Entry]] = {}
+    for value_set, terms in doc.data.items():
+        if value_set not in profile.value_set_ids:
+            raise UsageError("lexicon_no_value_set", where=doc.where((value_set,)), value_set=value_set,
+                             known=", ".join(profile.value_set_ids))
+        if not isinstance(terms, dict):
+            raise UsageError("lexicon_shape", where=doc.where((value_set,)))
+        standard = set(profile.values(value_set))
+        for local, target in terms.items():
+            if not isinstance(local, (str, int)) or not isinstance(target, str) or target not in standard:
+                raise UsageError("lexicon_not_in_set", where=doc.where((value_set, local)), value=target,
+                                 value_set=value_set)
+            out.setdefault(value_set, {})[key(str(local))] = Entry(target, str(local), path.name)
+    return out
+
+
+_PROFILE_LEXICONS: dict[Path, Lexicon] = {}
+
+
+def profile_lexicon(profile) -> Lexicon:
+    """The profile's own lexicon (profiles/NAME/lexicon.yaml), empty where it has none; read once per process."""
+    path = profile.path / LEXICON_FILE
+    if path not in _PROFILE_LEXICONS:
+        _PROFILE_LEXICONS[path] = Lexicon(read_lexicon(path, profile)) if path.is_file() else Lexicon()
+    return _PROFILE_LEXICONS[path]
+
+
+def _words(text: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return re.findall(r"[0-9a-z]+", plain)
+
+
+def polarity(text: str) -> tuple[int, int, int]:
+    """(answer, valence, negated) of a value: its leading ja/nej (1/-1, else 0); the direction of its words
+    (positiv/negativ, förbättring/försämring: 1/-1, else 0); and whether an odd number of negations (ej, inte,
+    utan, ingen, ...) turns it around (1) or not (0). A parenthesis restates the value ("Nej (måluppfyllelse ej
+    uppnådd)"), so it is left out; a bare "Nej" is a negation, "vet inte" and "uppgift saknas" none."""
+    words = _words(re.sub(r"\([^)]*\)", " ", text)) or _words(text)
+    answer = ANSWERS.get(words[0], 0) if words else 0
+    rest = words[1:] if answer else words
+    valence = next((VALENCE[w] for w in rest if w in VALENCE), 0)
+    # "Vet inte", "vet ej", "uppgift saknas" say unknown, as "Okänt" does: no negation of anything.
+    negations = [w in NEGATIONS and not (i and (rest[i - 1], w) in UNKNOWN) for i, w in enumerate(rest)]
+    negated = sum(negations) % 2 if rest else int(answer < 0)
+    return answer, valence, negated
+
+
+def opposite(a: str, b: str) -> bool:
+    """Whether two values say opposite things: ja against nej, positive against negative, or one negated where
+    the other is not ("Ej behov av SIP" against "Nej, men det finns behov av SIP")."""
+    (answer_a, valence_a, negated_a), (answer_b, valence_b, negated_b) = polarity(a), polarity(b)
+    return answer_a * answer_b < 0 or valence_a * valence_b < 0 or negated_a != negated_b
+
+
+def closest(value: str, standard: list[str], known: dict[str, Entry], delimiter: str | None = None,
+            codes: bool = False, cutoff: float = SPELLING_CUTOFF) -> tuple[str | None, str | None]:
+    """(closest standard value, basis) for a value outside the standard: a lexicon entry (`known`, the value
+    set's entries: :meth:`Lexicon.of`), a value that differs
     in case or spacing only, several standard values in a field that takes one, the one standard value that
     begins with or contains it as a word, or (not for codes, where near spellings mean nothing) the nearest
-    spelling by difflib."""
-    key = " ".join(value.split()).casefold()
-    known = synonyms().get(value_set, {})
-    if key in known and known[key] in standard:
-        return known[key], "synonym"
-    folded = {" ".join(s.split()).casefold(): s for s in standard}
-    if key in folded:
-        return folded[key], "case"
+    spelling by difflib at `cutoff` or above. A value is never matched by its words or spelling to one that
+    says the opposite (:func:`opposite`): "Positiv förändring" is not close to "Negativ förändring"."""
+    entry = known.get(key(value))
+    if entry is not None and entry.standard in standard:
+        return entry.standard, "lexicon"
+    folded = {key(s): s for s in standard}
+    value_key = key(value)
+    if value_key in folded:
+        return folded[value_key], "case"
     if delimiter and delimiter in value and all(p.strip() in standard for p in value.split(delimiter)):
         return None, "several"
     if codes:
         return None, None
-    word = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
-    containing = [s for f, s in folded.items() if len(key) > 1 and word.search(f)]
+    word = re.compile(rf"(?<!\w){re.escape(value_key)}(?!\w)")
+    containing = [s for f, s in folded.items() if len(value_key) > 1 and word.search(f)]
     if len(containing) == 1:
-        return containing[0], "contains"
-    match = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
-    return (folded[match[0]], "spelling") if match else (None, None)
+        return (containing[0], "contains") if not opposite(value, containing[0]) else (None, None)
+    # The nearest of all, refused if it says the opposite: the next nearest is then a guess, not a near spelling.
+    match = difflib.get_close_matches(value_key, list(folded), n=1, cutoff=cutoff)
+    return (folded[match[0]], "spelling") if match and not opposite(value, folded[match[0]]) else (None, None)
 
 

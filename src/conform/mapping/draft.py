@@ -28,14 +28,18 @@ import yaml
 from conform import __version__, readers
 from conform.mapping.apply import source_ids
 from conform.profile import FieldSpec, Profile
-from conform.vocabulary import closest
+from conform.vocabulary import Entry, Lexicon, closest, key, opposite, profile_lexicon
 
 SAMPLE_ROWS = 5000
 DISTINCT_LIMIT = 200
 ACCEPT = 0.5
 RARE = 0.02             # a value below this share of its column is no vocabulary to crosswalk
-BASIS_CONFIDENCE = {"synonym": 0.95, "case": 0.95, "contains": 0.75, "words": 0.7, "spelling": 0.5}
+BASIS_CONFIDENCE = {"lexicon": 0.95, "case": 0.95, "contains": 0.75, "words": 0.7, "spelling": 0.5}
 REVIEW_BELOW = 0.8
+# Spelling alone proposes a crosswalk only this close (difflib's ratio): "Anmälen" for Anmälan, not "Boende
+# akut" for Boendestöd. A looser guess is a defect turned into a pass once a hurried reviewer accepts it.
+SPELLING_BAR = 0.85
+SAME_CODE = 0.98        # the share of a local insats name's rows that must carry one KSI code for the code to decide
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d",
                 "%m/%d/%Y")
 LIST_DELIMITERS = ("|", ";", ",", "/")
@@ -138,10 +142,11 @@ def _split_best(values: pl.Series, allowed: set[str]) -> tuple[str | None, float
 
 
 class Drafter:
-    def __init__(self, profile: Profile, samples: dict[str, pl.DataFrame]):
+    def __init__(self, profile: Profile, samples: dict[str, pl.DataFrame], lexicon: Lexicon):
         self.profile = profile
         self.samples = samples
         self.vocab = Vocabulary(profile)
+        self.lexicon = lexicon
 
     def allowed(self, spec: FieldSpec) -> set[str]:
         if not spec.value_set:
@@ -212,12 +217,14 @@ def _column_options(headers: list[str], is_list: bool) -> list[tuple[str, ...]]:
     return options
 
 
-def draft_mapping(export: Path, profile: Profile) -> str:
+def draft_mapping(export: Path, profile: Profile, lexicon: Lexicon | None = None) -> str:
+    """The draft (YAML text). `lexicon`: the local values known (the profile's own, :func:`profile_lexicon`,
+    unless given, e.g. extended with a user's file)."""
     with readers.opened(export) as sources:
         named = source_ids(export, sources)
         frames = {sid: readers.read(s) for sid, s in named.items()}
         samples = dict(zip(frames, pl.collect_all([f.head(SAMPLE_ROWS) for f in frames.values()])))
-        drafter = Drafter(profile, samples)
+        drafter = Drafter(profile, samples, lexicon or profile_lexicon(profile))
         plan, unmapped = _plan(drafter, profile, named)
         _refine(drafter, profile, plan, frames, unmapped)
         used = {sid: {c for s, fields in plan.values() if s == sid for d in fields.values()
@@ -313,31 +320,55 @@ def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapp
                 d.delimiter, _ = _split_best(values, allowed)
             if allowed and name != "insats_kod":
                 column = pl.concat_list([pl.col(c) for c in d.columns]).alias("v")
-                distinct_queries.append(frames[sid].select(column).explode("v").drop_nulls().group_by("v").len()
-                                        .sort("len", "v", descending=[True, False]).head(DISTINCT_LIMIT))
+                code = fields.get("insats_kod") if name == "insats" else None
+                if code is not None and len(code.columns) == 1 and len(d.columns) == 1:
+                    # A name is read with the KSI code on its row: the code decides what the name stands for.
+                    query = frames[sid].select(v=pl.col(d.columns[0]), code=pl.col(code.columns[0]).str.strip_chars())
+                    by = ["v", "code"]
+                else:
+                    query, by = frames[sid].select(column).explode("v"), ["v"]
+                distinct_queries.append(query.drop_nulls("v").group_by(by).len()
+                                        .sort("len", *by, descending=[True] + [False] * len(by))
+                                        .head(DISTINCT_LIMIT))
                 wanted.append((table, d, allowed))
     for (table, d, allowed), distinct in zip(wanted, pl.collect_all(distinct_queries)):
         counts: dict[str, int] = {}
-        for value, n in distinct.iter_rows():
+        codes: dict[str, dict[str, int]] = {}
+        for row in distinct.iter_rows(named=True):
+            value, n = row["v"], row["len"]
             parts = value.split(d.delimiter or profile.list_delimiter) if d.spec.is_list else [value]
             for part in (p.strip() for p in parts):
                 if part:
                     counts[part] = counts.get(part, 0) + n
-        _crosswalk(profile, table, d, counts, allowed, unmapped)
+                    if "code" in row:
+                        by_code = codes.setdefault(part, {})
+                        by_code[row["code"]] = by_code.get(row["code"], 0) + n
+        _crosswalk(profile, table, d, counts, allowed, unmapped, drafter.lexicon.of(d.spec.value_set or ""),
+                   codes if "code" in distinct.columns else None)
 
 
 def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int], allowed: set[str],
-               unmapped: list[str]) -> None:
+               unmapped: list[str], known: dict[str, Entry], codes: dict[str, dict[str, int]] | None = None) -> None:
     """Crosswalk proposals for the values outside the standard that a system uses systematically (at least
     :data:`RARE` of the column). Rarer values are more often data errors than vocabulary, and a crosswalk would
-    hide an error, so they are listed for a person to decide and otherwise left for the rules to report."""
+    hide an error, so they are listed for a person to decide and otherwise left for the rules to report.
+
+    A lexicon entry (`known`) is a translation, proposed first and named. Otherwise a crosswalk turns a value
+    the rules would report into one they accept, so it is never proposed where it could reverse or guess a
+    meaning: not from a value the standard itself has (in the field's value set, or a KSI name of another
+    code), not to a value that says the opposite (:func:`conform.vocabulary.opposite`), not where two standard
+    values share as many words, and not on a spelling less close than :data:`SPELLING_BAR`. An insats name read
+    with its KSI code (`codes`: value -> code -> records) goes to the standard name of that code, if the name
+    agrees with it."""
     total = sum(counts.values()) or 1
     standard = sorted(allowed)
     folded = {fold(v): v for v in standard}
     names = {}
-    if d.spec.name == "malgrupp":
+    if d.spec.name == "malgrupp":  # the target groups' names and the standard's column headings for them
         vs = profile.value_set("malgrupp")
-        names = {fold(n): k for n, k in zip(vs["namn"].to_list(), vs["kod"].to_list())}
+        names = {fold(n): k for column in ("namn", "spec_kolumn") if column in vs.columns
+                 for n, k in zip(vs[column].to_list(), vs["kod"].to_list()) if n}
+    elsewhere = _standard_elsewhere(profile, d.spec)
     rare = []
     for value, n in sorted(counts.items()):
         if value in allowed:
@@ -345,15 +376,28 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
         if n / total < RARE:
             rare.append(f"{_masked(value)!r} ({n}×)")
             continue
+        entry = known.get(key(value))
+        if entry is not None and entry.standard in allowed:
+            d.values[value] = (entry.standard, 0.95, f"lexicon {entry.source}: {entry.local!r}")
+            continue
         if fold(value) in names:
             d.values[value] = (names[fold(value)], 0.95, "the target group's name")
+            continue
+        if value in elsewhere:
+            unmapped.append(f"{table}.{d.spec.name}: value {_masked(value)!r} ({n}×) is a standard value of "
+                            f"another code or list; left as written for the rules to judge")
             continue
         if fold(value) in folded:
             d.values[value] = (folded[fold(value)], 0.9, "same letters")
             continue
-        match, basis = closest(value, standard, d.spec.value_set or "")
+        if codes is not None:
+            _by_code(profile, table, d, value, n, codes.get(value, {}), unmapped)
+            continue
+        match, basis = closest(value, standard, {}, cutoff=SPELLING_BAR)
         if match is None:
+            # The one value sharing most words, among all: two that share as many leave the meaning open.
             match, basis = _shared_words(value, standard)
+            match, basis = (None, None) if match is not None and opposite(value, match) else (match, basis)
         if match is None:
             unmapped.append(f"{table}.{d.spec.name}: value {_masked(value)!r} ({n}×) has no standard counterpart "
                             "found")
@@ -362,6 +406,43 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
     if rare:
         unmapped.append(f"{table}.{d.spec.name}: rare non-standard value(s) left as written for the rules to "
                         f"report: {', '.join(rare)}")
+
+
+def _standard_elsewhere(profile: Profile, spec: FieldSpec) -> set[str]:
+    """Values the standard has for this field outside the values it is compared with: the KSI names of the other
+    codes (ksi_andra_koder) for an insats name."""
+    if spec.name == "insats" and "ksi_andra_koder" in profile.value_set_ids:
+        other = profile.value_set("ksi_andra_koder")
+        return {v for c in ("ksi_namn", "insats") if c in other.columns for v in other[c].drop_nulls().to_list()}
+    return set()
+
+
+def _by_code(profile: Profile, table: str, d: Drafted, value: str, n: int, codes: dict[str, int],
+             unmapped: list[str]) -> None:
+    """An insats name's crosswalk decided by the KSI code on its rows: the standard name of the one code nearly
+    all of them carry, where the name agrees with it (shares a word, and does not say the opposite). Otherwise
+    the name is left as written, for the rules to report against its code."""
+    where = f"{table}.{d.spec.name}: value {_masked(value)!r} ({n}×)"
+    code, on = max(codes.items(), key=lambda kv: (kv[1], kv[0] or "")) if codes else (None, 0)
+    if code is None:
+        unmapped.append(f"{where} is written without a KSI code; left as written")
+        return
+    if on < SAME_CODE * sum(codes.values()):
+        listed = ", ".join(f"{c or '–'} {k}×" for c, k in sorted(codes.items(), key=lambda kv: -kv[1])[:3])
+        unmapped.append(f"{where} is written with several KSI codes ({listed}); left as written")
+        return
+    ksi = profile.value_set(d.spec.value_set)
+    named = ksi.filter(pl.col("kod") == code)[profile.value_column(d.spec.value_set)].drop_nulls().to_list()
+    if not named:
+        unmapped.append(f"{where} is written with KSI code {code!r}, which has no name in the standard's list; "
+                        "left as written")
+        return
+    match, _ = _shared_words(value, named[:1])
+    if match is None or opposite(value, match):
+        unmapped.append(f"{where} does not agree with its KSI code {code} ({named[0]}); left as written for the "
+                        "rules to report")
+        return
+    d.values[value] = (match, 0.9, f"its KSI code {code}")
 
 
 def _shared_words(value: str, standard: list[str]) -> tuple[str | None, str | None]:

@@ -18,7 +18,7 @@ import polars as pl
 from conform.errors import MappingError, msg
 from conform.profile import Profile
 from conform.resources import SCHEMAS_DIR
-from conform.vocabulary import closest
+from conform.vocabulary import closest, profile_lexicon
 from conform.yamlfile import Located, load_located
 
 DATE_TYPES = ("date",)
@@ -140,7 +140,7 @@ def _field(doc: Located, profile: Profile, table: str, name: str, spec) -> Field
     if allowed is not None:
         for local, standard in crosswalk.items():
             if standard not in allowed:
-                close, _ = closest(standard, allowed, fspec.value_set)
+                close, _ = closest(standard, allowed, profile_lexicon(profile).of(fspec.value_set or ""))
                 listing = msg("its_values", values=allowed) if len(allowed) <= 12 else ""
                 raise MappingError("mapping_not_in_set", where=doc.where(at + ("values", local)), value=standard,
                                    table=table, field=name, value_set=fspec.value_set,

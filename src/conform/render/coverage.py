@@ -10,7 +10,7 @@ from conform import personnummer
 from conform.profile import Profile
 from conform.render.formatting import Formatter
 from conform.render.tables import Tables
-from conform.vocabulary import closest
+from conform.vocabulary import closest, profile_lexicon
 
 NONSTANDARD_SHOWN = 25
 
@@ -36,6 +36,8 @@ def value_set_coverage(profile: Profile, tables: Tables, fmt: Formatter, L: dict
         frame = profile.value_set(value_set)
         standard = list(dict.fromkeys(v for v in frame[column].to_list() if v))
         counts = dict(zip(observed["value"].to_list(), observed["records"].to_list()))
+        # The lexicon translates into the value set's own values (for målgrupp its codes), not into other columns.
+        known = profile_lexicon(profile).of(value_set) if column == profile.value_column(value_set) else {}
         field_titles = [profile.tables[t].field(f).title for t, f in fields]
         try:
             name = profile.information_set(set_id).name
@@ -47,7 +49,7 @@ def value_set_coverage(profile: Profile, tables: Tables, fmt: Formatter, L: dict
         nonstandard = []
         for value, n in sorted(((v, n) for v, n in counts.items() if v not in set(standard)),
                                key=lambda vn: (-vn[1], vn[0])):
-            match, basis = closest(value, standard, value_set, profile.list_delimiter, codes=column == "kod")
+            match, basis = closest(value, standard, known, profile.list_delimiter, codes=column == "kod")
             # A value outside the set may be anything a broken line shifted there, a person-ID included.
             nonstandard.append({"value": personnummer.mask_text(value), "count": fmt.int(n), "closest": match or "",
                                 "basis": L["closest_basis"][basis] if basis else ""})
