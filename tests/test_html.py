@@ -204,7 +204,7 @@ def test_coverage(tmp_path):
     write_export(tmp_path, FINDINGS)
     coverage = {c["name"]: c for c in build_report(api.check(tmp_path))["report"]["coverage"]}
     orsak = coverage["Aktualiseringsorsak"]
-    assert {"value": "Hemlöshet", "count": "1", "closest": "Boendeproblematik", "basis": "känd synonym"} \
+    assert {"value": "Hemlöshet", "count": "1", "closest": "Boendeproblematik", "basis": "i lexikonet över lokala värden"} \
         in orsak["nonstandard"]
     assert "Utsatt för våld/övergrepp" in orsak["never"]
     assert {"value": "Boendeproblematik", "count": "1"} in orsak["present"]
