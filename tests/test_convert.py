@@ -103,3 +103,18 @@ def test_convert_never_writes_into_its_input_nor_over_a_folder_unasked(tmp_path)
     assert refused.exit_code == 2 and "är inte tom" in refused.output
     assert CliRunner().invoke(main, ["convert", str(export), str(full), "--mapping", str(mapping),
                                      "--force"]).exit_code == 0
+
+
+def test_a_canonical_export_with_a_broken_line_converts_what_it_can_and_says_so(tmp_path):
+    """Without a mapping the export is the canonical folder; the line that cannot be read is not in the package,
+    and the user is sent to `check` for it."""
+    export = tmp_path / "export"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "example", export)
+    with (export / "insats.csv").open("a", encoding="utf-8") as f:
+        f.write('"I9,B1\n')
+    out = tmp_path / "package"
+    result = CliRunner().invoke(main, ["convert", str(export), str(out)])
+    assert result.exit_code == 0, result.output
+    assert "problem när exporten lästes" in result.output and f"conform check {export}" in result.output
+    written = (out / "insats.csv").read_text(encoding="utf-8")
+    assert "I9" not in written and written.count("\n") == (export / "insats.csv").read_text().count("\n") - 1

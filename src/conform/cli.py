@@ -26,6 +26,7 @@ import click
 
 from conform import __version__, api, fingerprint, personnummer
 from conform.errors import ConformError
+from conform.convert import FORMATS as CONVERT_FORMATS
 from conform.model import ExitCode, Severity
 from conform.render.document import build
 from conform.render.findings import filled
@@ -580,11 +581,7 @@ def generate(outdir: Path, persons: int, defects: float, seed: int, as_of, shape
     """Write a realistic synthetic export (deterministic per seed) to OUTDIR."""
     from conform.generator import generate as run_generator
 
-    # Generated files land beside whatever the folder holds and overwrite files of the same name: a real export
-    # pointed at by mistake would be damaged.
-    if not force and outdir.is_dir() and any(outdir.iterdir()):
-        _fail("not_empty", path=outdir)
-
+    _require_empty(outdir, force, "not_empty")
     if shape != "canonical":
         _generate_shape(outdir, persons, defects, seed, as_of.date(), shape)
         return
@@ -649,13 +646,15 @@ def init_mapping(export: Path, profile: str, output: Path | None, lexicons: tupl
 @click.argument("outdir", type=click.Path(path_type=Path, file_okay=False))
 @MAPPING_OPTION
 @PROFILE_OPTION
-@option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+@option("--format", "fmt", type=click.Choice(list(CONVERT_FORMATS)), default="csv", show_default=True,
         help_key="convert_format")
 @option("--force", is_flag=True, help_key="force")
 def convert(export: Path, outdir: Path, mapping: Path | None, profile: str, fmt: str, force: bool) -> None:
     """Write an export (any vendor's shape, with --mapping) as the standard's canonical data package in OUTDIR:
     the five tables as UTF-8 CSV or Parquet and a datapackage.json with the profile's Table Schemas, the
     sources' and the mapping's SHA-256 and the crosswalks applied."""
+    import polars as pl
+
     from conform.convert import convert as write_package
     from conform.mapping import open_mapped_export
     from conform.sources import open_export
@@ -664,13 +663,23 @@ def convert(export: Path, outdir: Path, mapping: Path | None, profile: str, fmt:
     inputs = {_resolved(p) for p in (export, mapping) if p is not None}
     if target is not None and any(target == i or i in target.parents for i in inputs - {None}):
         _fail("convert_into_input", path=outdir)  # conform never writes into its inputs
-    if not force and outdir.is_dir() and any(outdir.iterdir()):
-        _fail("not_empty_convert", path=outdir)
+    _require_empty(outdir, force, "not_empty_convert")
     prof = api.load(profile)[0]
     opened = (open_mapped_export(export, mapping, prof, api.DERIVABLE) if mapping is not None
               else open_export(export, prof, api.DERIVABLE))
     descriptor = write_package(opened, prof, outdir, fmt)
     say("converted", path=outdir, tables=", ".join(r["name"] for r in descriptor["resources"]))
+    # The package holds what could be read: what could not (a broken line, a missing column) is for `check`.
+    problems = sum(f.filter(~pl.col("check").str.starts_with("derived_")).height for f in opened.problems)
+    if problems:
+        say("convert_problems", n=problems, path=export)
+
+
+def _require_empty(outdir: Path, force: bool, key: str) -> None:
+    """Written files land beside whatever a folder holds and overwrite files of the same name: a folder that is
+    not empty (a real export pointed at by mistake) is written into only with --force."""
+    if not force and outdir.is_dir() and any(outdir.iterdir()):
+        _fail(key, path=outdir)
 
 
 if __name__ == "__main__":  # pragma: no cover
