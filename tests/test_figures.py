@@ -13,10 +13,11 @@ import yaml
 
 from conform import api
 from conform.generator import generate
-from conform.generator.vendors import SHAPES, read_canonical, write_shape
+from conform.generator.vendors import GROUP_CODES, SHAPES, WIDE_LOCAL, read_canonical, write_shape
 from conform.mapping.draft import draft_mapping
 from conform.model import MAX_LISTED
 from conform.render.html import build_report
+from conform.vocabulary import opposite
 
 VENDORS = Path(__file__).resolve().parents[1] / "fixtures" / "vendors"
 AS_OF = dt.date(2025, 6, 30)
@@ -65,9 +66,22 @@ def test_mapped_figures_are_possible_with_reviewed_and_drafted_mappings(shape, p
     export = tmp_path / shape
     write_shape(read_canonical(population), shape, export)
     assert_possible(api.check(export, mapping=VENDORS / shape / "mapping.yaml", as_of=AS_OF))
+    draft = draft_mapping(export, api.load()[0])
+    assert_no_wrong_crosswalk(yaml.safe_load(draft))
     drafted = tmp_path / "draft.yaml"
-    drafted.write_text(without_a_target_group(draft_mapping(export, api.load()[0])), encoding="utf-8")
+    drafted.write_text(without_a_target_group(draft), encoding="utf-8")
     assert_possible(api.check(export, mapping=drafted, as_of=AS_OF))
+
+
+def assert_no_wrong_crosswalk(draft: dict) -> None:
+    """Every crosswalk the draft proposes for a word the generated vendor uses goes to the value the vendor
+    wrote it for, and none says the opposite of its local value."""
+    truth = {local: standard for words in (*WIDE_LOCAL.values(), GROUP_CODES) for standard, local in words.items()}
+    for table in draft["tables"].values():
+        for field in table["fields"].values():
+            for local, standard in (field.get("values") or {}).items():
+                assert truth.get(local, standard) == standard, (local, standard)
+                assert not opposite(str(local), str(standard)), (local, standard)
 
 
 def without_a_target_group(draft: str) -> str:
