@@ -210,6 +210,7 @@ def test_a_users_own_lexicon_extends_the_profiles_and_is_named(tmp_path):
     ("juridiskt_kon:\n  K: Kvinna\n", ("mine.yaml:2", "'Kvinna' är inget värde i värdemängden juridiskt_kon")),
     ("- K\n", ("mine.yaml", "ett lexikon listar under varje värdemängd")),
     ("juridiskt_kon: [K]\n", ("mine.yaml:1", "ett lexikon listar under varje värdemängd")),
+    ("juridiskt_kon:\n  yes: Flicka/Kvinna\n", ("mine.yaml:1", "YAML läser som sant eller falskt inom citattecken")),
 ])
 def test_a_broken_lexicon_is_a_one_line_error_naming_file_and_line(text, says, tmp_path):
     mine = tmp_path / "mine.yaml"

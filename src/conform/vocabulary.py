@@ -71,7 +71,10 @@ def read_lexicon(path: Path, profile) -> dict[str, dict[str, Entry]]:
             raise UsageError("lexicon_shape", where=doc.where((value_set,)))
         standard = set(profile.values(value_set))
         for local, target in terms.items():
-            if not isinstance(local, (str, int)) or not isinstance(target, str) or target not in standard:
+            if isinstance(local, bool) or not isinstance(local, (str, int)):
+                # YAML reads an unquoted yes, no, on or off as a truth value.
+                raise UsageError("lexicon_local_not_text", where=doc.where((value_set,)), value=local)
+            if not isinstance(target, str) or target not in standard:
                 raise UsageError("lexicon_not_in_set", where=doc.where((value_set, local)), value=target,
                                  value_set=value_set)
             out.setdefault(value_set, {})[key(str(local))] = Entry(target, str(local), path.name)
