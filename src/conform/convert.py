@@ -30,7 +30,8 @@ def convert(export: Export, profile: Profile, outdir: Path, fmt: str = "csv") ->
     """Write `export` (as opened by :func:`conform.sources.open_export` or
     :func:`conform.mapping.open_mapped_export`) to `outdir` as a data package; returns the descriptor."""
     outdir.mkdir(parents=True, exist_ok=True)
-    template = {r["name"]: r for r in _profile_package(profile)["resources"]}
+    standard = _profile_package(profile)
+    template = {r["name"]: r for r in standard["resources"]}
     resources = []
     for table, source in export.tables.items():
         if source.frame is None:
@@ -58,7 +59,7 @@ def convert(export: Export, profile: Profile, outdir: Path, fmt: str = "csv") ->
     descriptor = {
         "profile": "tabular-data-package",
         "name": f"{profile.name}-{_slug(export.path.stem)}",
-        "title": f"{_profile_package(profile).get('title', profile.name)}: {export.path.name}",
+        "title": f"{standard.get('title', profile.name)}: {export.path.name}",
         "created": _created(export),
         "resources": resources,
         "conform": {

@@ -274,9 +274,13 @@ class CheckResult:
         """Every finding per rule, listed or not."""
         return counts(self.hits)
 
+    def listed_by_rule(self) -> dict[str, int]:
+        """The findings per rule that `findings` lists in full."""
+        return counts(self.findings)
+
     def unlisted(self) -> dict[str, tuple[int, int]]:
         """The rules with more findings than `findings` lists: code -> (listed, counted)."""
-        listed = counts(self.findings)
+        listed = self.listed_by_rule()
         return {code: (listed.get(code, 0), n) for code, n in self.counts_by_rule().items()
                 if n > listed.get(code, 0)}
 

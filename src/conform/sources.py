@@ -25,6 +25,7 @@ from conform.errors import UsageError, msg, utf8_reason
 from conform.model import FINDING_COLUMNS, InputFile
 from conform.profile import Profile
 from conform.details import detail, detail_expr
+from conform.readers.core import outside
 from conform.readers.text import (bare_carriage_return, field_count, first_undecodable, is_not_utf8, misplaced_quotes,
                                   odd_quotes)
 
@@ -89,9 +90,9 @@ class Export:
         if not self.problems:
             return pl.DataFrame(schema=FINDING_COLUMNS)
         problems = pl.concat(self.problems, how="vertical")
-        outside = pl.concat_str("table", pl.lit("."), "field").is_in([f"{t}.{f}" for t, f in outside_sets])
+        of_no_set = pl.concat_str("table", pl.lit("."), "field").is_in([f"{t}.{f}" for t, f in outside_sets])
         problems = problems.with_columns(
-            check=pl.when((pl.col("check") == "missing_column") & outside).then(pl.lit("missing_link_column"))
+            check=pl.when((pl.col("check") == "missing_column") & of_no_set).then(pl.lit("missing_link_column"))
             .otherwise(pl.col("check")))
         return (problems.filter(pl.col("check").is_in(list(codes)))
                 .with_columns(rule=pl.col("check").replace_strict(codes, default=None))
@@ -135,9 +136,9 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     for table in profile.tables:
         name = declared.get(table) or f"{table}.csv"
         file = path / name
-        outside = _outside(root, file)
-        if outside is not None:
-            export.problem("unreadable", table, other=detail(outside, name[:200]))
+        leads = outside(root, file)
+        if leads is not None:
+            export.problem("unreadable", table, other=detail(leads, name[:200]))
             continue
         if not file.is_file():
             export.problem("missing_table", table, value=name[:200])
@@ -162,19 +163,6 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     return export
 
 
-def _outside(root: Path, file: Path) -> str | None:
-    """Why `file` may not be read as a table of the export at `root` (a detail code), or None: a path or
-    symlink that leads out of the export (a descriptor's "/etc/passwd" or "../x.csv"), or a symlink that loops
-    or points to nothing."""
-    try:
-        resolved = file.resolve(strict=file.is_symlink())
-    except ValueError:  # a NUL byte in a descriptor's path
-        return "bad_path"
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
-        return "symlink_broken"
-    return None if resolved.is_relative_to(root) else "outside_export"
-
-
 # A data package descriptor is a few kilobytes; a larger one inside a zip is refused unread (it could be a bomb).
 MAX_PACKAGE_BYTES = 1 << 20
 
@@ -185,7 +173,7 @@ def read_package(path: Path) -> dict:
     if path.is_file() and zipfile.is_zipfile(path):
         return _zip_package(path)
     descriptor = path / "datapackage.json"
-    if not path.is_dir() or not descriptor.is_file() or _outside(path.resolve(), descriptor):
+    if not path.is_dir() or not descriptor.is_file() or outside(path.resolve(), descriptor):
         return {}
     size = descriptor.stat().st_size
     if size > MAX_PACKAGE_BYTES:
@@ -277,12 +265,10 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
         if column not in expected:
             export.problem("unknown_column", table, field=column)
     present = [c for c in header if c in expected]
-    if readable is file:
-        frame = pl.scan_csv(file, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
-                            row_index_name=ROW, row_index_offset=1, quote_char=QUOTE, separator=SEPARATOR)
-    else:  # the copy without the malformed lines keeps each record's number in its first column
-        frame = pl.scan_csv(readable, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
-                            quote_char=QUOTE, separator=SEPARATOR)
+    # The copy without the malformed lines keeps each record's number in its first column.
+    numbered = {"row_index_name": ROW, "row_index_offset": 1} if readable is file else {}
+    frame = pl.scan_csv(readable, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
+                        quote_char=QUOTE, separator=SEPARATOR, **numbered)
     source.frame = with_missing_keys(frame.select(ROW, *present).with_columns(pl.col(ROW).cast(pl.Int64)),
                                      spec_keys, present)
 

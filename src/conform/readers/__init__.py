@@ -25,11 +25,11 @@ numbered. Excel sheets with no header row are passed over.
 """
 
 from conform.readers._temp import cleanup, private_dir
-from conform.readers.core import UNREADABLE, Unreadable, detect, opened, read, refused
+from conform.readers.core import UNREADABLE, Unreadable, detect, opened, outside, read, refused
 from conform.readers.damage import CODES as EXCEL_DAMAGE_CODES
 from conform.readers.damage import excel_damage
 from conform.readers.source import ENCODINGS, FORMATS, ReaderError, Source
 
 __all__ = ["EXCEL_DAMAGE_CODES", "ENCODINGS", "FORMATS", "UNREADABLE", "ReaderError", "Source", "Unreadable",
            "cleanup", "detect",
-           "excel_damage", "opened", "private_dir", "read", "refused"]
+           "excel_damage", "opened", "outside", "private_dir", "read", "refused"]

@@ -106,15 +106,11 @@ def _walk(folder: Path, where_of, depth: int, failed: list[Unreadable] | None) -
             continue
         if file.suffix.lower() not in SUFFIXES:
             continue
-        if file.is_symlink():
-            try:
-                outside = not file.resolve(strict=True).is_relative_to(root)
-            except (OSError, RuntimeError):  # a loop, or a link to nothing
-                _failed(failed, file, ReaderError(where_of(relative), "reader_symlink_broken"))
-                continue
-            if outside:
-                _failed(failed, file, ReaderError(where_of(relative), "reader_symlink_outside"))
-                continue
+        leads = outside(root, file)
+        if leads is not None:
+            _failed(failed, file, ReaderError(where_of(relative), "reader_symlink_outside") if leads == "outside_export"
+                    else ReaderError(where_of(relative), "reader_symlink_broken"))
+            continue
         files.append((file, where_of(relative)))
     # Files are proven two at a time: each proof is one Polars pass that leaves a core idle part of the time.
     # Results (and the first error) come in file order, so what is reported does not depend on timing.
@@ -127,6 +123,19 @@ def _walk(folder: Path, where_of, depth: int, failed: list[Unreadable] | None) -
             except ReaderError as error:
                 _failed(failed, file, error)
         return found
+
+
+def outside(root: Path, file: Path) -> str | None:
+    """Why `file` may not be read as part of the export at `root`, or None: "outside_export" for a path or
+    symlink that leads out of it (a descriptor's "/etc/passwd" or "../x.csv"), "symlink_broken" for a symlink
+    that loops or points to nothing, "bad_path" for a path with a NUL byte."""
+    try:
+        resolved = file.resolve(strict=file.is_symlink())
+    except ValueError:
+        return "bad_path"
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+        return "symlink_broken"
+    return None if resolved.is_relative_to(root) else "outside_export"
 
 
 def _failed(failed: list[Unreadable] | None, file: Path, error: ReaderError) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import polars as pl
 
 from conform.fingerprint import ALGORITHM, fingerprints, key_id
-from conform.model import CheckResult, Severity, counts as counts_of
+from conform.model import CheckResult, Severity
 from conform.render.findings import masked, overall_verdict, with_messages
 from conform.render.templates import field_titles
 
@@ -32,7 +32,7 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
     chosen = with_messages(chosen if reveal_ids else masked(chosen), result.rules, lang,
                            field_titles(result.profile_name))
     counts = result.counts_by_rule()
-    listed = counts_of(findings)
+    listed = result.listed_by_rule()
     examples = chosen.partition_by("rule", as_dict=True, include_key=False, maintain_order=True)
     severities = result.counts_by_severity()
     records = {f.table: f.records for f in result.inputs}

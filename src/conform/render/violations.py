@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from conform.model import CheckResult, counts as counts_of
+from conform.model import CheckResult
 from conform.profile import Profile
 from conform.render.findings import filled, with_messages
 from conform.render.spreadsheet import write_csv
@@ -78,7 +78,7 @@ def _rules_sheet(book, result: CheckResult, lang: str, profile: Profile | None, 
     names = {s.id: s.name for s in profile.information_sets} if profile else {}
     counts = result.counts_by_rule()
     sheet = book.add_worksheet(V["rules_sheet"])
-    listed = counts_of(result.findings)
+    listed = result.listed_by_rule()
     columns = ["code", "severity", "basis", "category", "sets", "count", "listed", "message", "fix", "spec", "quote"]
     widths = [10, 10, 14, 14, 30, 8, 8, 60, 60, 30, 60]
     for col, (key, width) in enumerate(zip(columns, widths)):
