@@ -28,6 +28,7 @@ import yaml
 from conform import __version__, readers
 from conform.mapping.apply import source_ids
 from conform.profile import FieldSpec, Profile
+from conform.render.templates import labels
 from conform.vocabulary import Entry, Lexicon, closest, key, opposite, profile_lexicon
 
 SAMPLE_ROWS = 5000
@@ -59,11 +60,46 @@ def fold(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", "".join(c for c in plain if not unicodedata.combining(c)))
 
 
+SAMPLES = 5            # the values a review page shows of a column
+
+
+@dataclass
+class Note:
+    """One piece of the draft's evidence, kept as a catalogue key and its parameters (labels.yaml, `draft`) so
+    that the YAML's comments and a Swedish review page word it from the same facts. Values quoted from the export
+    are masked before they get here; a parameter that is a Note is worded in the same language."""
+    key: str
+    params: dict = field(default_factory=dict)
+
+    def text(self, lang: str = "en", names: dict[str, str] | None = None) -> str:
+        """The note in `lang`; `names` ("table.field" -> the standard's name, table -> its noun) word the field
+        for a reader, where the YAML names it by its id."""
+        params = {k: v.text(lang, names) if isinstance(v, Note) else v for k, v in self.params.items()}
+        names = names or {}
+        if "field" in params:
+            table, name = params.get("table", ""), params["field"]
+            params["field"] = names.get(f"{table}.{name}", name)
+            params["where"] = f"{params['field']} ({names[table]})" if table in names else \
+                f"{table}.{name}" if table else name
+        for noun in ("table", "parent"):
+            if noun in params:
+                params[noun] = names.get(params[noun], params[noun])
+        return labels(lang)["draft"][self.key].format(**params)
+
+
 @dataclass
 class Candidate:
     columns: tuple[str, ...]     # one column, or a numbered group for a multi-valued field
     confidence: float
-    why: str
+    why: Note
+
+
+@dataclass
+class Crosswalk:
+    standard: str
+    confidence: float
+    basis: Note
+    records: int                 # the sampled records (items, in a multi-valued field) that hold the local value
 
 
 @dataclass
@@ -72,10 +108,21 @@ class Drafted:
     columns: tuple[str, ...] = ()
     derive: tuple[str, ...] = ()
     confidence: float = 0.0
-    why: str = ""
+    why: Note | None = None
     date_format: str | None = None
     delimiter: str | None = None
-    values: dict[str, tuple[str, float, str]] = field(default_factory=dict)  # local -> (standard, conf, basis)
+    values: dict[str, Crosswalk] = field(default_factory=dict)  # local value -> its proposed standard value
+    alternatives: list[Candidate] = field(default_factory=list)  # the other columns that could hold the field
+    samples: list[tuple[str, int]] = field(default_factory=list)  # (value, records) of the column, masked
+
+
+@dataclass
+class Draft:
+    """Everything `init-mapping` found: the plan per table (source id, fields) and what it could not map."""
+    export: Path
+    profile: Profile
+    plan: dict[str, tuple[str, dict[str, Drafted]]]
+    unmapped: list[Note]
 
 
 class Vocabulary:
@@ -157,20 +204,20 @@ class Drafter:
             values |= set(self.profile.values("ksi_andra_koder"))
         return values
 
-    def content_score(self, values: pl.Series, spec: FieldSpec) -> tuple[float, str]:
+    def content_score(self, values: pl.Series, spec: FieldSpec) -> tuple[float, Note]:
         texts = values.drop_nulls()
         if texts.is_empty():
-            return 0.3, "no values"
+            return 0.3, Note("content_none")
         if spec.name == "person_id":
-            return float(texts.str.contains(PERSON_ID.pattern).mean()), "values look like person-IDs"
+            return float(texts.str.contains(PERSON_ID.pattern).mean()), Note("content_person_ids")
         if spec.type == "date":
             fmt, share = _best_format(texts)
-            return share, f"values are dates ({fmt})"
+            return share, Note("content_dates", {"format": fmt})
         if spec.name == "alder":
             ages = texts.cast(pl.Int64, strict=False)
-            return float(((ages >= 0) & (ages <= 130)).fill_null(False).mean()), "values are ages"
+            return float(((ages >= 0) & (ages <= 130)).fill_null(False).mean()), Note("content_ages")
         if spec.name == "insats_kod":
-            return float(texts.str.contains(KSI.pattern).mean()), "values are KSI codes"
+            return float(texts.str.contains(KSI.pattern).mean()), Note("content_ksi")
         allowed = self.allowed(spec)
         if spec.name == "malgrupp":
             names = self.profile.value_set("malgrupp")["namn"].to_list()
@@ -180,8 +227,8 @@ class Drafter:
                 _, share = _split_best(texts, allowed)
             else:
                 share = float(texts.is_in(list(allowed)).mean())
-            return share, "values are standard values" if share > 0.5 else "few values are standard"
-        return 0.5, "no typed values to compare"
+            return share, Note("content_standard" if share > 0.5 else "content_few_standard")
+        return 0.5, Note("content_untyped")
 
     def candidates(self, source_id: str, table: str, spec: FieldSpec) -> list[Candidate]:
         sample = self.samples[source_id]
@@ -193,8 +240,8 @@ class Drafter:
             values = pl.concat([sample[c] for c in columns]) if len(columns) > 1 else sample[columns[0]]
             content, why = self.content_score(values, spec)
             confidence = round(0.6 * heading + 0.4 * content, 2)
-            found.append(Candidate(columns, confidence,
-                                   f"heading {_stem(columns)!r} ~ {spec.name} ({heading:.2f}); {why} ({content:.0%})"))
+            found.append(Candidate(columns, confidence, Note("column", {
+                "heading": _stem(columns), "table": table, "field": spec.name, "score": heading, "content": why, "share": content})))
         return sorted(found, key=lambda c: -c.confidence)
 
 
@@ -220,6 +267,11 @@ def _column_options(headers: list[str], is_list: bool) -> list[tuple[str, ...]]:
 def draft_mapping(export: Path, profile: Profile, lexicon: Lexicon | None = None) -> str:
     """The draft (YAML text). `lexicon`: the local values known (the profile's own, :func:`profile_lexicon`,
     unless given, e.g. extended with a user's file)."""
+    return render_yaml(draft(export, profile, lexicon))
+
+
+def draft(export: Path, profile: Profile, lexicon: Lexicon | None = None) -> Draft:
+    """What a draft mapping of `export` proposes, with its evidence (see :func:`draft_mapping`)."""
     with readers.opened(export) as sources:
         named = source_ids(export, sources)
         frames = {sid: readers.read(s) for sid, s in named.items()}
@@ -233,14 +285,14 @@ def draft_mapping(export: Path, profile: Profile, lexicon: Lexicon | None = None
         if sid in {s for s, _ in plan.values()}:
             rest = [c for c in source.header if c not in used[sid]]
             if rest:
-                unmapped.append(f"{sid}: column(s) no field uses: {', '.join(rest)}")
-    return _render(export, profile, plan, unmapped)
+                unmapped.append(Note("unused_columns", {"source": sid, "columns": ", ".join(rest)}))
+    return Draft(export, profile, plan, unmapped)
 
 
-def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[str]]:
+def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[Note]]:
     """Per table: (source id, {field: Drafted}) for the source that matches the table's fields best."""
     plan: dict[str, tuple[str, dict[str, Drafted]]] = {}
-    unmapped: list[str] = []
+    unmapped: list[Note] = []
     for table, spec in profile.tables.items():
         keys = {spec.primary_key, spec.foreign_key[0] if spec.foreign_key else None}
         best = None
@@ -254,18 +306,20 @@ def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[str]]:
                     continue
                 fields[f.name] = Drafted(f, cand.columns, confidence=cand.confidence, why=cand.why)
                 taken |= set(cand.columns)
+            for name, d in fields.items():
+                d.alternatives = [c for c, f in options if f.name == name and c.columns != d.columns][:3]
             score = sum(d.confidence for n, d in fields.items() if n not in keys)
             if best is None or score > best[0]:
                 best = (score, sid, fields)
         if best is None or best[0] < ACCEPT:
-            unmapped.append(f"table {table}: no file or sheet holds its fields")
+            unmapped.append(Note("no_table", {"table": table}))
             continue
         plan[table] = (best[1], best[2])
     _keys(profile, plan, {sid: s.header for sid, s in named.items()})
     for table, (sid, fields) in plan.items():
         for f in profile.tables[table].fields:
             if f.name not in fields:
-                unmapped.append(f"{table}.{f.name}: no column in {sid} found for it")
+                unmapped.append(Note("no_column", {"table": table, "field": f.name, "source": sid}))
     return plan, unmapped
 
 
@@ -283,11 +337,11 @@ def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]]) -> None:
                 link = fields.get(fk)
                 if parent_key is not None and parent_key.derive:
                     fields[fk] = Drafted(spec.field(fk), derive=parent_key.derive, confidence=parent_key.confidence,
-                                         why=f"the same columns as {parent}'s derived key")
+                                         why=Note("parent_derived", {"parent": parent}))
                 elif parent_key is not None and (link is None or link.columns != parent_key.columns) \
                         and parent_key.columns[0] in headers[sid]:
                     fields[fk] = Drafted(spec.field(fk), parent_key.columns, confidence=0.9,
-                                         why=f"the same heading as {parent}'s key")
+                                         why=Note("parent_heading", {"parent": parent}))
         pk = fields.get(spec.primary_key)
         if pk is None or pk.confidence < 0.6:
             if table == "person":
@@ -298,11 +352,10 @@ def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]]) -> None:
             derive = tuple(dict.fromkeys(base + own))
             if derive:
                 fields[spec.primary_key] = Drafted(spec.field(spec.primary_key), derive=derive, confidence=0.7,
-                                                   why="no ID column: derived from the columns that identify a "
-                                                       "record")
+                                                   why=Note("derived_key"))
 
 
-def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapped: list[str]) -> None:
+def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapped: list[Note]) -> None:
     """Date formats, list delimiters and crosswalks for the fields found, from the columns' values."""
     distinct_queries, wanted = [], []
     for table, (sid, fields) in plan.items():
@@ -311,6 +364,8 @@ def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapp
                 continue
             sample = drafter.samples[sid]
             values = pl.concat([sample[c] for c in d.columns])
+            common = values.drop_nulls().value_counts(sort=True).head(SAMPLES)
+            d.samples = [(_masked(str(v)), n) for v, n in common.iter_rows()]
             if d.spec.type == "date":
                 fmt, share = _best_format(values)
                 if fmt and fmt != "%Y-%m-%d" and share > 0:
@@ -348,7 +403,7 @@ def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapp
 
 
 def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int], allowed: set[str],
-               unmapped: list[str], known: dict[str, Entry], codes: dict[str, dict[str, int]] | None = None) -> None:
+               unmapped: list[Note], known: dict[str, Entry], codes: dict[str, dict[str, int]] | None = None) -> None:
     """Crosswalk proposals for the values outside the standard that a system uses systematically (at least
     :data:`RARE` of the column). Rarer values are more often data errors than vocabulary, and a crosswalk would
     hide an error, so they are listed for a person to decide and otherwise left for the rules to report.
@@ -373,25 +428,26 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
     for value, n in sorted(counts.items()):
         if value in allowed:
             continue
+        about = {"table": table, "field": d.spec.name, "value": _masked(value), "n": n}
         if n / total < RARE:
-            rare.append(f"{_masked(value)!r} ({n}×)")
+            rare.append(f"'{_masked(value)}' ({n}×)")
             continue
         entry = known.get(key(value))
         if entry is not None and entry.standard in allowed:
-            d.values[value] = (entry.standard, 0.95, f"lexicon {entry.source}: {entry.local!r}")
+            d.values[value] = Crosswalk(entry.standard, 0.95,
+                                        Note("basis_lexicon", {"source": entry.source, "local": entry.local}), n)
             continue
         if fold(value) in names:
-            d.values[value] = (names[fold(value)], 0.95, "the target group's name")
+            d.values[value] = Crosswalk(names[fold(value)], 0.95, Note("basis_group_name"), n)
             continue
         if value in elsewhere:
-            unmapped.append(f"{table}.{d.spec.name}: value {_masked(value)!r} ({n}×) is a standard value of "
-                            f"another code or list; left as written for the rules to judge")
+            unmapped.append(Note("value_elsewhere", about))
             continue
         if fold(value) in folded:
-            d.values[value] = (folded[fold(value)], 0.9, "same letters")
+            d.values[value] = Crosswalk(folded[fold(value)], 0.9, Note("basis_same_letters"), n)
             continue
         if codes is not None:
-            _by_code(profile, table, d, value, n, codes.get(value, {}), unmapped)
+            _by_code(profile, d, value, codes.get(value, {}), unmapped, about)
             continue
         match, basis = closest(value, standard, {}, cutoff=SPELLING_BAR)
         if match is None:
@@ -399,13 +455,11 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
             match, basis = _shared_words(value, standard)
             match, basis = (None, None) if match is not None and opposite(value, match) else (match, basis)
         if match is None:
-            unmapped.append(f"{table}.{d.spec.name}: value {_masked(value)!r} ({n}×) has no standard counterpart "
-                            "found")
+            unmapped.append(Note("value_no_counterpart", about))
             continue
-        d.values[value] = (match, BASIS_CONFIDENCE.get(basis, 0.5), basis)
+        d.values[value] = Crosswalk(match, BASIS_CONFIDENCE.get(basis, 0.5), Note(f"basis_{basis}"), n)
     if rare:
-        unmapped.append(f"{table}.{d.spec.name}: rare non-standard value(s) left as written for the rules to "
-                        f"report: {', '.join(rare)}")
+        unmapped.append(Note("rare_values", {"table": table, "field": d.spec.name, "values": ", ".join(rare)}))
 
 
 def _standard_elsewhere(profile: Profile, spec: FieldSpec) -> set[str]:
@@ -417,32 +471,29 @@ def _standard_elsewhere(profile: Profile, spec: FieldSpec) -> set[str]:
     return set()
 
 
-def _by_code(profile: Profile, table: str, d: Drafted, value: str, n: int, codes: dict[str, int],
-             unmapped: list[str]) -> None:
+def _by_code(profile: Profile, d: Drafted, value: str, codes: dict[str, int], unmapped: list[Note],
+             about: dict) -> None:
     """An insats name's crosswalk decided by the KSI code on its rows: the standard name of the one code nearly
     all of them carry, where the name agrees with it (shares a word, and does not say the opposite). Otherwise
     the name is left as written, for the rules to report against its code."""
-    where = f"{table}.{d.spec.name}: value {_masked(value)!r} ({n}×)"
     code, on = max(codes.items(), key=lambda kv: (kv[1], kv[0] or "")) if codes else (None, 0)
     if code is None:
-        unmapped.append(f"{where} is written without a KSI code; left as written")
+        unmapped.append(Note("no_code", about))
         return
     if on < SAME_CODE * sum(codes.values()):
         listed = ", ".join(f"{c or '–'} {k}×" for c, k in sorted(codes.items(), key=lambda kv: -kv[1])[:3])
-        unmapped.append(f"{where} is written with several KSI codes ({listed}); left as written")
+        unmapped.append(Note("several_codes", {**about, "codes": listed}))
         return
     ksi = profile.value_set(d.spec.value_set)
     named = ksi.filter(pl.col("kod") == code)[profile.value_column(d.spec.value_set)].drop_nulls().to_list()
     if not named:
-        unmapped.append(f"{where} is written with KSI code {code!r}, which has no name in the standard's list; "
-                        "left as written")
+        unmapped.append(Note("code_unnamed", {**about, "code": code}))
         return
     match, _ = _shared_words(value, named[:1])
     if match is None or opposite(value, match):
-        unmapped.append(f"{where} does not agree with its KSI code {code} ({named[0]}); left as written for the "
-                        "rules to report")
+        unmapped.append(Note("against_code", {**about, "code": code, "name": named[0]}))
         return
-    d.values[value] = (match, 0.9, f"its KSI code {code}")
+    d.values[value] = Crosswalk(match, 0.9, Note("basis_code", {"code": code}), about["n"])
 
 
 def _shared_words(value: str, standard: list[str]) -> tuple[str | None, str | None]:
@@ -475,7 +526,9 @@ def _masked(text: str) -> str:
     return PERSON_ID_IN_TEXT.sub(lambda m: m.group(1) + "-****", text)
 
 
-def _render(export: Path, profile: Profile, plan: dict, unmapped: list[str]) -> str:
+def render_yaml(draft: Draft) -> str:
+    """The draft as the mapping file a person reviews, its evidence in English comments."""
+    export, profile, plan = draft.export, draft.profile, draft.plan
     out = [
         f"# Draft mapping made by `conform init-mapping` (conform {__version__}, "
         f"{datetime.now().date().isoformat()}) from {export.name}.",
@@ -497,7 +550,7 @@ def _render(export: Path, profile: Profile, plan: dict, unmapped: list[str]) -> 
             if d is None:
                 continue
             flag = "  # REVIEW" if d.confidence < REVIEW_BELOW else ""
-            out.append(f"      {f.name}:{flag}  # {d.why}")
+            out.append(f"      {f.name}:{flag}  # {d.why.text() if d.why else ''}")
             if d.derive:
                 out.append(f"        derive: [{', '.join(_q(c) for c in d.derive)}]")
             elif len(d.columns) > 1:
@@ -510,10 +563,11 @@ def _render(export: Path, profile: Profile, plan: dict, unmapped: list[str]) -> 
                 out.append(f"        delimiter: {_q(d.delimiter)}")
             if d.values:
                 out.append("        values:")
-                for local, (standard, confidence, basis) in d.values.items():
-                    flag = "REVIEW " if confidence < REVIEW_BELOW else ""
-                    out.append(f"          {_q(local)}: {_q(standard)}  # {flag}{confidence:.2f} ({basis})")
+                for local, c in d.values.items():
+                    flag = "REVIEW " if c.confidence < REVIEW_BELOW else ""
+                    out.append(f"          {_q(local)}: {_q(c.standard)}  # {flag}{c.confidence:.2f} "
+                               f"({c.basis.text()})")
             out.append(f"        confidence: {d.confidence:.2f}")
-    out.append("unmapped:" if unmapped else "unmapped: []")
-    out += [f"  - {_q(u)}" for u in unmapped]
+    out.append("unmapped:" if draft.unmapped else "unmapped: []")
+    out += [f"  - {_q(u.text())}" for u in draft.unmapped]
     return "\n".join(out) + "\n"
