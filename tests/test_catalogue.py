@@ -3,10 +3,11 @@ placeholders, every key the code raises exists, and Swedish output holds no Engl
 
 The Swedish check renders everything a user reads in Swedish: every catalogue message, every rule's message, fix
 and reading, the text, Markdown, JUnit and HTML reports, the comparison and the diff of real checks (defects of
-every kind, a mapped vendor export, unreadable and ragged files), `conform rules`, `conform explain` of every
-rule, the help of every command and every error. It fails on any word of ENGLISH_WORDS, a word list kept here:
-words that are English and not Swedish. Code stays as it is: paths, file names, ids with underscores, options
-(--lang), the names of commands after "conform" and values of the export are taken out before the words are read.
+every kind, a mapped vendor export, unreadable and ragged files), the review page of a draft mapping,
+`conform rules`, `conform explain` of every rule, the help of every command and every error. It fails on any
+word of ENGLISH_WORDS, a word list kept here: words that are English and not Swedish. Code stays as it is:
+paths, file names, ids with underscores, options (--lang), the names of commands after "conform" and values of
+the export are taken out before the words are read.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from conform.compare import compare, compare_html
 from conform.diff import diff, diff_html, diff_text
 from conform.errors import Msg
 from conform.generator import generate
+from conform.mapping.draft import draft
 from conform.render.document import build
 from conform.render.html import report_html
 from conform.render.junit import junit_xml
 from conform.render.markdown import markdown_summary
+from conform.render.review import review_html
 from conform.render.text import render_text
 from conform.resources import TEMPLATES_DIR
 from documents import FINGERPRINT_KEY
@@ -232,6 +235,7 @@ def render_everything(root: Path, lang: str) -> dict[str, str]:
     d = diff(documents["genererad"], documents["bred"])
     out["diff text"] = diff_text(d, lang)
     out["diff html"] = visible(diff_html(d, lang))
+    out["review"] = visible(review_html(draft(wide, api.load()[0]), lang))
     runner = CliRunner()
     for command in ["", "check", "report", "rules", "explain", "compare", "diff", "generate", "init-mapping",
                     "init-requirements"]:
@@ -280,6 +284,7 @@ def test_the_sample_covers_what_it_should(outputs):
     everything = "\n".join(outputs.values())
     for text in ("inte UTF-8-text", "rubrikraden har", "Den finns inte i mappningen", "Användning:",
                  "det finns inget kommando 'chekc'; menade du 'check'?", "tillåtna värden är text, json",
-                 "Standardens ord", "Bilaga 1.", "Det som hindrar godkänt", "filen eller mappen finns inte"):
+                 "Standardens ord", "Bilaga 1.", "Det som hindrar godkänt", "filen eller mappen finns inte",
+                 "Om du godtar raderna märkta REVIEW"):
         assert text in everything, text
 

@@ -623,22 +623,34 @@ def init_requirements(profile: str, output: Path | None) -> None:
 @option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help_key="init_output")
 @option("--lexicon", "lexicons", type=click.Path(path_type=Path, dir_okay=False), multiple=True,
         help_key="lexicon")
-def init_mapping(export: Path, profile: str, output: Path | None, lexicons: tuple[Path, ...]) -> None:
+@option("--html", "html", type=click.Path(path_type=Path, dir_okay=False), help_key="init_html")
+@LANG_OPTION
+def init_mapping(export: Path, profile: str, output: Path | None, lexicons: tuple[Path, ...], html: Path | None,
+                 lang: str) -> None:
     """Draft a mapping for an unknown export: matches headings and values to the profile's fields, with a
     confidence for every guess and a list of what it could not map. Review it, then give it to
-    `conform check EXPORT --mapping FILE`."""
-    from conform.mapping.draft import draft_mapping
+    `conform check EXPORT --mapping FILE`. With --html, also a review page of the same draft."""
+    from conform.mapping.draft import draft, render_yaml
     from conform.vocabulary import profile_lexicon
 
-    _refuse_overwriting_input(export, output, *lexicons)
+    _refuse_overwriting_input(export, output, html, *lexicons)
+    read = {_resolved(path) for path in lexicons} - {None}
+    for target in (output, html):
+        if target is not None and _resolved(target) in read:  # a lexicon is an input too
+            _fail("overwrite", path=target)
     prof = api.load(profile)[0]
     lexicon = profile_lexicon(prof)
     for path in lexicons:
         lexicon = lexicon.extended(path, prof)
-    text = draft_mapping(export, prof, lexicon)
-    _write(text, output)
+    drafted = draft(export, prof, lexicon)
+    _write(render_yaml(drafted), output)
     if output is not None:
         say("draft", path=output)
+    if html is not None:
+        from conform.render.review import review_html
+
+        _write(review_html(drafted, lang), html)
+        say("review", path=html)
 
 
 @main.command()
