@@ -15,6 +15,20 @@ can be compared with a check of the canonical export:
     One Excel workbook, a sheet per table with Swedish headings, person-IDs stored as numbers, dates stored as
     Excel dates, the values of multi-valued fields spread over numbered columns.
 
+Three more shapes measure how well ``conform init-mapping`` drafts a mapping for an export whose headings and local
+values it has never seen (none of them is in the profile's headings.yaml or lexicon.yaml); they keep the IDs, so
+the findings through a draft can be compared record by record with the generated truth:
+
+``synonyms``
+    Five ``;``-separated UTF-8 files with Swedish headings of their own and another Swedish wording of the short
+    value sets and of the frequent values of the long ones: abbreviations, plurals, reordered words.
+``english``
+    Five CSV files with English names and camel-case English headings, standard values, dates with a time.
+``coded``
+    Five ``;``-separated files with upper-case headings and every value-set field but the insats name written as
+    the system's numeric code, and the system's code table (``kodtabell.csv``: column heading, code, text) beside
+    them, as many systems export one. The insats is named by its KSI code and the name beside it.
+
 Values the canonical export holds that are not standard (injected defects) are written as they are: only
 standard values are renamed, so every defect stays visible through the mapping.
 """
@@ -26,7 +40,8 @@ from pathlib import Path
 
 import polars as pl
 
-SHAPES = ("normalised", "wide", "workbook")
+SHAPES = ("normalised", "wide", "workbook")          # the bundled vendors of fixtures/vendors
+DRAFTING_SHAPES = ("synonyms", "english", "coded")  # generated only, to measure drafts of unknown shapes
 TABLES = ("person", "aktualisering", "beslut", "insats", "uppfoljning")
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
@@ -91,6 +106,91 @@ LIST_FIELDS = ("aktualiseringsorsak", "problematik", "orsak_avslut")
 DATE_FIELDS = ("datum_aktualisering", "datum_beslut", "datum_verkstallande", "datum_avslut", "datum_uppfoljning")
 WORKBOOK_CREATED = dt.datetime(2025, 6, 30)
 
+# Another Swedish wording (standard value -> the system's word). Rare values (under 2 % of their column) keep the
+# standard's words: a draft cannot tell a rare unknown word from a data error, and does not guess (see
+# conform.mapping.draft.RARE); such a word would be an edit for the reviewer, which this shape does not measure.
+SYNONYMS_LOCAL = {
+    "juridiskt_kon": {"Flicka/Kvinna": "Flickor och kvinnor", "Pojke/Man": "Pojkar och män"},
+    "ursprung": {"Född i Sverige": "Sverigefödd", "Född i övriga Europa": "Övr. Europa",
+                 "Född utanför Europa": "Utanf. Europa"},
+    "malgrupp": {"BoU": "Barn- och ungdomsvård", "Vux": "Vuxna, missbruk och beroende",
+                 "Äldre": "Vård och omsorg, äldre", "Funk": "Stöd till personer med funktionsnedsättning",
+                 "EkB": "Ekonomiskt stöd"},
+    "aktualiseringstyp": {"Anmälan": "Anmälan/orosanmälan", "Information på annat sätt": "Annan information"},
+    "tidigare_kontakt": {"Ja, för mindre än 2 år sedan": "Ja, mindre än 2 år", "Ja, för mer än 2 år sedan":
+                         "Ja, mer än 2 år"},
+    "orsak": {"Utsatt för våld/övergrepp": "Utsatt för våld el. övergrepp",
+              "Utövar våld/övergrepp": "Utövar våld el. övergrepp",
+              "Eget skadligt bruk eller beroende": "Eget missbruk el. beroende",
+              "Annans skadligt bruk eller beroende": "Annans missbruk el. beroende",
+              "Egen psykisk ohälsa": "Psykisk ohälsa, egen", "Annans psykisk ohälsa": "Psykisk ohälsa hos annan",
+              "Annat/Övrigt": "Övrigt", "Boendeproblematik": "Boendesituation"},
+    "sip": {"Nej, men det finns behov av SIP": "Nej, men behov av SIP finns",
+            "Nej, det finns inget behov av SIP": "Nej, inget behov av SIP"},
+    "maluppfyllelse": {"Går inte att bedöma": "Kan inte bedömas"},
+    "orsak_avslut": {"Brukaren har flyttat": "Brukare flyttat", "Brukaren har avlidit": "Brukare avliden",
+                     "Andra orsaker": "Övriga orsaker"},
+}
+SYNONYMS_NAMES = {
+    "person": ("klient.csv", {"person_id": "Klientens personnummer", "juridiskt_kon": "Könstillhörighet",
+                              "ursprung": "Födelseområde"}),
+    "aktualisering": ("aktualiseringar.csv", {
+        "aktualisering_id": "Aktualiseringsnr", "person_id": "Klientens personnummer", "malgrupp": "Verksamhetsgren",
+        "datum_aktualisering": "Aktualiserad", "aktualiseringstyp": "Aktualiseringssätt",
+        "aktualiseringsorsak": "Skäl till aktualisering", "tidigare_kontakt": "Tidigare aktuell",
+        "alder": "Ålder vid ärendestart"}),
+    "beslut": ("beslut.csv", {"beslut_id": "Beslutsnr", "aktualisering_id": "Aktualiseringsnr",
+                              "datum_beslut": "Beslutad", "problematik": "Problemområden"}),
+    "insats": ("insatser.csv", {
+        "insats_id": "Insatsnr", "beslut_id": "Beslutsnr", "insats_kod": "KSI-nummer", "insats": "Insatsbenämning",
+        "datum_verkstallande": "Verkställd från", "datum_avslut": "Avslutad den", "orsak_avslut": "Skäl till avslut",
+        "maluppfyllelse": "Bedömd måluppfyllelse"}),
+    "uppfoljning": ("uppfoljningar.csv", {"uppfoljning_id": "Uppföljningsnr", "insats_id": "Insatsnr",
+                                          "datum_uppfoljning": "Uppföljd", "sip": "Samordnad plan",
+                                          "maluppfyllelse": "Bedömd måluppfyllelse"}),
+}
+ENGLISH_NAMES = {
+    "person": ("clients.csv", {"person_id": "CivicRegNo", "juridiskt_kon": "LegalGender", "ursprung": "BirthRegion"}),
+    "aktualisering": ("referrals.csv", {
+        "aktualisering_id": "ReferralNo", "person_id": "CivicRegNo", "malgrupp": "ServiceArea",
+        "datum_aktualisering": "ReferralReceived", "aktualiseringstyp": "ReferralKind",
+        "aktualiseringsorsak": "ReferralCauses", "tidigare_kontakt": "KnownBefore", "alder": "AgeAtReferral"}),
+    "beslut": ("decisions.csv", {"beslut_id": "DecisionNo", "aktualisering_id": "ReferralNo",
+                                 "datum_beslut": "DecidedOn", "problematik": "ProblemAreas"}),
+    "insats": ("services.csv", {
+        "insats_id": "ServiceNo", "beslut_id": "DecisionNo", "insats_kod": "KSICode", "insats": "ServiceName",
+        "datum_verkstallande": "ServiceStart", "datum_avslut": "ServiceEnd", "orsak_avslut": "EndReason",
+        "maluppfyllelse": "GoalOutcome"}),
+    "uppfoljning": ("followups.csv", {"uppfoljning_id": "FollowUpNo", "insats_id": "ServiceNo",
+                                      "datum_uppfoljning": "FollowedUpOn", "sip": "CoordinatedPlan",
+                                      "maluppfyllelse": "GoalOutcome"}),
+}
+CODED_NAMES = {
+    "person": ("person.csv", {"person_id": "PNR", "juridiskt_kon": "KON", "ursprung": "URSPRUNG"}),
+    "aktualisering": ("aktualisering.csv", {
+        "aktualisering_id": "AKT_ID", "person_id": "PNR", "malgrupp": "VERKSAMHET", "datum_aktualisering": "AKT_DATUM",
+        "aktualiseringstyp": "AKT_TYP", "aktualiseringsorsak": "AKT_ORSAK", "tidigare_kontakt": "TIDIGARE_KONTAKT",
+        "alder": "ALDER"}),
+    "beslut": ("beslut.csv", {"beslut_id": "BESLUT_ID", "aktualisering_id": "AKT_ID", "datum_beslut": "BESLUT_DATUM",
+                              "problematik": "PROBLEMATIK"}),
+    "insats": ("insats.csv", {
+        "insats_id": "INSATS_ID", "beslut_id": "BESLUT_ID", "insats_kod": "KSI_KOD", "insats": "INSATS",
+        "datum_verkstallande": "VERKST_DATUM", "datum_avslut": "AVSLUT_DATUM", "orsak_avslut": "AVSLUT_ORSAK",
+        "maluppfyllelse": "MALUPPFYLLELSE"}),
+    "uppfoljning": ("uppfoljning.csv", {"uppfoljning_id": "UPPF_ID", "insats_id": "INSATS_ID",
+                                        "datum_uppfoljning": "UPPF_DATUM", "sip": "SIP",
+                                        "maluppfyllelse": "MALUPPFYLLELSE"}),
+}
+CODE_TABLE = "kodtabell.csv"
+CODED_DELIMITER = ","
+# The value set each coded field's codes number (its values in the profile's order, from 1); the target groups
+# are numbered 10, 20, ... as many systems number their verksamheter.
+CODED_SETS = {"juridiskt_kon": "juridiskt_kon", "ursprung": "ursprung", "malgrupp": "malgrupp",
+              "aktualiseringstyp": "aktualiseringstyp", "aktualiseringsorsak": "aktualiseringsorsak_problematik",
+              "tidigare_kontakt": "tidigare_kontakt", "problematik": "aktualiseringsorsak_problematik",
+              "orsak_avslut": "orsak_avslut", "maluppfyllelse": "maluppfyllelse",
+              "sip": "sip"}
+
 
 def read_canonical(folder: Path) -> dict[str, pl.DataFrame]:
     return {t: pl.read_csv(folder / f"{t}.csv", infer_schema=False) for t in TABLES}
@@ -98,7 +198,8 @@ def read_canonical(folder: Path) -> dict[str, pl.DataFrame]:
 
 def write_shape(tables: dict[str, pl.DataFrame], shape: str, outdir: Path, list_delimiter: str = "|") -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
-    return {"normalised": _normalised, "wide": _wide, "workbook": _workbook}[shape](tables, outdir, list_delimiter)
+    return {"normalised": _normalised, "wide": _wide, "workbook": _workbook, "synonyms": _synonyms,
+            "english": _english, "coded": _coded}[shape](tables, outdir, list_delimiter)
 
 
 def _relist(column: str, old: str, new: str, local: dict[str, str] | None = None) -> pl.Expr:
@@ -202,3 +303,87 @@ def _iso(value: str) -> bool:
     except ValueError:
         return False
     return len(value) == 10
+
+
+def _files(tables, outdir: Path, names: dict, rewrite, separator: str = ",") -> list[Path]:
+    """One file per table under `names` (table -> (file, field -> heading)), each frame first passed through
+    `rewrite(table, frame)`."""
+    paths = []
+    for table, (file, headings) in names.items():
+        path = outdir / file
+        rewrite(table, tables[table]).rename(headings).write_csv(path, separator=separator, line_terminator="\n",
+                                                                null_value="")
+        paths.append(path)
+    return paths
+
+
+def _local_words(field: str) -> dict[str, str]:
+    return SYNONYMS_LOCAL["orsak" if field in ("aktualiseringsorsak", "problematik") else field]
+
+
+def _synonyms(tables, outdir: Path, delimiter: str) -> list[Path]:
+    def rewrite(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+        changes = []
+        for column in frame.columns:
+            if column in LIST_FIELDS:
+                local = _local_words(column) if column != "orsak_avslut" else SYNONYMS_LOCAL["orsak_avslut"]
+                changes.append(_relist(column, delimiter, "; ", local))
+            elif column in SYNONYMS_LOCAL:
+                changes.append(_local(column, SYNONYMS_LOCAL[column]))
+        return frame.with_columns(changes)
+
+    return _files(tables, outdir, SYNONYMS_NAMES, rewrite, separator=";")
+
+
+def _english(tables, outdir: Path, delimiter: str) -> list[Path]:
+    def rewrite(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+        c = pl.col
+        stamped = [pl.when(c(d).str.contains(ISO_DATE) & c(d).str.to_date("%Y-%m-%d", strict=False).is_not_null())
+                   .then(c(d) + " 00:00:00").otherwise(c(d)).alias(d) for d in DATE_FIELDS if d in frame.columns]
+        return frame.with_columns(stamped)
+
+    return _files(tables, outdir, ENGLISH_NAMES, rewrite)
+
+
+def code_tables(profile: str | None = None) -> dict[str, dict[str, str]]:
+    """Per coded field, standard value -> the system's code."""
+    from conform.generator.valuesets import _read
+    from conform.resources import DEFAULT_PROFILE, profile_dir
+
+    folder = profile_dir(profile or DEFAULT_PROFILE) / "valuesets"
+    codes = {}
+    for field, value_set in CODED_SETS.items():
+        frame = _read(folder, value_set)
+        column = "kod" if value_set == "malgrupp" else "value"
+        values = [v for v in frame[column].to_list() if v]
+        step = 10 if value_set == "malgrupp" else 1
+        codes[field] = {v: str(step * (n + 1)) for n, v in enumerate(values)}
+    return codes
+
+
+def _coded(tables, outdir: Path, delimiter: str) -> list[Path]:
+    codes = code_tables()
+
+    def rewrite(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+        changes = []
+        for column in frame.columns:
+            if column in LIST_FIELDS:
+                changes.append(_relist(column, delimiter, CODED_DELIMITER, codes[column]))
+            elif column in codes:
+                changes.append(_local(column, codes[column]))
+        return frame.with_columns(changes)
+
+    paths = _files(tables, outdir, CODED_NAMES, rewrite, separator=";")
+    from conform.generator.valuesets import _read
+    from conform.resources import DEFAULT_PROFILE, profile_dir
+
+    names = dict(_read(profile_dir(DEFAULT_PROFILE) / "valuesets", "malgrupp").select("kod", "namn").iter_rows())
+    rows = {}
+    for table, (_, headings) in CODED_NAMES.items():
+        for field, heading in headings.items():
+            for value, code in codes.get(field, {}).items():
+                rows[(heading, code)] = names.get(value, value)   # a target group under its name
+    table = pl.DataFrame([{"Falt": h, "Kod": c, "Text": t} for (h, c), t in rows.items()])
+    path = outdir / CODE_TABLE
+    table.write_csv(path, separator=";", line_terminator="\n")
+    return [*paths, path]

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -40,6 +41,7 @@ REVIEW_BELOW = 0.8
 # Spelling alone proposes a crosswalk only this close (difflib's ratio): "Anmälen" for Anmälan, not "Boende
 # akut" for Boendestöd. A looser guess is a defect turned into a pass once a hurried reviewer accepts it.
 SPELLING_BAR = 0.85
+KEY_SHARE = 0.98        # the share of a file's rows a column must fill with distinct values to be taken for its key
 SAME_CODE = 0.98        # the share of a local insats name's rows that must carry one KSI code for the code to decide
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d",
                 "%m/%d/%Y")
@@ -54,6 +56,19 @@ IDENTIFYING = {"aktualisering": ("person_id", "malgrupp", "datum_aktualisering")
                "insats": ("insats_kod", "insats", "datum_verkstallande"), "uppfoljning": ("datum_uppfoljning",)}
 
 
+# Words too common to tell two values or headings apart.
+STOPWORDS = {"och", "i", "av", "for", "pa", "med", "att", "det", "som", "till", "el", "eller", "den", "har", "en",
+             "ett", "hos", "om", "of", "the", "and", "on", "at", "to", "no", "nr"}
+# Headings of a code table (the system's codes with their texts, per column), folded.
+CODE_TABLE_COLUMNS = {
+    "column": {"falt", "variabel", "kolumn", "attribut", "field", "variable", "column"},
+    "code": {"kod", "kodvarde", "varde", "code", "value"},
+    "text": {"text", "klartext", "benamning", "beskrivning", "namn", "label", "description", "name"},
+}
+CAMEL = re.compile(r"(?<=[a-zåäö])(?=[A-ZÅÄÖ])|(?<=[A-ZÅÄÖ])(?=[A-ZÅÄÖ][a-zåäö])")
+
+
+@lru_cache(maxsize=1 << 16)   # the same headings and values are folded again and again, for every field
 def fold(text: str) -> str:
     """Lower case, no accents, letters and digits only: "Datum för beslut" -> "datumforbeslut"."""
     plain = unicodedata.normalize("NFKD", text.casefold())
@@ -74,7 +89,8 @@ class Note:
     def text(self, lang: str = "en", names: dict[str, str] | None = None) -> str:
         """The note in `lang`; `names` ("table.field" -> the standard's name, table -> its noun) word the field
         for a reader, where the YAML names it by its id."""
-        params = {k: v.text(lang, names) if isinstance(v, Note) else v for k, v in self.params.items()}
+        params = {k: v.text(lang, names) if isinstance(v, Note) else _Number(v) if lang == "sv" and
+                  isinstance(v, float) else v for k, v in self.params.items()}
         names = names or {}
         if "field" in params:
             table, name = params.get("table", ""), params["field"]
@@ -85,6 +101,14 @@ class Note:
             if noun in params:
                 params[noun] = names.get(params[noun], params[noun])
         return labels(lang)["draft"][self.key].format(**params)
+
+
+class _Number(float):
+    """A score or share worded the Swedish way: "0,85", "85 %"."""
+
+    def __format__(self, spec: str) -> str:
+        text = format(float(self), spec).replace(".", ",")
+        return text[:-1] + "\u00a0%" if spec.endswith("%") else text
 
 
 @dataclass
@@ -125,6 +149,20 @@ class Draft:
     unmapped: list[Note]
 
 
+@lru_cache(maxsize=1 << 16)
+def words(text: str) -> frozenset[str]:
+    """The words of a value or heading that carry meaning, folded: "ReferralNo" and "Referral no." -> {referral}."""
+    return frozenset(w for w in (fold(t) for t in re.split(r"[^\w]+|_", CAMEL.sub(" ", text)))
+                     if len(w) >= 3 and w not in STOPWORDS)
+
+
+def related(a: str, b: str, shortest: int = 3) -> bool:
+    """Two folded words of one meaning: equal, or sharing a beginning of 5 letters ("beslutad", "beslut"), or
+    one an abbreviation of `shortest` letters or more of the other ("utanf", "utanfor")."""
+    prefix = len(os.path.commonprefix([a, b]))
+    return a == b or prefix >= 5 or (prefix >= shortest and prefix == min(len(a), len(b)))
+
+
 class Vocabulary:
     """The names a profile's fields go by, folded for comparison."""
 
@@ -133,12 +171,14 @@ class Vocabulary:
             if (profile.path / "headings.yaml").is_file() else {}
         sets = {s.id: s.name for s in profile.information_sets}
         self.names: dict[str, set[str]] = {}
+        self.words: dict[str, list[set[str]]] = {}
         for spec in profile.tables.values():
             for f in spec.fields:
                 names = {f.name.replace("_", " "), f.title, *(extra.get(f.name) or [])}
                 if f.information_set:
                     names.add(sets[f.information_set])
                 self.names.setdefault(f.name, set()).update(fold(n) for n in names if fold(n))
+                self.words.setdefault(f.name, []).extend(w for w in map(words, names) if w)
 
     def heading_score(self, heading: str, table: str, field_name: str) -> float:
         h = fold(heading)
@@ -153,6 +193,12 @@ class Vocabulary:
             else:
                 score = difflib.SequenceMatcher(None, h, name).ratio() * 0.9
             best = max(best, score)
+        # Word by word, in any order: "FollowUpNo" for "follow up id", "Beslutad" for "beslutsdatum" no.
+        mine = words(heading)
+        for name in self.words.get(field_name, ()) if mine else ():
+            # A heading's three-letter word abbreviates too much: "kon" would name every "Kontakt...".
+            shared = sum(1 for w in name if any(related(w, m, shortest=4) for m in mine))
+            best = max(best, 0.9 * shared / max(len(name), len(mine)))
         # "Måluppfyllelse insats" belongs to insats, not to uppfoljning.
         for word in TABLE_WORDS:
             if word in h and fold(field_name) != h and word not in fold(field_name):
@@ -189,11 +235,67 @@ def _split_best(values: pl.Series, allowed: set[str]) -> tuple[str | None, float
 
 
 class Drafter:
-    def __init__(self, profile: Profile, samples: dict[str, pl.DataFrame], lexicon: Lexicon):
+    def __init__(self, profile: Profile, samples: dict[str, pl.DataFrame], lexicon: Lexicon,
+                 codes: dict[str, dict[str, str]] | None = None, code_source: str | None = None):
         self.profile = profile
         self.samples = samples
         self.vocab = Vocabulary(profile)
         self.lexicon = lexicon
+        self.codes = codes or {}        # folded column heading -> {the system's code: its text}
+        self.code_source = code_source  # the file or sheet they were read from
+        self._meaning: dict[tuple[str, str], str | None] = {}
+
+    def code_table(self, columns: tuple[str, ...]) -> dict[str, str]:
+        """The export's own code table for a column (or numbered group), if it has one."""
+        for name in (_stem(columns), *columns):
+            if fold(name) in self.codes:
+                return self.codes[fold(name)]
+        return {}
+
+    def aliases(self, spec: FieldSpec) -> dict[str, str]:
+        """Other names of the field's standard values: a target group's name and the standard's column heading
+        for it -> its code."""
+        if spec.name != "malgrupp":
+            return {}
+        vs = self.profile.value_set("malgrupp")
+        return {n: k for column in ("namn", "spec_kolumn") if column in vs.columns
+                for n, k in zip(vs[column].to_list(), vs["kod"].to_list()) if n}
+
+    def meaning(self, value: str, spec: FieldSpec, allowed: set[str]) -> str | None:
+        """The standard value a value of the column most likely stands for, by the evidence a crosswalk would
+        use (itself, the lexicon, a name, the same letters, shared words), for judging what a column holds; the
+        crosswalks themselves are proposed under stricter guards (:func:`_crosswalk`)."""
+        cached = self._meaning.get((spec.name, value), "")
+        if cached != "":
+            return cached
+        found = None
+        aliases = self.aliases(spec)
+        entry = self.lexicon.of(spec.value_set or "").get(key(value))
+        folded = {fold(v): v for v in (*allowed, *aliases)}
+        if value in allowed:
+            found = value
+        elif entry is not None and entry.standard in allowed:
+            found = entry.standard
+        elif fold(value) in folded:
+            found = aliases.get(folded[fold(value)], folded[fold(value)])
+        else:
+            match, _ = _shared_words(value, sorted(allowed), aliases)
+            found = match if match is not None and not opposite(value, match) else None
+        self._meaning[(spec.name, value)] = found
+        return found
+
+    def known_share(self, texts: pl.Series, spec: FieldSpec, allowed: set[str]) -> float:
+        """The share of the cells (of their items, split the best way, for a multi-valued field) whose values
+        mean a standard value; the most common distinct values decide."""
+        best = 0.0
+        for delimiter in (None, *(LIST_DELIMITERS if spec.is_list else ())):
+            if delimiter is not None and not texts.str.contains(delimiter, literal=True).any():
+                continue
+            items = texts if delimiter is None else texts.str.split(delimiter).explode().str.strip_chars()
+            common = items.value_counts(sort=True).head(50)
+            known = sum(n for v, n in common.iter_rows() if v and self.meaning(v, spec, allowed) is not None)
+            best = max(best, known / max(items.len(), 1))
+        return best
 
     def allowed(self, spec: FieldSpec) -> set[str]:
         if not spec.value_set:
@@ -219,30 +321,49 @@ class Drafter:
         if spec.name == "insats_kod":
             return float(texts.str.contains(KSI.pattern).mean()), Note("content_ksi")
         allowed = self.allowed(spec)
-        if spec.name == "malgrupp":
-            names = self.profile.value_set("malgrupp")["namn"].to_list()
-            allowed = allowed | set(names)
         if allowed:
-            if spec.is_list:
-                _, share = _split_best(texts, allowed)
-            else:
-                share = float(texts.is_in(list(allowed)).mean())
+            share = self.known_share(texts, spec, allowed)
             return share, Note("content_standard" if share > 0.5 else "content_few_standard")
         return 0.5, Note("content_untyped")
 
     def candidates(self, source_id: str, table: str, spec: FieldSpec) -> list[Candidate]:
         sample = self.samples[source_id]
         found = []
-        for columns in _column_options(sample.columns, spec.is_list):
+        texts = [c for c, t in sample.schema.items() if t == pl.String]  # not the reader's row numbers
+        for columns in _column_options(texts, spec.is_list):
             heading = self.vocab.heading_score(_stem(columns), table, spec.name)
-            if heading < 0.45:
+            if heading < 0.45 and not self.telling(spec):
                 continue
             values = pl.concat([sample[c] for c in columns]) if len(columns) > 1 else sample[columns[0]]
+            codes = self.code_table(columns)
+            if codes:
+                values = _decoded(values, codes)
             content, why = self.content_score(values, spec)
-            confidence = round(0.6 * heading + 0.4 * content, 2)
-            found.append(Candidate(columns, confidence, Note("column", {
-                "heading": _stem(columns), "table": table, "field": spec.name, "score": heading, "content": why, "share": content})))
+            if heading < 0.45:
+                # A heading conform does not know, but values only this field holds: proposed for review.
+                if content < 0.9:
+                    continue
+                confidence, key_ = round(0.6 * content, 2), "column_by_content"
+            else:
+                confidence, key_ = round(0.6 * heading + 0.4 * content, 2), "column"
+            found.append(Candidate(columns, confidence, Note(key_, {
+                "heading": _masked(_stem(columns)), "table": table, "field": spec.name, "score": heading,
+                "content": why, "share": content})))
         return sorted(found, key=lambda c: -c.confidence)
+
+    def telling(self, spec: FieldSpec) -> bool:
+        """Whether a column's values alone can tell that it holds the field: person-IDs, KSI codes and the
+        values of a value set do; dates, IDs and ages look alike in every column that holds them."""
+        return spec.name in ("person_id", "insats_kod") or (bool(spec.value_set) and spec.type != "date")
+
+
+def _decoded(values: pl.Series, codes: dict[str, str]) -> pl.Series:
+    """A coded column read as its texts (each item of a multi-valued cell); codes not in the table as written."""
+    old, new = list(codes), list(codes.values())
+    for d in LIST_DELIMITERS:
+        if values.str.contains(d, literal=True).any():
+            return values.str.split(d).list.eval(pl.element().str.strip_chars().replace(old, new)).list.join(d)
+    return values.str.strip_chars().replace(old, new)
 
 
 def _stem(columns: tuple[str, ...]) -> str:
@@ -276,8 +397,9 @@ def draft(export: Path, profile: Profile, lexicon: Lexicon | None = None) -> Dra
         named = source_ids(export, sources)
         frames = {sid: readers.read(s) for sid, s in named.items()}
         samples = dict(zip(frames, pl.collect_all([f.head(SAMPLE_ROWS) for f in frames.values()])))
-        drafter = Drafter(profile, samples, lexicon or profile_lexicon(profile))
-        plan, unmapped = _plan(drafter, profile, named)
+        code_source, codes = _code_table(frames)
+        drafter = Drafter(profile, samples, lexicon or profile_lexicon(profile), codes, code_source)
+        plan, unmapped = _plan(drafter, profile, {sid: s for sid, s in named.items() if sid != code_source})
         _refine(drafter, profile, plan, frames, unmapped)
         used = {sid: {c for s, fields in plan.values() if s == sid for d in fields.values()
                       for c in (*d.columns, *d.derive)} for sid in named}
@@ -285,8 +407,28 @@ def draft(export: Path, profile: Profile, lexicon: Lexicon | None = None) -> Dra
         if sid in {s for s, _ in plan.values()}:
             rest = [c for c in source.header if c not in used[sid]]
             if rest:
-                unmapped.append(Note("unused_columns", {"source": sid, "columns": ", ".join(rest)}))
+                unmapped.append(Note("unused_columns", {"source": sid, "columns": _masked(", ".join(rest))}))
     return Draft(export, profile, plan, unmapped)
+
+
+def _code_table(frames: dict[str, pl.LazyFrame]) -> tuple[str | None, dict[str, dict[str, str]]]:
+    """The export's code table, if it has one: a file or sheet with a column naming the coded column, one with
+    the code and one with its text (:data:`CODE_TABLE_COLUMNS`). Many systems export one beside coded data; it
+    is the system's own word for what a code means, so its crosswalks are no guesses."""
+    for sid, frame in frames.items():
+        headings = frame.collect_schema().names()
+        roles = {role: next((h for h in headings if fold(h) in names), None)
+                 for role, names in CODE_TABLE_COLUMNS.items()}
+        if None in roles.values():
+            continue
+        rows = frame.select(*(pl.col(roles[r]).str.strip_chars() for r in ("column", "code", "text"))).collect()
+        codes: dict[str, dict[str, str]] = {}
+        for column, code, text in rows.iter_rows():
+            if column and code and text:
+                codes.setdefault(fold(column), {})[code] = text
+        if codes:
+            return sid, codes
+    return None, {}
 
 
 def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[Note]]:
@@ -315,7 +457,7 @@ def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[Note]]:
             unmapped.append(Note("no_table", {"table": table}))
             continue
         plan[table] = (best[1], best[2])
-    _keys(profile, plan, {sid: s.header for sid, s in named.items()})
+    _keys(profile, plan, {sid: s.header for sid, s in named.items()}, drafter.samples)
     for table, (sid, fields) in plan.items():
         for f in profile.tables[table].fields:
             if f.name not in fields:
@@ -323,8 +465,9 @@ def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[Note]]:
     return plan, unmapped
 
 
-def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]]) -> None:
-    """Keys and links: an ID column where the file has one, else derived from identifying columns."""
+def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]], samples: dict[str, pl.DataFrame]) -> None:
+    """Keys and links: an ID column where the file has one (by its heading, or as the column of unique values
+    another table's file refers to by the same heading), else derived from identifying columns."""
     for table in sorted(plan, key=lambda t: len(profile.parent_chain(t))):
         sid, fields = plan[table]
         spec = profile.tables[table]
@@ -346,6 +489,12 @@ def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]]) -> None:
         if pk is None or pk.confidence < 0.6:
             if table == "person":
                 continue
+            referenced = _referenced(profile, plan, table, headers, samples)
+            if referenced is not None:
+                column, child = referenced
+                fields[spec.primary_key] = Drafted(spec.field(spec.primary_key), (column,), confidence=0.7,
+                                                   why=Note("referenced_key", {"child": child}))
+                continue
             base = parent_key.derive if parent_key and parent_key.derive else \
                 parent_key.columns if parent_key else ()
             own = tuple(c for n in IDENTIFYING.get(table, ()) if n in fields for c in fields[n].columns)
@@ -353,6 +502,27 @@ def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]]) -> None:
             if derive:
                 fields[spec.primary_key] = Drafted(spec.field(spec.primary_key), derive=derive, confidence=0.7,
                                                    why=Note("derived_key"))
+
+
+def _referenced(profile: Profile, plan: dict, table: str, headers: dict[str, list[str]],
+                samples: dict[str, pl.DataFrame]) -> tuple[str, str] | None:
+    """(column, child table): a column of the table's file that no field uses, whose values are unique, and that
+    a child table's (other) file has too: the way a key and the links to it look whatever they are called."""
+    sid, fields = plan[table]
+    used = {c for d in fields.values() for c in (*d.columns, *d.derive)}
+    for child, (csid, _) in plan.items():
+        foreign = profile.tables[child].foreign_key
+        if not foreign or foreign[1] != table or csid == sid:
+            continue
+        for column in headers[sid]:
+            if column in used or column not in headers[csid]:
+                continue
+            # Nearly unique and nearly always there: an export under test may hold a few duplicated or missing
+            # IDs, which the rules are there to report.
+            values = samples[sid][column].drop_nulls()
+            if values.len() >= KEY_SHARE * samples[sid].height and values.n_unique() >= KEY_SHARE * values.len():
+                return column, child
+    return None
 
 
 def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapped: list[Note]) -> None:
@@ -371,8 +541,9 @@ def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapp
                 if fmt and fmt != "%Y-%m-%d" and share > 0:
                     d.date_format = fmt
             allowed = drafter.allowed(d.spec)
+            table_codes = drafter.code_table(d.columns)
             if d.spec.is_list and len(d.columns) == 1 and allowed:
-                d.delimiter, _ = _split_best(values, allowed)
+                d.delimiter, _ = _split_best(values, allowed | set(table_codes))
             if allowed and name != "insats_kod":
                 column = pl.concat_list([pl.col(c) for c in d.columns]).alias("v")
                 code = fields.get("insats_kod") if name == "insats" else None
@@ -380,13 +551,17 @@ def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapp
                     # A name is read with the KSI code on its row: the code decides what the name stands for.
                     query = frames[sid].select(v=pl.col(d.columns[0]), code=pl.col(code.columns[0]).str.strip_chars())
                     by = ["v", "code"]
+                elif d.delimiter:  # item by item: a rare item would hide in the long tail of combinations
+                    query = frames[sid].select(v=pl.col(d.columns[0]).str.split(d.delimiter)).explode("v") \
+                        .with_columns(pl.col("v").str.strip_chars())
+                    by = ["v"]
                 else:
                     query, by = frames[sid].select(column).explode("v"), ["v"]
                 distinct_queries.append(query.drop_nulls("v").group_by(by).len()
                                         .sort("len", *by, descending=[True] + [False] * len(by))
                                         .head(DISTINCT_LIMIT))
-                wanted.append((table, d, allowed))
-    for (table, d, allowed), distinct in zip(wanted, pl.collect_all(distinct_queries)):
+                wanted.append((table, d, allowed, table_codes))
+    for (table, d, allowed, table_codes), distinct in zip(wanted, pl.collect_all(distinct_queries)):
         counts: dict[str, int] = {}
         codes: dict[str, dict[str, int]] = {}
         for row in distinct.iter_rows(named=True):
@@ -399,11 +574,14 @@ def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapp
                         by_code = codes.setdefault(part, {})
                         by_code[row["code"]] = by_code.get(row["code"], 0) + n
         _crosswalk(profile, table, d, counts, allowed, unmapped, drafter.lexicon.of(d.spec.value_set or ""),
-                   codes if "code" in distinct.columns else None)
+                   codes if "code" in distinct.columns else None, drafter.aliases(d.spec),
+                   (drafter.code_source, table_codes))
 
 
 def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int], allowed: set[str],
-               unmapped: list[Note], known: dict[str, Entry], codes: dict[str, dict[str, int]] | None = None) -> None:
+               unmapped: list[Note], known: dict[str, Entry], codes: dict[str, dict[str, int]] | None = None,
+               aliases: dict[str, str] | None = None, code_table: tuple[str | None, dict[str, str]] = (None, {})) \
+        -> None:
     """Crosswalk proposals for the values outside the standard that a system uses systematically (at least
     :data:`RARE` of the column). Rarer values are more often data errors than vocabulary, and a crosswalk would
     hide an error, so they are listed for a person to decide and otherwise left for the rules to report.
@@ -414,21 +592,39 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
     code), not to a value that says the opposite (:func:`conform.vocabulary.opposite`), not where two standard
     values share as many words, and not on a spelling less close than :data:`SPELLING_BAR`. An insats name read
     with its KSI code (`codes`: value -> code -> records) goes to the standard name of that code, if the name
-    agrees with it."""
+    agrees with it. `aliases` are other names of standard values (a target group's name -> its code).
+
+    A code in the export's own code table (`code_table`: its source and code -> text) is crosswalked however
+    rare: the system says what it means. Its text is then read as a local value is."""
     total = sum(counts.values()) or 1
     standard = sorted(allowed)
     folded = {fold(v): v for v in standard}
-    names = {}
-    if d.spec.name == "malgrupp":  # the target groups' names and the standard's column headings for them
-        vs = profile.value_set("malgrupp")
-        names = {fold(n): k for column in ("namn", "spec_kolumn") if column in vs.columns
-                 for n, k in zip(vs[column].to_list(), vs["kod"].to_list()) if n}
+    aliases = aliases or {}
+    names = {fold(n): k for n, k in aliases.items()}
     elsewhere = _standard_elsewhere(profile, d.spec)
+    source, table_codes = code_table
     rare = []
     for value, n in sorted(counts.items()):
         if value in allowed:
             continue
         about = {"table": table, "field": d.spec.name, "value": _masked(value), "n": n}
+        if value in table_codes:
+            text = table_codes[value]
+            basis = Note("basis_code_table", {"source": source, "code": _masked(value), "text": _masked(text)})
+            entry = known.get(key(text))
+            if text in allowed:
+                d.values[value] = Crosswalk(text, 0.95, basis, n)
+            elif entry is not None and entry.standard in allowed:
+                d.values[value] = Crosswalk(entry.standard, 0.95, basis, n)
+            elif fold(text) in names or fold(text) in folded:
+                d.values[value] = Crosswalk(names.get(fold(text)) or folded[fold(text)], 0.9, basis, n)
+            else:
+                match, _ = _shared_words(text, standard, aliases)
+                if match is None or opposite(text, match):
+                    unmapped.append(Note("code_text_unknown", {**about, "text": _masked(text), "source": source}))
+                else:
+                    d.values[value] = Crosswalk(match, BASIS_CONFIDENCE["words"], basis, n)
+            continue
         if n / total < RARE:
             rare.append(f"'{_masked(value)}' ({n}×)")
             continue
@@ -452,7 +648,7 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
         match, basis = closest(value, standard, {}, cutoff=SPELLING_BAR)
         if match is None:
             # The one value sharing most words, among all: two that share as many leave the meaning open.
-            match, basis = _shared_words(value, standard)
+            match, basis = _shared_words(value, standard, aliases)
             match, basis = (None, None) if match is not None and opposite(value, match) else (match, basis)
         if match is None:
             unmapped.append(Note("value_no_counterpart", about))
@@ -496,21 +692,17 @@ def _by_code(profile: Profile, d: Drafted, value: str, codes: dict[str, int], un
     d.values[value] = Crosswalk(match, 0.9, Note("basis_code", {"code": code}), about["n"])
 
 
-def _shared_words(value: str, standard: list[str]) -> tuple[str | None, str | None]:
-    """The one standard value sharing the most words (or word beginnings of 4+ letters) with `value`."""
-    def words(text: str) -> set[str]:
-        return {fold(w) for w in re.split(r"[\s,/()]+", text) if len(fold(w)) >= 3}
-
+def _shared_words(value: str, standard: list[str], aliases: dict[str, str] | None = None) \
+        -> tuple[str | None, str | None]:
+    """The one standard value sharing the most words (or word beginnings, see :func:`related`) with `value`.
+    `aliases` (a name -> the standard value it names, e.g. a target group's name -> its code) are compared too,
+    each counting for the value it names."""
     mine = words(value)
-
-    def related(a: str, b: str) -> bool:
-        prefix = len(os.path.commonprefix([a, b]))
-        return a == b or prefix >= 5 or (prefix >= 3 and prefix == min(len(a), len(b)))
-
-    def overlap(s: str) -> int:
-        return sum(1 for a in mine for b in words(s) if related(a, b))
-
-    scored = sorted(((overlap(s), s) for s in standard), reverse=True)
+    best: dict[str, int] = {}
+    for text, target in [*((s, s) for s in standard), *(aliases or {}).items()]:
+        overlap = sum(1 for a in mine for b in words(text) if related(a, b))
+        best[target] = max(best.get(target, 0), overlap)
+    scored = sorted(((n, s) for s, n in best.items()), reverse=True)
     if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
         return None, None
     return scored[0][1], "words"
