@@ -574,7 +574,8 @@ def _rule_dict(rule, lang: str) -> dict:
 @option("--seed", type=int, default=1, show_default=True, help_key="seed")
 @option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default="2025-06-30", show_default=True,
         help_key="generate_as_of")
-@option("--shape", type=click.Choice(["canonical", "normalised", "wide", "workbook"]), default="canonical",
+@option("--shape", type=click.Choice(["canonical", "normalised", "wide", "workbook", "synonyms", "english", "coded"]),
+        default="canonical",
         show_default=True, help_key="shape")
 @option("--force", is_flag=True, help_key="force")
 def generate(outdir: Path, persons: int, defects: float, seed: int, as_of, shape: str, force: bool) -> None:

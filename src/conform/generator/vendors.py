@@ -144,10 +144,10 @@ SYNONYMS_NAMES = {
     "insats": ("insatser.csv", {
         "insats_id": "Insatsnr", "beslut_id": "Beslutsnr", "insats_kod": "KSI-nummer", "insats": "Insatsbenämning",
         "datum_verkstallande": "Verkställd från", "datum_avslut": "Avslutad den", "orsak_avslut": "Skäl till avslut",
-        "maluppfyllelse": "Bedömd måluppfyllelse"}),
+        "maluppfyllelse": "Måluppfyllelse bedömd"}),
     "uppfoljning": ("uppfoljningar.csv", {"uppfoljning_id": "Uppföljningsnr", "insats_id": "Insatsnr",
                                           "datum_uppfoljning": "Uppföljd", "sip": "Samordnad plan",
-                                          "maluppfyllelse": "Bedömd måluppfyllelse"}),
+                                          "maluppfyllelse": "Måluppfyllelse bedömd"}),
 }
 ENGLISH_NAMES = {
     "person": ("clients.csv", {"person_id": "CivicRegNo", "juridiskt_kon": "LegalGender", "ursprung": "BirthRegion"}),
@@ -166,20 +166,20 @@ ENGLISH_NAMES = {
                                       "maluppfyllelse": "GoalOutcome"}),
 }
 CODED_NAMES = {
-    "person": ("person.csv", {"person_id": "PNR", "juridiskt_kon": "KON", "ursprung": "URSPRUNG"}),
+    "person": ("person.csv", {"person_id": "PNR_KLIENT", "juridiskt_kon": "KON_KOD", "ursprung": "URSPR_KOD"}),
     "aktualisering": ("aktualisering.csv", {
-        "aktualisering_id": "AKT_ID", "person_id": "PNR", "malgrupp": "VERKSAMHET", "datum_aktualisering": "AKT_DATUM",
-        "aktualiseringstyp": "AKT_TYP", "aktualiseringsorsak": "AKT_ORSAK", "tidigare_kontakt": "TIDIGARE_KONTAKT",
-        "alder": "ALDER"}),
-    "beslut": ("beslut.csv", {"beslut_id": "BESLUT_ID", "aktualisering_id": "AKT_ID", "datum_beslut": "BESLUT_DATUM",
-                              "problematik": "PROBLEMATIK"}),
+        "aktualisering_id": "AKT_NR", "person_id": "PNR_KLIENT", "malgrupp": "VERKSAMHET_KOD",
+        "datum_aktualisering": "AKT_DATUM", "aktualiseringstyp": "AKT_TYP_KOD", "aktualiseringsorsak": "AKT_ORSAK_KOD",
+        "tidigare_kontakt": "TIDIGARE_KONTAKT_KOD", "alder": "ALDER_AR"}),
+    "beslut": ("beslut.csv", {"beslut_id": "BESLUT_NR", "aktualisering_id": "AKT_NR", "datum_beslut": "BESLUT_DATUM",
+                              "problematik": "PROBLEMATIK_KOD"}),
     "insats": ("insats.csv", {
-        "insats_id": "INSATS_ID", "beslut_id": "BESLUT_ID", "insats_kod": "KSI_KOD", "insats": "INSATS",
-        "datum_verkstallande": "VERKST_DATUM", "datum_avslut": "AVSLUT_DATUM", "orsak_avslut": "AVSLUT_ORSAK",
-        "maluppfyllelse": "MALUPPFYLLELSE"}),
-    "uppfoljning": ("uppfoljning.csv", {"uppfoljning_id": "UPPF_ID", "insats_id": "INSATS_ID",
-                                        "datum_uppfoljning": "UPPF_DATUM", "sip": "SIP",
-                                        "maluppfyllelse": "MALUPPFYLLELSE"}),
+        "insats_id": "INSATS_NR", "beslut_id": "BESLUT_NR", "insats_kod": "INSATS_KSI", "insats": "INSATS_TEXT",
+        "datum_verkstallande": "VERKST_DATUM", "datum_avslut": "AVSLUT_DATUM", "orsak_avslut": "AVSLUT_ORSAK_KOD",
+        "maluppfyllelse": "MALUPPF_KOD"}),
+    "uppfoljning": ("uppfoljning.csv", {"uppfoljning_id": "UPPF_NR", "insats_id": "INSATS_NR",
+                                        "datum_uppfoljning": "UPPF_DATUM", "sip": "SIP_KOD",
+                                        "maluppfyllelse": "MALUPPF_KOD"}),
 }
 CODE_TABLE = "kodtabell.csv"
 CODED_DELIMITER = ","

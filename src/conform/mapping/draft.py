@@ -625,6 +625,9 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
                 else:
                     d.values[value] = Crosswalk(match, BASIS_CONFIDENCE["words"], basis, n)
             continue
+        if table_codes:  # the system has said what it writes here; anything else is an error to report
+            unmapped.append(Note("not_in_code_table", {**about, "source": source}))
+            continue
         if n / total < RARE:
             rare.append(f"'{_masked(value)}' ({n}×)")
             continue

@@ -1,0 +1,63 @@
+"""How good is `conform init-mapping` on exports it has never seen? Drafts each generated shape whose headings and
+local values are in neither headings.yaml nor lexicon.yaml, checks it through the unedited draft, and compares
+with the generator's truth (conform.generator.drafting).
+
+    python bench/drafting.py [--persons 2000] [--defects 0.05 0.2] [--seed 11] [--repeats 3]
+
+Prints one Markdown row per shape and defect rate: the edits the draft needs (columns, formats, crosswalk
+entries), the crosswalks it proposes that are wrong (a vendor word sent elsewhere, or a data error sent to a
+standard value), the recall and precision of the findings through the draft against expected_findings.csv, and
+the median time of the draft alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from conform import api  # noqa: E402
+from conform.generator import generate  # noqa: E402
+from conform.generator.drafting import measure  # noqa: E402
+from conform.generator.vendors import DRAFTING_SHAPES  # noqa: E402
+from conform.mapping.draft import draft_mapping  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=2000)
+    parser.add_argument("--defects", type=float, nargs="+", default=[0.05, 0.2])
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--repeats", type=int, default=3, help="draft timings per shape (median reported)")
+    args = parser.parse_args()
+    profile = api.load()[0]
+    print("| shape | persons | defects | edits (columns + crosswalk) | wrong crosswalks | expected findings | "
+          "found | recall | precision | draft s (median) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory(prefix="conform-drafting-") as tmp:
+        for rate in args.defects:
+            canonical = Path(tmp) / f"canonical-{rate}"
+            generate(canonical, persons=args.persons, defects=rate, seed=args.seed)
+            for shape in DRAFTING_SHAPES:
+                work = Path(tmp) / f"{shape}-{rate}"
+                q = measure(canonical, shape, work)
+                times = []
+                for _ in range(args.repeats):
+                    start = time.perf_counter()
+                    draft_mapping(work / shape, profile)
+                    times.append(time.perf_counter() - start)
+                print(f"| {shape} | {args.persons:,} | {rate:.0%} | {q.edits} ({len(q.structure_edits)} + "
+                      f"{len(q.crosswalk_edits)}) | {len(q.wrong)} | {q.expected:,} | {q.found:,} | "
+                      f"{q.recall:.3f} | {q.precision:.3f} | {statistics.median(times):.2f} |", flush=True)
+                for line in (*q.structure_edits, *q.crosswalk_edits, *q.wrong):
+                    print(f"<!-- {shape} {rate}: {line} -->")
+
+
+if __name__ == "__main__":
+    main()
