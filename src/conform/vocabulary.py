@@ -24,6 +24,11 @@ VALENCE = {"positiv": 1, "positivt": 1, "positive": 1, "forbattring": 1, "forbat
            "negativ": -1, "negativt": -1, "negative": -1, "forsamring": -1, "forsamrad": -1, "samre": -1}
 ANSWERS = {"ja": 1, "yes": 1, "nej": -1, "no": -1}
 UNKNOWN = frozenset({("vet", "inte"), ("vet", "ej"), ("uppgift", "saknas"), ("uppgifter", "saknas")})
+# Who a problem is about, for the value sets that tell the person's own from someone else's and the victim from
+# the one who acts (aktualiseringsorsak/problematik): "Utsätter andra för våld" is not "Utsatt för våld".
+ROLES = (({"utsatt", "drabbad", "offer", "victim"}, {"utovar", "utovare", "utsatter", "forovare", "perpetrator"}),
+         ({"egen", "eget", "egna"}, {"annans", "andras", "annan", "narstaende", "narstaendes", "anhorig",
+                                     "anhorigs"}))
 
 
 @dataclass(frozen=True)
@@ -114,10 +119,18 @@ def polarity(text: str) -> tuple[int, int, int]:
 
 
 def opposite(a: str, b: str) -> bool:
-    """Whether two values say opposite things: ja against nej, positive against negative, or one negated where
-    the other is not ("Ej behov av SIP" against "Nej, men det finns behov av SIP")."""
+    """Whether two values say opposite things: ja against nej, positive against negative, one negated where the
+    other is not ("Ej behov av SIP" against "Nej, men det finns behov av SIP"), or the other role (:data:`ROLES`)."""
     (answer_a, valence_a, negated_a), (answer_b, valence_b, negated_b) = polarity(a), polarity(b)
-    return answer_a * answer_b < 0 or valence_a * valence_b < 0 or negated_a != negated_b
+    return answer_a * answer_b < 0 or valence_a * valence_b < 0 or negated_a != negated_b or _other_role(a, b)
+
+
+def _other_role(a: str, b: str) -> bool:
+    """Whether one value names the victim and the other the one who acts, or one the person's own problem and
+    the other someone else's."""
+    words_a, words_b = set(_words(a)), set(_words(b))
+    return any((words_a & one and words_b & other and not words_a & other) or
+               (words_a & other and words_b & one and not words_a & one) for one, other in ROLES)
 
 
 def closest(value: str, standard: list[str], known: dict[str, Entry], delimiter: str | None = None,

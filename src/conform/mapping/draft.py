@@ -30,7 +30,7 @@ from conform import __version__, readers
 from conform.mapping.apply import source_ids
 from conform.profile import FieldSpec, Profile
 from conform.render.templates import labels
-from conform.vocabulary import Entry, Lexicon, closest, key, opposite, profile_lexicon
+from conform.vocabulary import ANSWERS, NEGATIONS, Entry, Lexicon, closest, key, opposite, profile_lexicon
 
 SAMPLE_ROWS = 5000
 DISTINCT_LIMIT = 200
@@ -38,9 +38,11 @@ ACCEPT = 0.5
 RARE = 0.02             # a value below this share of its column is no vocabulary to crosswalk
 BASIS_CONFIDENCE = {"lexicon": 0.95, "case": 0.95, "contains": 0.75, "words": 0.7, "spelling": 0.5}
 REVIEW_BELOW = 0.8
+RIVAL = 0.05            # a column this close in confidence to the chosen one makes the choice one to review
 # Spelling alone proposes a crosswalk only this close (difflib's ratio): "Anmälen" for Anmälan, not "Boende
 # akut" for Boendestöd. A looser guess is a defect turned into a pass once a hurried reviewer accepts it.
 SPELLING_BAR = 0.85
+LINKED = 0.9           # the share of a child's links found among the parent's keys, in the samples
 KEY_SHARE = 0.98        # the share of a file's rows a column must fill with distinct values to be taken for its key
 SAME_CODE = 0.98        # the share of a local insats name's rows that must carry one KSI code for the code to decide
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d",
@@ -65,6 +67,11 @@ CODE_TABLE_COLUMNS = {
     "code": {"kod", "kodvarde", "varde", "code", "value"},
     "text": {"text", "klartext", "benamning", "beskrivning", "namn", "label", "description", "name"},
 }
+# Words that make a heading about another date or another person than the record's own (folded, matched as a
+# part of a heading's word): a column so named is never taken by its heading for a field whose names lack them.
+QUALIFIERS = ("planer", "planned", "berakn", "expected", "forvant", "nasta", "next", "onskad", "vardnadshavar",
+              "foralder", "foraldr", "anhorig", "narstaend", "guardian", "parent", "relative", "handlaggar",
+              "caseworker")
 CAMEL = re.compile(r"(?<=[a-zåäö])(?=[A-ZÅÄÖ])|(?<=[A-ZÅÄÖ])(?=[A-ZÅÄÖ][a-zåäö])")
 
 
@@ -76,6 +83,7 @@ def fold(text: str) -> str:
 
 
 SAMPLES = 5            # the values a review page shows of a column
+CONFLICT = "\0"        # a code table's text for a code it gives two different texts
 
 
 @dataclass
@@ -163,6 +171,19 @@ def related(a: str, b: str, shortest: int = 3) -> bool:
     return a == b or prefix >= 5 or (prefix >= shortest and prefix == min(len(a), len(b)))
 
 
+def _same_heading_word(a: str, b: str) -> bool:
+    """A heading's word and a name's: equal, or one the other with an ending ("beslutad", "beslut"), or sharing
+    a beginning of 5 letters with short endings ("uppfoljd", "uppfoljning" no: "Beslutsfattare" is no date).
+    A three-letter word abbreviates too much: "kon" would name every "Kontakt..."."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 3:
+        return True
+    prefix = len(os.path.commonprefix([a, b]))
+    return prefix >= 5 and len(a) - prefix <= 3 and len(b) - prefix <= 3
+
+
 class Vocabulary:
     """The names a profile's fields go by, folded for comparison."""
 
@@ -191,14 +212,17 @@ class Vocabulary:
             elif len(name) >= 4 and (name in h or (len(h) >= 4 and h in name)):
                 score = 0.85
             else:
-                score = difflib.SequenceMatcher(None, h, name).ratio() * 0.9
+                score = difflib.SequenceMatcher(None, h, name).ratio() * 0.75
             best = max(best, score)
-        # Word by word, in any order: "FollowUpNo" for "follow up id", "Beslutad" for "beslutsdatum" no.
+        # Word by word, in any order: "FollowUpNo" for "follow up id".
         mine = words(heading)
         for name in self.words.get(field_name, ()) if mine else ():
-            # A heading's three-letter word abbreviates too much: "kon" would name every "Kontakt...".
-            shared = sum(1 for w in name if any(related(w, m, shortest=4) for m in mine))
+            shared = sum(1 for w in name if any(_same_heading_word(w, m) for m in mine))
             best = max(best, 0.9 * shared / max(len(name), len(mine)))
+        # "Planerat startdatum", "Vårdnadshavares personnummer": another date, someone else's ID.
+        if any(q in w for w in mine for q in QUALIFIERS) and not any(
+                q in w for n in self.words.get(field_name, ()) for w in n for q in QUALIFIERS):
+            best = min(best, 0.3)
         # "Måluppfyllelse insats" belongs to insats, not to uppfoljning.
         for word in TABLE_WORDS:
             if word in h and fold(field_name) != h and word not in fold(field_name):
@@ -292,10 +316,21 @@ class Drafter:
             if delimiter is not None and not texts.str.contains(delimiter, literal=True).any():
                 continue
             items = texts if delimiter is None else texts.str.split(delimiter).explode().str.strip_chars()
+            if items.n_unique() > DISTINCT_LIMIT:  # free text, IDs or dates: no value set is this large
+                continue
             common = items.value_counts(sort=True).head(50)
             known = sum(n for v, n in common.iter_rows() if v and self.meaning(v, spec, allowed) is not None)
             best = max(best, known / max(items.len(), 1))
         return best
+
+    def meanings(self, values: pl.Series, spec: FieldSpec) -> set[str]:
+        """The standard values a column's common values mean, besides a bare ja or nej (which half the columns
+        of an export could hold: "Tolk behövs", "Skyddad identitet")."""
+        allowed = self.allowed(spec)
+        common = values.drop_nulls().value_counts(sort=True).head(50)
+        found = {self.meaning(v, spec, allowed) for v, _ in common.iter_rows()
+                 if v and fold(v) not in ANSWERS}
+        return found - {None}
 
     def allowed(self, spec: FieldSpec) -> set[str]:
         if not spec.value_set:
@@ -341,7 +376,7 @@ class Drafter:
             content, why = self.content_score(values, spec)
             if heading < 0.45:
                 # A heading conform does not know, but values only this field holds: proposed for review.
-                if content < 0.9:
+                if content < 0.9 or (spec.value_set and len(self.meanings(values, spec)) < 2):
                     continue
                 confidence, key_ = round(0.6 * content, 2), "column_by_content"
             else:
@@ -423,9 +458,15 @@ def _code_table(frames: dict[str, pl.LazyFrame]) -> tuple[str | None, dict[str, 
             continue
         rows = frame.select(*(pl.col(roles[r]).str.strip_chars() for r in ("column", "code", "text"))).collect()
         codes: dict[str, dict[str, str]] = {}
+        conflicting: set[tuple[str, str]] = set()
         for column, code, text in rows.iter_rows():
             if column and code and text:
-                codes.setdefault(fold(column), {})[code] = text
+                said = codes.setdefault(fold(column), {}).setdefault(code, text)
+                if said != text:
+                    conflicting.add((fold(column), code))
+        # A code the table gives two texts (per table, or by mistake) means neither for sure: left for a person.
+        for column, code in conflicting:
+            codes[column][code] = CONFLICT
         if codes:
             return sid, codes
     return None, {}
@@ -450,19 +491,47 @@ def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[Note]]:
                 taken |= set(cand.columns)
             for name, d in fields.items():
                 d.alternatives = [c for c, f in options if f.name == name and c.columns != d.columns][:3]
-            score = sum(d.confidence for n, d in fields.items() if n not in keys)
+                rival = next((c for c in d.alternatives if d.confidence - c.confidence <= RIVAL), None)
+                if rival is not None:  # two columns about as likely: the order of the columns must not decide
+                    d.confidence = min(d.confidence, REVIEW_BELOW - 0.01)
+                    d.why = Note("rival", {"why": d.why, "rival": _masked(_stem(rival.columns))})
+            # Values alone fill a field of a file the headings chose, never choose one: the aktualiseringsorsak
+            # of a file of aktualiseringar must not make it a file of beslut for its problematik.
+            score = sum(d.confidence for n, d in fields.items() if n not in keys and not _by_content(d.why))
             if best is None or score > best[0]:
                 best = (score, sid, fields)
         if best is None or best[0] < ACCEPT:
             unmapped.append(Note("no_table", {"table": table}))
             continue
         plan[table] = (best[1], best[2])
+        _only_date(drafter, profile.tables[table].fields, *plan[table])
     _keys(profile, plan, {sid: s.header for sid, s in named.items()}, drafter.samples)
     for table, (sid, fields) in plan.items():
         for f in profile.tables[table].fields:
             if f.name not in fields:
                 unmapped.append(Note("no_column", {"table": table, "field": f.name, "source": sid}))
     return plan, unmapped
+
+
+def _by_content(why: Note | None) -> bool:
+    """Whether a field was taken by its column's values alone (its heading unknown)."""
+    return why is not None and (why.key == "column_by_content" or (why.key == "rival" and _by_content(why.params["why"])))
+
+
+def _only_date(drafter: Drafter, specs: list[FieldSpec], sid: str, fields: dict[str, Drafted]) -> None:
+    """A table's one date field no heading named, read from its file's one date column no field uses: dates
+    look alike, but one left over for one missing has nowhere else to go. Proposed for review."""
+    missing = [f for f in specs if f.type == "date" and f.name not in fields]
+    if len(missing) != 1 or len([f for f in specs if f.type == "date"]) != 1:
+        return
+    used = {c for d in fields.values() for c in d.columns}
+    sample = drafter.samples[sid]
+    dates = [c for c, t in sample.schema.items() if t == pl.String and c not in used
+             and _best_format(sample[c])[1] >= 0.9]
+    if len(dates) == 1:
+        fmt, share = _best_format(sample[dates[0]])
+        fields[missing[0].name] = Drafted(missing[0], (dates[0],), confidence=0.6, why=Note("only_date", {
+            "heading": _masked(dates[0]), "content": Note("content_dates", {"format": fmt}), "share": share}))
 
 
 def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]], samples: dict[str, pl.DataFrame]) -> None:
@@ -483,7 +552,8 @@ def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]], samples: 
                                          why=Note("parent_derived", {"parent": parent}))
                 elif parent_key is not None and (link is None or link.columns != parent_key.columns) \
                         and parent_key.columns[0] in headers[sid]:
-                    fields[fk] = Drafted(spec.field(fk), parent_key.columns, confidence=0.9,
+                    fields[fk] = Drafted(spec.field(fk), parent_key.columns,
+                                         confidence=min(0.9, parent_key.confidence),
                                          why=Note("parent_heading", {"parent": parent}))
         pk = fields.get(spec.primary_key)
         if pk is None or pk.confidence < 0.6:
@@ -520,7 +590,12 @@ def _referenced(profile: Profile, plan: dict, table: str, headers: dict[str, lis
             # Nearly unique and nearly always there: an export under test may hold a few duplicated or missing
             # IDs, which the rules are there to report.
             values = samples[sid][column].drop_nulls()
-            if values.len() >= KEY_SHARE * samples[sid].height and values.n_unique() >= KEY_SHARE * values.len():
+            if values.len() < KEY_SHARE * samples[sid].height or values.n_unique() < KEY_SHARE * values.len():
+                continue
+            # A row ID unique in every file has the same heading everywhere, but a child's links point at
+            # its parent's keys: nearly all of the child's values are among them.
+            links = samples[csid][column].drop_nulls()
+            if not links.is_empty() and links.is_in(values.implode()).mean() >= LINKED:
                 return column, child
     return None
 
@@ -576,6 +651,8 @@ def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapp
         _crosswalk(profile, table, d, counts, allowed, unmapped, drafter.lexicon.of(d.spec.value_set or ""),
                    codes if "code" in distinct.columns else None, drafter.aliases(d.spec),
                    (drafter.code_source, table_codes))
+        for c in d.values.values():  # a crosswalk is no surer than the column it reads
+            c.confidence = min(c.confidence, d.confidence)
 
 
 def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int], allowed: set[str],
@@ -608,6 +685,9 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
         if value in allowed:
             continue
         about = {"table": table, "field": d.spec.name, "value": _masked(value), "n": n}
+        if table_codes.get(value) == CONFLICT:
+            unmapped.append(Note("code_table_conflict", {**about, "source": source}))
+            continue
         if value in table_codes:
             text = table_codes[value]
             basis = Note("basis_code_table", {"source": source, "code": _masked(value), "text": _masked(text)})
@@ -703,8 +783,10 @@ def _shared_words(value: str, standard: list[str], aliases: dict[str, str] | Non
     mine = words(value)
     best: dict[str, int] = {}
     for text, target in [*((s, s) for s in standard), *(aliases or {}).items()]:
-        overlap = sum(1 for a in mine for b in words(text) if related(a, b))
-        best[target] = max(best.get(target, 0), overlap)
+        shared = [a for a in mine for b in words(text) if related(a, b)]
+        # "Ingen förbättring" shares only its negation with "Ingen förändring": no meaning in common.
+        if any(a not in NEGATIONS for a in shared):
+            best[target] = max(best.get(target, 0), len(shared))
     scored = sorted(((n, s) for s, n in best.items()), reverse=True)
     if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
         return None, None
