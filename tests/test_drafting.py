@@ -182,11 +182,21 @@ def test_a_key_is_the_unique_column_a_childs_file_refers_to(clean, tmp_path):
     assert draft["tables"]["uppfoljning"]["fields"]["insats_id"]["column"] == "ServiceNo"
 
 
-def test_a_column_no_child_refers_to_is_no_key(clean, tmp_path):
+def test_a_unique_column_no_childs_values_point_at_is_no_key(clean, tmp_path):
     export = _shape(clean, "english", tmp_path / "english")
-    _rewrite(export / "followups.csv", _renamed("ServiceNo", "ServiceRef"), delimiter=",")
+    _rewrite(export / "followups.csv", lambda fields, rows: ([f for f in fields if f != "ServiceNo"],
+                                                             [{k: v for k, v in r.items() if k != "ServiceNo"}
+                                                              for r in rows]), delimiter=",")
     insats_id = _draft(export)["tables"]["insats"]["fields"]["insats_id"]
     assert "column" not in insats_id and "derive" in insats_id   # derived from what identifies a record
+
+
+def test_a_key_and_its_link_are_found_by_their_values_under_other_headings(clean, tmp_path):
+    export = _shape(clean, "english", tmp_path / "english")
+    _rewrite(export / "followups.csv", _renamed("ServiceNo", "ServiceRef"), delimiter=",")
+    draft = _draft(export)
+    assert draft["tables"]["insats"]["fields"]["insats_id"]["column"] == "ServiceNo"
+    assert draft["tables"]["uppfoljning"]["fields"]["insats_id"]["column"] == "ServiceRef"
 
 
 def test_headings_are_matched_word_by_word_but_not_on_three_letters(clean, tmp_path):
@@ -346,3 +356,90 @@ def test_a_headings_word_is_a_names_word_with_an_ending_not_another_compound(hea
     from conform.mapping.draft import _same_heading_word
 
     assert _same_heading_word(name, heading) is same
+
+
+# -- a second adversarial round ------------------------------------------------------------------------------
+
+def test_the_files_own_row_numbers_are_no_key(clean, tmp_path):
+    export = _shape(clean, "english", tmp_path / "english")
+    for file in ("clients.csv", "referrals.csv", "decisions.csv", "services.csv", "followups.csv"):
+        _rewrite(export / file, _add_column("Löpnr", lambda i, r: str(i + 1), first=True), delimiter=",")
+    draft = _draft(export)
+    assert draft["tables"]["insats"]["fields"]["insats_id"]["column"] == "ServiceNo"
+    assert draft["tables"]["uppfoljning"]["fields"]["insats_id"]["column"] == "ServiceNo"
+
+
+def test_a_link_to_the_parent_record_is_named_so_and_a_key_is_derived_from_its_own_file(clean, tmp_path):
+    export = _shape(clean, "english", tmp_path / "english")
+    _rewrite(export / "services.csv", _renamed("DecisionNo", "ParentDecisionNo"), delimiter=",")
+    _rewrite(export / "followups.csv", _renamed("ServiceNo", "ParentServiceNo"), delimiter=",")
+    text = draft_mapping(export, api.load()[0])
+    draft = yaml.safe_load(text)
+    assert draft["tables"]["insats"]["fields"]["beslut_id"]["column"] == "ParentDecisionNo"
+    headers = {"services.csv": (export / "services.csv").read_text(encoding="utf-8").splitlines()[0].split(",")}
+    derive = draft["tables"]["insats"]["fields"]["insats_id"].get("derive", [])
+    assert set(derive) <= set(headers["services.csv"])    # never a column of another file
+    api.check(export, mapping=_written(tmp_path, text))    # the draft is a mapping check can read
+
+
+def _written(folder: Path, text: str) -> Path:
+    path = folder / "draft.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("column,value", [
+    ("Nästa uppföljning", lambda i, r: "2030-01-01"),                   # another date: the next one
+    ("Födelsedatum", lambda i, r: "19800101"),                           # the person's, not the case's
+    ("Makulerad", lambda i, r: "2024-01-01" if i < 3 else ""),           # a date few records have
+    ("ReferralReceived", lambda i, r: "2020-01-01"),                    # another step's date, copied
+])
+def test_a_tables_one_date_is_not_just_any_date_column(clean, tmp_path, column, value):
+    export = _shape(clean, "english", tmp_path / "english")
+    _rewrite(export / "followups.csv", lambda fields, rows: (
+        [column if f == "FollowedUpOn" else f for f in fields],
+        [{**{k: v for k, v in r.items() if k != "FollowedUpOn"}, column: value(i, r)} for i, r in enumerate(rows)]),
+        delimiter=",")
+    assert "datum_uppfoljning" not in _draft(export)["tables"]["uppfoljning"]["fields"]
+
+
+def test_a_code_table_that_repeats_a_code_in_other_letters_gives_it_one_meaning(clean, tmp_path):
+    export = _shape(clean, "coded", tmp_path / "coded")
+    _rewrite(export / CODE_TABLE, lambda fields, rows: (fields, rows + [
+        {**r, "Text": r["Text"].upper()} for r in rows if r["Falt"] == "KON_KOD"]))
+    kon = _draft(export)["tables"]["person"]["fields"]["juridiskt_kon"]["values"]
+    assert kon == {"1": "Flicka/Kvinna", "2": "Pojke/Man"}
+
+
+def test_a_file_with_headings_only_is_still_its_tables_file(clean, tmp_path):
+    """No follow-ups yet: the file of follow-ups is chosen by its headings, not the insats file whose
+    måluppfyllelse column the insats table already reads."""
+    export = _shape(clean, "synonyms", tmp_path / "synonyms")
+    header = (export / "uppfoljningar.csv").read_text(encoding="utf-8").splitlines()[0]
+    (export / "uppfoljningar.csv").write_text(header + "\n", encoding="utf-8")
+    draft = _draft(export)
+    assert draft["tables"]["uppfoljning"]["source"] == "uppfoljningar.csv"
+
+
+def test_a_date_column_is_no_rival_for_an_id(clean, tmp_path):
+    text = draft_mapping(_shape(clean, "synonyms", tmp_path / "synonyms"), api.load()[0])
+    assert "is about as likely" not in text
+
+
+def test_a_person_id_written_with_a_space_is_masked_in_the_draft(clean, tmp_path):
+    export = _shape(clean, "coded", tmp_path / "coded")
+
+    def change(fields, rows):
+        for row in rows[:8]:
+            row["KON_KOD"] = "19800101 1234"
+    _rewrite(export / "person.csv", change)
+    text = draft_mapping(export, api.load()[0])
+    assert "19800101 1234" not in text and "19800101-****" in text
+
+
+def test_a_contained_value_that_adds_a_claim_is_no_match():
+    from conform.vocabulary import closest
+
+    scale = ["Positiv förändring och målet uppfyllt", "Positiv förändring målet inte uppfyllt", "Ingen förändring"]
+    assert closest("Målet inte uppfyllt", scale, {}) == (None, None)   # it says nothing of a positive change
+    assert closest("ingen förändring", scale, {}) == ("Ingen förändring", "case")

@@ -475,12 +475,13 @@ def parse(raw: pl.Expr) -> pl.Expr:
 # --------------------------------------------------------------------------------------------------------------
 # mask and age
 # --------------------------------------------------------------------------------------------------------------
-# Anything in running text shaped like a person-ID: 6 or 8 digits, an optional - or +, 4 digits, not inside a longer
-# run of digits. Masked by shape wherever it stands (a broken line can shift an ID into any field or message).
-_ID_IN_TEXT = r"(?<![0-9])([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}(?![0-9])"
+# Anything in running text shaped like a person-ID: 6 or 8 digits, an optional -, + or space, 4 digits, not inside
+# a longer run of digits. Masked by shape wherever it stands (a broken line can shift an ID into any field or
+# message; a form may print "19800101 1234").
+_ID_IN_TEXT = r"(?<![0-9])([0-9]{6}|[0-9]{8})[-+ ]?[0-9]{4}(?![0-9])"
 _ID_IN_TEXT_RE = re.compile(_ID_IN_TEXT)
 #: The same shape without look-around, for Polars: whether a text holds anything to mask at all.
-ID_SHAPE = r"[0-9]{10}|[0-9]{6}[-+][0-9]{4}|[0-9]{8}[-+][0-9]{4}"
+ID_SHAPE = r"[0-9]{10}|[0-9]{6}[-+ ][0-9]{4}|[0-9]{8}[-+ ][0-9]{4}"
 
 
 def mask_in_text(text: pl.Expr) -> pl.Expr:

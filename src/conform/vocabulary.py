@@ -125,6 +125,15 @@ def opposite(a: str, b: str) -> bool:
     return answer_a * answer_b < 0 or valence_a * valence_b < 0 or negated_a != negated_b or _other_role(a, b)
 
 
+def adds_claim(local: str, standard: str) -> bool:
+    """Whether a standard value says yes or no, or a direction, that the local value does not: "Målet inte
+    uppfyllt" says nothing of "Positiv förändring målet inte uppfyllt"'s positive change."""
+    (answer_l, valence_l, negated_l), (answer_s, valence_s, _) = polarity(local), polarity(standard)
+    # A negated statement already says the no of "Nej, ...", a plain one the yes of "Ja, ...".
+    new_answer = answer_s != 0 and answer_l == 0 and (answer_s < 0) != bool(negated_l)
+    return new_answer or (valence_s != 0 and valence_l == 0)
+
+
 def _other_role(a: str, b: str) -> bool:
     """Whether one value names the victim and the other the one who acts, or one the person's own problem and
     the other someone else's."""
@@ -155,7 +164,8 @@ def closest(value: str, standard: list[str], known: dict[str, Entry], delimiter:
     word = re.compile(rf"(?<!\w){re.escape(value_key)}(?!\w)")
     containing = [s for f, s in folded.items() if len(value_key) > 1 and word.search(f)]
     if len(containing) == 1:
-        return (containing[0], "contains") if not opposite(value, containing[0]) else (None, None)
+        refused = opposite(value, containing[0]) or adds_claim(value, containing[0])
+        return (containing[0], "contains") if not refused else (None, None)
     # The nearest of all, refused if it says the opposite: the next nearest is then a guess, not a near spelling.
     match = difflib.get_close_matches(value_key, list(folded), n=1, cutoff=cutoff)
     return (folded[match[0]], "spelling") if match and not opposite(value, folded[match[0]]) else (None, None)

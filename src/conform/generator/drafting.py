@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 import yaml
 
+from conform.errors import ConformError
 from conform.generator.vendors import (CODE_TABLE, CODED_DELIMITER, CODED_NAMES, ENGLISH_NAMES, LIST_FIELDS,
                                        SYNONYMS_LOCAL, SYNONYMS_NAMES, code_tables, read_canonical, write_shape)
 
@@ -25,6 +27,7 @@ DELIMITERS = {"synonyms": ";", "coded": CODED_DELIMITER}
 @dataclass
 class Quality:
     shape: str
+    review: int = 0                                            # lines the draft marks REVIEW
     structure_edits: list[str] = field(default_factory=list)   # columns, sources, formats the draft has wrong
     crosswalk_edits: list[str] = field(default_factory=list)   # local values added, removed or re-pointed
     wrong: list[str] = field(default_factory=list)             # proposed crosswalks that say something else
@@ -137,26 +140,34 @@ def findings(result, rules: set[str]) -> pl.DataFrame:
             .select("table", "key", "rule").unique())
 
 
-def measure(canonical: Path, shape: str, workdir: Path) -> Quality:
-    """Write `shape` from the generated `canonical` export, draft a mapping for it, check it through the unedited
-    draft and compare with the generator's truth."""
+def measure(canonical: Path, shape: str, workdir: Path, drafter: Callable[[Path], str] | None = None) -> Quality:
+    """Write `shape` from the generated `canonical` export, draft a mapping for it (with `drafter`, export ->
+    YAML text; this checkout's by default), check it through the unedited draft and compare with the generator's
+    truth."""
     from conform import api
     from conform.mapping.draft import draft_mapping
 
     export = workdir / shape
     write_shape(read_canonical(canonical), shape, export)
     profile = api.load()[0]
-    text = draft_mapping(export, profile)
+    text = drafter(export) if drafter is not None else draft_mapping(export, profile)
     draft = yaml.safe_load(text)
     reviewed = reviewed_mapping(shape, read_canonical(canonical), profile.list_delimiter)
-    quality = Quality(shape)
+    quality = Quality(shape, review=text.count("# REVIEW"))
     quality.structure_edits, quality.crosswalk_edits = edits(draft, reviewed)
     quality.wrong = wrong_crosswalks(draft, reviewed)
     path = workdir / f"{shape}.draft.yaml"
     path.write_text(text, encoding="utf-8")
     created = json.loads((canonical / "datapackage.json").read_text(encoding="utf-8"))["created"]
-    result = api.check(export, mapping=path, as_of=dt.date.fromisoformat(created[:10]))
+    try:
+        result = api.check(export, mapping=path, as_of=dt.date.fromisoformat(created[:10]))
+    except ConformError:  # a draft that maps no key cannot be checked at all: nothing found
+        result = None
     expected = pl.read_csv(canonical / "expected_findings.csv", infer_schema=False).select("table", "key", "rule")
+    if result is None:
+        quality.expected, quality.missed = expected.unique().height, expected.unique()
+        quality.extra = expected.clear()
+        return quality
     found = findings(result, set(expected["rule"].to_list()))
     on = ["table", "key", "rule"]
     quality.expected, quality.found = expected.unique().height, found.height

@@ -28,9 +28,11 @@ import yaml
 
 from conform import __version__, readers
 from conform.mapping.apply import source_ids
+from conform.personnummer import mask_text
 from conform.profile import FieldSpec, Profile
 from conform.render.templates import labels
-from conform.vocabulary import ANSWERS, NEGATIONS, Entry, Lexicon, closest, key, opposite, profile_lexicon
+from conform.vocabulary import (ANSWERS, NEGATIONS, Entry, Lexicon, adds_claim, closest, key, opposite,
+                                profile_lexicon)
 
 SAMPLE_ROWS = 5000
 DISTINCT_LIMIT = 200
@@ -50,7 +52,6 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y
 LIST_DELIMITERS = ("|", ";", ",", "/")
 NUMBERED = re.compile(r"^(.*?)[\s_-]*(\d{1,2})$")
 PERSON_ID = re.compile(r"^(\d{8}|\d{6})[-+]?\d{4}$")
-PERSON_ID_IN_TEXT = re.compile(r"(?<!\d)(\d{8}|\d{6})[-+]?\d{4}(?!\d)")
 KSI = re.compile(r"^YA[A-E]\.\d{2}\.[A-Z0-9]{2}$")
 TABLE_WORDS = ("aktualisering", "beslut", "insats", "uppfoljning")  # tables a heading may name (folded)
 # What identifies a record of each table besides its parent's key, for keys derived in a file without IDs.
@@ -70,8 +71,8 @@ CODE_TABLE_COLUMNS = {
 # Words that make a heading about another date or another person than the record's own (folded, matched as a
 # part of a heading's word): a column so named is never taken by its heading for a field whose names lack them.
 QUALIFIERS = ("planer", "planned", "berakn", "expected", "forvant", "nasta", "next", "onskad", "vardnadshavar",
-              "foralder", "foraldr", "anhorig", "narstaend", "guardian", "parent", "relative", "handlaggar",
-              "caseworker")
+              "foralder", "foraldr", "anhorig", "narstaend", "guardian", "relative", "handlaggar", "caseworker")
+BIRTH = ("fodelsedat", "fodd", "birth", "dob")   # a date column about the person, never a step of the case
 CAMEL = re.compile(r"(?<=[a-zåäö])(?=[A-ZÅÄÖ])|(?<=[A-ZÅÄÖ])(?=[A-ZÅÄÖ][a-zåäö])")
 
 
@@ -219,10 +220,13 @@ class Vocabulary:
         for name in self.words.get(field_name, ()) if mine else ():
             shared = sum(1 for w in name if any(_same_heading_word(w, m) for m in mine))
             best = max(best, 0.9 * shared / max(len(name), len(mine)))
-        # "Planerat startdatum", "Vårdnadshavares personnummer": another date, someone else's ID.
+        # "Planerat startdatum", "Vårdnadshavares personnummer": another date, someone else's ID. ("Parent" is
+        # no qualifier: "ParentDecisionNo" is a link to the parent record.)
         if any(q in w for w in mine for q in QUALIFIERS) and not any(
                 q in w for n in self.words.get(field_name, ()) for w in n for q in QUALIFIERS):
             best = min(best, 0.3)
+        if field_name.startswith("datum_") and any(b in w for w in mine for b in BIRTH):
+            best = min(best, 0.3)  # the birth date is the person's, no step of a case
         # "Måluppfyllelse insats" belongs to insats, not to uppfoljning.
         for word in TABLE_WORDS:
             if word in h and fold(field_name) != h and word not in fold(field_name):
@@ -374,7 +378,9 @@ class Drafter:
             if codes:
                 values = _decoded(values, codes)
             content, why = self.content_score(values, spec)
-            if heading < 0.45:
+            if sample.height == 0:  # a file with headings only: they are all there is to go by
+                confidence, key_ = round(0.9 * heading, 2), "column"
+            elif heading < 0.45:
                 # A heading conform does not know, but values only this field holds: proposed for review.
                 if content < 0.9 or (spec.value_set and len(self.meanings(values, spec)) < 2):
                     continue
@@ -385,6 +391,31 @@ class Drafter:
                 "heading": _masked(_stem(columns)), "table": table, "field": spec.name, "score": heading,
                 "content": why, "share": content})))
         return sorted(found, key=lambda c: -c.confidence)
+
+    def rivals(self, sid: str, chosen: Drafted, other: Candidate) -> bool:
+        """Whether another column is about as likely to hold the field as the chosen one: within :data:`RIVAL`
+        of its confidence and of the same kind (a date column is no rival for an ID); or, for a value set,
+        holding the standard's own values where the chosen one needs crosswalks."""
+        sample = self.samples[sid]
+
+        def dates(columns: tuple[str, ...]) -> bool:
+            return _best_format(pl.concat([sample[c] for c in columns]))[1] >= 0.9
+
+        if chosen.confidence - other.confidence <= RIVAL:
+            if chosen.spec.value_set and other.why.params.get("share", 1.0) < 0.5:
+                return False  # an insats ID column is no rival for the insats name: its values are none
+            return chosen.spec.type == "date" or dates(other.columns) == dates(chosen.columns)
+        allowed = self.allowed(chosen.spec)
+        if not allowed or chosen.spec.is_list:
+            return False
+
+        def standard(columns: tuple[str, ...]) -> float:
+            values = pl.concat([sample[c] for c in columns]).drop_nulls()
+            codes = self.code_table(columns)
+            values = _decoded(values, codes) if codes else values
+            return float(values.is_in(list(allowed)).mean()) if values.len() else 0.0
+
+        return standard(other.columns) >= 0.9 > 0.5 > standard(chosen.columns)
 
     def telling(self, spec: FieldSpec) -> bool:
         """Whether a column's values alone can tell that it holds the field: person-IDs, KSI codes and the
@@ -462,7 +493,7 @@ def _code_table(frames: dict[str, pl.LazyFrame]) -> tuple[str | None, dict[str, 
         for column, code, text in rows.iter_rows():
             if column and code and text:
                 said = codes.setdefault(fold(column), {}).setdefault(code, text)
-                if said != text:
+                if fold(said) != fold(text):
                     conflicting.add((fold(column), code))
         # A code the table gives two texts (per table, or by mistake) means neither for sure: left for a person.
         for column, code in conflicting:
@@ -476,14 +507,16 @@ def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[Note]]:
     """Per table: (source id, {field: Drafted}) for the source that matches the table's fields best."""
     plan: dict[str, tuple[str, dict[str, Drafted]]] = {}
     unmapped: list[Note] = []
+    claimed: dict[str, set[str]] = {}   # per file, the columns of earlier tables' fields that are no key or link
     for table, spec in profile.tables.items():
         keys = {spec.primary_key, spec.foreign_key[0] if spec.foreign_key else None}
         best = None
         for sid in named:
             fields: dict[str, Drafted] = {}
             taken: set[str] = set()
+            # A column holds one field: an insats's måluppfyllelse is no uppföljning's, whatever file is missing.
             options = [(c, f) for f in spec.fields for c in drafter.candidates(sid, table, f)
-                       if c.confidence >= ACCEPT]
+                       if c.confidence >= ACCEPT and not claimed.get(sid, set()) & set(c.columns)]
             for cand, f in sorted(options, key=lambda o: -o[0].confidence):
                 if f.name in fields or taken & set(cand.columns):
                     continue
@@ -491,7 +524,7 @@ def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[Note]]:
                 taken |= set(cand.columns)
             for name, d in fields.items():
                 d.alternatives = [c for c, f in options if f.name == name and c.columns != d.columns][:3]
-                rival = next((c for c in d.alternatives if d.confidence - c.confidence <= RIVAL), None)
+                rival = next((c for c in d.alternatives if drafter.rivals(sid, d, c)), None)
                 if rival is not None:  # two columns about as likely: the order of the columns must not decide
                     d.confidence = min(d.confidence, REVIEW_BELOW - 0.01)
                     d.why = Note("rival", {"why": d.why, "rival": _masked(_stem(rival.columns))})
@@ -505,7 +538,8 @@ def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[Note]]:
             continue
         plan[table] = (best[1], best[2])
         _only_date(drafter, profile.tables[table].fields, *plan[table])
-    _keys(profile, plan, {sid: s.header for sid, s in named.items()}, drafter.samples)
+        claimed.setdefault(best[1], set()).update(c for n, d in best[2].items() if n not in keys for c in d.columns)
+    _keys(drafter, profile, plan, {sid: s.header for sid, s in named.items()})
     for table, (sid, fields) in plan.items():
         for f in profile.tables[table].fields:
             if f.name not in fields:
@@ -526,17 +560,29 @@ def _only_date(drafter: Drafter, specs: list[FieldSpec], sid: str, fields: dict[
         return
     used = {c for d in fields.values() for c in d.columns}
     sample = drafter.samples[sid]
-    dates = [c for c, t in sample.schema.items() if t == pl.String and c not in used
-             and _best_format(sample[c])[1] >= 0.9]
+    others = [f.name for spec in drafter.profile.tables.values() for f in spec.fields
+              if f.type == "date" and f.name != missing[0].name]
+
+    def free_date(column: str) -> bool:
+        words_ = words(column)
+        if any(q in w for w in words_ for q in (*QUALIFIERS, *BIRTH)) or sample[column].null_count() > sample.height / 2:
+            return False  # another date, the birth date, or one a record seldom has
+        if any(drafter.vocab.heading_score(column, "", other) >= 0.45 for other in others):
+            return False  # another step's date, copied into this file
+        return _best_format(sample[column])[1] >= 0.9
+
+    dates = [c for c, t in sample.schema.items() if t == pl.String and c not in used and free_date(c)]
     if len(dates) == 1:
         fmt, share = _best_format(sample[dates[0]])
+        share *= 1 - sample[dates[0]].null_count() / max(sample.height, 1)  # of all rows, not of the filled
         fields[missing[0].name] = Drafted(missing[0], (dates[0],), confidence=0.6, why=Note("only_date", {
             "heading": _masked(dates[0]), "content": Note("content_dates", {"format": fmt}), "share": share}))
 
 
-def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]], samples: dict[str, pl.DataFrame]) -> None:
+def _keys(drafter: Drafter, profile: Profile, plan: dict, headers: dict[str, list[str]]) -> None:
     """Keys and links: an ID column where the file has one (by its heading, or as the column of unique values
-    another table's file refers to by the same heading), else derived from identifying columns."""
+    another table's file refers to by the same heading), else derived from identifying columns of its own file."""
+    samples = drafter.samples
     for table in sorted(plan, key=lambda t: len(profile.parent_chain(t))):
         sid, fields = plan[table]
         spec = profile.tables[table]
@@ -547,26 +593,32 @@ def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]], samples: 
                 psid, pfields = plan[parent]
                 parent_key = pfields.get(profile.tables[parent].primary_key)
                 link = fields.get(fk)
-                if parent_key is not None and parent_key.derive:
+                if parent_key is not None and parent_key.derive and set(parent_key.derive) <= set(headers[sid]):
                     fields[fk] = Drafted(spec.field(fk), derive=parent_key.derive, confidence=parent_key.confidence,
                                          why=Note("parent_derived", {"parent": parent}))
-                elif parent_key is not None and (link is None or link.columns != parent_key.columns) \
-                        and parent_key.columns[0] in headers[sid]:
+                elif parent_key is not None and parent_key.columns and \
+                        (link is None or link.columns != parent_key.columns) and parent_key.columns[0] in headers[sid]:
                     fields[fk] = Drafted(spec.field(fk), parent_key.columns,
                                          confidence=min(0.9, parent_key.confidence),
                                          why=Note("parent_heading", {"parent": parent}))
+                elif parent_key is not None and len(parent_key.columns) == 1 and link is None:
+                    column = _linking(samples[psid][parent_key.columns[0]], samples[sid], fields)
+                    if column is not None:
+                        fields[fk] = Drafted(spec.field(fk), (column,), confidence=0.7,
+                                             why=Note("parent_values", {"parent": parent}))
         pk = fields.get(spec.primary_key)
         if pk is None or pk.confidence < 0.6:
             if table == "person":
                 continue
-            referenced = _referenced(profile, plan, table, headers, samples)
+            referenced = _referenced(drafter, profile, plan, table, headers, samples)
             if referenced is not None:
                 column, child = referenced
                 fields[spec.primary_key] = Drafted(spec.field(spec.primary_key), (column,), confidence=0.7,
                                                    why=Note("referenced_key", {"child": child}))
                 continue
-            base = parent_key.derive if parent_key and parent_key.derive else \
-                parent_key.columns if parent_key else ()
+            # The link to the parent as this file has it: a key can only be derived from the file's own columns.
+            link = fields.get(spec.foreign_key[0]) if spec.foreign_key else None
+            base = (link.derive or link.columns) if link is not None else ()
             own = tuple(c for n in IDENTIFYING.get(table, ()) if n in fields for c in fields[n].columns)
             derive = tuple(dict.fromkeys(base + own))
             if derive:
@@ -574,30 +626,63 @@ def _keys(profile: Profile, plan: dict, headers: dict[str, list[str]], samples: 
                                                    why=Note("derived_key"))
 
 
-def _referenced(profile: Profile, plan: dict, table: str, headers: dict[str, list[str]],
+def _referenced(drafter: Drafter, profile: Profile, plan: dict, table: str, headers: dict[str, list[str]],
                 samples: dict[str, pl.DataFrame]) -> tuple[str, str] | None:
-    """(column, child table): a column of the table's file that no field uses, whose values are unique, and that
-    a child table's (other) file has too: the way a key and the links to it look whatever they are called."""
+    """(column, child table): a column of the table's file that no field uses, whose values are unique, and whose
+    values a child table's (other) file holds in a column of its own, under the same heading or another: the way
+    a key and the links to it look whatever they are called. Of several, the one whose heading is most like the
+    key's names, then the one the child names alike; never the files' own row numbers."""
     sid, fields = plan[table]
     used = {c for d in fields.values() for c in (*d.columns, *d.derive)}
-    for child, (csid, _) in plan.items():
+    key = profile.tables[table].primary_key
+    found = []
+    for child, (csid, cfields) in plan.items():
         foreign = profile.tables[child].foreign_key
         if not foreign or foreign[1] != table or csid == sid:
             continue
+        child_used = {c for n, d in cfields.items() if n != foreign[0] for c in (*d.columns, *d.derive)}
         for column in headers[sid]:
-            if column in used or column not in headers[csid]:
+            if column in used:
                 continue
             # Nearly unique and nearly always there: an export under test may hold a few duplicated or missing
             # IDs, which the rules are there to report.
             values = samples[sid][column].drop_nulls()
             if values.len() < KEY_SHARE * samples[sid].height or values.n_unique() < KEY_SHARE * values.len():
                 continue
-            # A row ID unique in every file has the same heading everywhere, but a child's links point at
-            # its parent's keys: nearly all of the child's values are among them.
-            links = samples[csid][column].drop_nulls()
-            if not links.is_empty() and links.is_in(values.implode()).mean() >= LINKED:
-                return column, child
-    return None
+            for link in (c for c in headers[csid] if c not in child_used):
+                # A row ID unique in every file has the same heading everywhere, but a child's links point at
+                # its parent's keys: nearly all of the child's values are among them.
+                links = samples[csid][link].drop_nulls()
+                if links.is_empty() or links.is_in(values.implode()).mean() < LINKED:
+                    continue
+                # Each file's own numbering (1, 2, 3, ...) is contained in the longer one by arithmetic.
+                if _numbering(values) and _numbering(links):
+                    continue
+                found.append((drafter.vocab.heading_score(column, table, key), link == column, column, child))
+    if not found:
+        return None
+    _, _, column, child = max(found, key=lambda f: f[:2])  # equal scores: the first column, as the file has them
+    return column, child
+
+
+def _linking(keys: pl.Series, sample: pl.DataFrame, fields: dict[str, Drafted]) -> str | None:
+    """The one column of a file, used by no field, whose values are nearly all (:data:`LINKED`) among the parent's
+    keys: the link, whatever its heading ("ParentDecisionNo")."""
+    used = {c for d in fields.values() for c in (*d.columns, *d.derive)}
+    known = keys.drop_nulls().implode()
+    found = [c for c, t in sample.schema.items() if t == pl.String and c not in used
+             and not sample[c].drop_nulls().is_empty() and sample[c].drop_nulls().is_in(known).mean() >= LINKED
+             and not _numbering(sample[c].drop_nulls())]
+    return found[0] if len(found) == 1 else None
+
+
+def _numbering(values: pl.Series) -> bool:
+    """Whether a column counts its rows: 1 to n (from 0 or 1), in any order."""
+    numbers = values.cast(pl.Int64, strict=False)
+    if numbers.null_count() or numbers.is_empty():
+        return False
+    low = numbers.min()
+    return low in (0, 1) and numbers.n_unique() == numbers.len() and numbers.max() - low + 1 == numbers.len()
 
 
 def _refine(drafter: Drafter, profile: Profile, plan: dict, frames: dict, unmapped: list[Note]) -> None:
@@ -732,7 +817,8 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
         if match is None:
             # The one value sharing most words, among all: two that share as many leave the meaning open.
             match, basis = _shared_words(value, standard, aliases)
-            match, basis = (None, None) if match is not None and opposite(value, match) else (match, basis)
+            refused = match is not None and (opposite(value, match) or adds_claim(value, match))
+            match, basis = (None, None) if refused else (match, basis)
         if match is None:
             unmapped.append(Note("value_no_counterpart", about))
             continue
@@ -800,7 +886,7 @@ def _q(text: str) -> str:
 def _masked(text: str) -> str:
     """A value quoted from the export with anything shaped like a person-ID masked: a draft is shared for review,
     and a personnummer in the wrong column must not travel with it."""
-    return PERSON_ID_IN_TEXT.sub(lambda m: m.group(1) + "-****", text)
+    return mask_text(text)
 
 
 def render_yaml(draft: Draft) -> str:
