@@ -61,7 +61,8 @@ def main() -> None:
                     times.append(time.perf_counter() - start)
                 print(f"| {shape} | {args.persons:,} | {rate:.0%} | {q.review} | {q.edits} ({len(q.structure_edits)}"
                       f" + {len(q.crosswalk_edits)}) | {len(q.wrong)} | {q.expected:,} | {q.found:,} | "
-                      f"{q.recall:.3f} | {q.precision:.3f} | {statistics.median(times):.2f} |", flush=True)
+                      f"{q.recall:.3f} | {f'{q.precision:.3f}' if q.found else '–'} | "
+                      f"{statistics.median(times):.2f} |", flush=True)
                 for line in (*q.structure_edits, *q.crosswalk_edits, *q.wrong):
                     print(f"<!-- {shape} {rate}: {line} -->")
 
