@@ -422,8 +422,13 @@ def test_a_file_with_headings_only_is_still_its_tables_file(clean, tmp_path):
 
 
 def test_a_date_column_is_no_rival_for_an_id(clean, tmp_path):
-    text = draft_mapping(_shape(clean, "synonyms", tmp_path / "synonyms"), api.load()[0])
+    export = _shape(clean, "synonyms", tmp_path / "synonyms")
+    text = draft_mapping(export, api.load()[0])
     assert "is about as likely" not in text
+    key = drafted_plan(export, api.load()[0]).plan["aktualisering"][1]["aktualisering_id"]
+    assert key.columns == ("Aktualiseringsnr",)
+    dates = [a for a in key.alternatives if a.columns == ("Aktualiserad",)]
+    assert all(a.confidence < key.confidence - 0.1 for a in dates)   # its values are dates, no IDs
 
 
 def test_a_person_id_written_with_a_space_is_masked_in_the_draft(clean, tmp_path):

@@ -359,6 +359,8 @@ class Drafter:
             return float(((ages >= 0) & (ages <= 130)).fill_null(False).mean()), Note("content_ages")
         if spec.name == "insats_kod":
             return float(texts.str.contains(KSI.pattern).mean()), Note("content_ksi")
+        if spec.name.endswith("_id") and _best_format(texts)[1] >= 0.9:
+            return 0.0, Note("content_dates_no_ids")   # "Aktualiserad" is no aktualisering's ID
         allowed = self.allowed(spec)
         if allowed:
             share = self.known_share(texts, spec, allowed)
