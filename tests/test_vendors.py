@@ -19,6 +19,7 @@ from conform import api, readers
 from conform.cli import main
 from conform.context import ROW
 from conform.generator import generate
+from conform.generator.drafting import edits
 from conform.generator.vendors import SHAPES, read_canonical, write_shape
 from conform.mapping.apply import LOCAL, crosswalk_uses, field_expr, with_first_rows
 from conform.mapping.draft import draft_mapping
@@ -109,40 +110,12 @@ def test_windows_1252_semicolon_file_round_trips_without_a_mangled_character(tmp
     assert rewritten.encode("cp1252") == source.read_bytes()
 
 
-def _normal(field) -> dict:
-    spec = {"column": field} if isinstance(field, str) else dict(field)
-    spec.pop("confidence", None)
-    spec.pop("note", None)
-    if "date_format" in spec and isinstance(spec["date_format"], str):
-        spec["date_format"] = [spec["date_format"]]
-    return spec
-
-
-def _edits(draft: dict, reviewed: dict) -> tuple[list[str], list[str]]:
-    """(structural edits, crosswalk edits) that turn the draft into the reviewed mapping."""
-    structure, crosswalk = [], []
-    for table, want in reviewed["tables"].items():
-        got = draft["tables"].get(table)
-        if got is None or got["source"] != want["source"]:
-            structure.append(f"{table}: source")
-            continue
-        for name, field in want["fields"].items():
-            w, g = _normal(field), _normal(got["fields"].get(name, {}))
-            wv, gv = w.pop("values", {}), g.pop("values", {})
-            if w != g:
-                structure.append(f"{table}.{name}: {g} -> {w}")
-            # One edit per local value added, removed or pointed at another standard value.
-            crosswalk += [f"{table}.{name}: {k!r}" for k in sorted(set(wv) | set(gv)) if wv.get(k) != gv.get(k)]
-        structure += [f"{table}.{n}: not in the reviewed mapping" for n in got["fields"] if n not in want["fields"]]
-    return structure, crosswalk
-
-
 @pytest.mark.parametrize("shape", SHAPES)
 def test_init_mapping_drafts_the_reviewed_mapping_but_for_a_few_crosswalk_entries(shape):
     text = draft_mapping(VENDORS / shape / "export", api.load()[0])
     draft = yaml.safe_load(text)
     reviewed = yaml.safe_load((VENDORS / shape / "mapping.yaml").read_text(encoding="utf-8"))
-    structure, crosswalk = _edits(draft, reviewed)
+    structure, crosswalk = edits(draft, reviewed)
     assert structure == []
     assert len(crosswalk) <= CROSSWALK_EDITS_AT_MOST, crosswalk
     assert "REVIEW" in text or shape != "wide"  # the wide file's derived keys are guesses to review
