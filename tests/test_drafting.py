@@ -446,5 +446,5 @@ def test_a_contained_value_that_adds_a_claim_is_no_match():
     from conform.vocabulary import closest
 
     scale = ["Positiv förändring och målet uppfyllt", "Positiv förändring målet inte uppfyllt", "Ingen förändring"]
-    assert closest("Målet inte uppfyllt", scale, {}) == (None, None)   # it says nothing of a positive change
+    assert closest("Målet inte uppfyllt", scale, {}) == (None, None)   # it says nothing of a positive one
     assert closest("ingen förändring", scale, {}) == ("Ingen förändring", "case")

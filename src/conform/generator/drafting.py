@@ -16,8 +16,8 @@ import polars as pl
 import yaml
 
 from conform.errors import ConformError
-from conform.generator.vendors import (CODE_TABLE, CODED_DELIMITER, CODED_NAMES, ENGLISH_NAMES, LIST_FIELDS,
-                                       SYNONYMS_LOCAL, SYNONYMS_NAMES, code_tables, read_canonical, write_shape)
+from conform.generator.vendors import (CODED_DELIMITER, CODED_NAMES, ENGLISH_NAMES, LIST_FIELDS, SYNONYMS_NAMES,
+                                       code_tables, local_words, read_canonical, write_shape)
 
 NAMES = {"synonyms": SYNONYMS_NAMES, "english": ENGLISH_NAMES, "coded": CODED_NAMES}
 DATE_FORMATS = {"english": "%Y-%m-%d %H:%M:%S"}
@@ -53,12 +53,8 @@ class Quality:
 def vocabulary(shape: str) -> dict[str, dict[str, str]]:
     """Per field, the vendor's word -> the standard value it stands for."""
     if shape == "synonyms":
-        def words(f: str) -> dict[str, str]:
-            return SYNONYMS_LOCAL["orsak" if f in ("aktualiseringsorsak", "problematik") else f]
-
         fields = {f for _, headings in SYNONYMS_NAMES.values() for f in headings}
-        return {f: {local: standard for standard, local in words(f).items()}
-                for f in fields if f in SYNONYMS_LOCAL or f in ("aktualiseringsorsak", "problematik")}
+        return {f: {local: standard for standard, local in local_words(f).items()} for f in fields if local_words(f)}
     if shape == "coded":
         return {f: {code: standard for standard, code in codes.items()} for f, codes in code_tables().items()}
     return {}
@@ -176,5 +172,3 @@ def measure(canonical: Path, shape: str, workdir: Path, drafter: Callable[[Path]
     quality.extra = found.join(expected, on=on, how="anti", nulls_equal=True)
     return quality
 
-
-__all__ = ["CODE_TABLE", "Quality", "edits", "measure", "reviewed_mapping", "vocabulary", "wrong_crosswalks"]

@@ -40,6 +40,8 @@ from pathlib import Path
 
 import polars as pl
 
+from conform.resources import DEFAULT_PROFILE, profile_dir
+
 SHAPES = ("normalised", "wide", "workbook")          # the bundled vendors of fixtures/vendors
 DRAFTING_SHAPES = ("synonyms", "english", "coded")  # generated only, to measure drafts of unknown shapes
 TABLES = ("person", "aktualisering", "beslut", "insats", "uppfoljning")
@@ -317,8 +319,10 @@ def _files(tables, outdir: Path, names: dict, rewrite, separator: str = ",") -> 
     return paths
 
 
-def _local_words(field: str) -> dict[str, str]:
-    return SYNONYMS_LOCAL["orsak" if field in ("aktualiseringsorsak", "problematik") else field]
+def local_words(field: str) -> dict[str, str]:
+    """The synonyms shape's words for a field's standard values (aktualiseringsorsak and problematik share one
+    value set, and so one wording)."""
+    return SYNONYMS_LOCAL.get("orsak" if field in ("aktualiseringsorsak", "problematik") else field, {})
 
 
 def _synonyms(tables, outdir: Path, delimiter: str) -> list[Path]:
@@ -326,10 +330,9 @@ def _synonyms(tables, outdir: Path, delimiter: str) -> list[Path]:
         changes = []
         for column in frame.columns:
             if column in LIST_FIELDS:
-                local = _local_words(column) if column != "orsak_avslut" else SYNONYMS_LOCAL["orsak_avslut"]
-                changes.append(_relist(column, delimiter, "; ", local))
-            elif column in SYNONYMS_LOCAL:
-                changes.append(_local(column, SYNONYMS_LOCAL[column]))
+                changes.append(_relist(column, delimiter, "; ", local_words(column)))
+            elif local_words(column):
+                changes.append(_local(column, local_words(column)))
         return frame.with_columns(changes)
 
     return _files(tables, outdir, SYNONYMS_NAMES, rewrite, separator=";")
@@ -345,15 +348,15 @@ def _english(tables, outdir: Path, delimiter: str) -> list[Path]:
     return _files(tables, outdir, ENGLISH_NAMES, rewrite)
 
 
-def code_tables(profile: str | None = None) -> dict[str, dict[str, str]]:
-    """Per coded field, standard value -> the system's code."""
-    from conform.generator.valuesets import _read
-    from conform.resources import DEFAULT_PROFILE, profile_dir
+def _value_set(name: str) -> pl.DataFrame:
+    return pl.read_csv(profile_dir(DEFAULT_PROFILE) / "valuesets" / f"{name}.csv", infer_schema=False)
 
-    folder = profile_dir(profile or DEFAULT_PROFILE) / "valuesets"
+
+def code_tables() -> dict[str, dict[str, str]]:
+    """Per coded field, standard value -> the system's code."""
     codes = {}
     for field, value_set in CODED_SETS.items():
-        frame = _read(folder, value_set)
+        frame = _value_set(value_set)
         column = "kod" if value_set == "malgrupp" else "value"
         values = [v for v in frame[column].to_list() if v]
         step = 10 if value_set == "malgrupp" else 1
@@ -374,10 +377,7 @@ def _coded(tables, outdir: Path, delimiter: str) -> list[Path]:
         return frame.with_columns(changes)
 
     paths = _files(tables, outdir, CODED_NAMES, rewrite, separator=";")
-    from conform.generator.valuesets import _read
-    from conform.resources import DEFAULT_PROFILE, profile_dir
-
-    names = dict(_read(profile_dir(DEFAULT_PROFILE) / "valuesets", "malgrupp").select("kod", "namn").iter_rows())
+    names = dict(_value_set("malgrupp").select("kod", "namn").iter_rows())
     rows = {}
     for table, (_, headings) in CODED_NAMES.items():
         for field, heading in headings.items():

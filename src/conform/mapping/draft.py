@@ -44,8 +44,10 @@ RIVAL = 0.05            # a column this close in confidence to the chosen one ma
 # Spelling alone proposes a crosswalk only this close (difflib's ratio): "Anmälen" for Anmälan, not "Boende
 # akut" for Boendestöd. A looser guess is a defect turned into a pass once a hurried reviewer accepts it.
 SPELLING_BAR = 0.85
-LINKED = 0.9           # the share of a child's links found among the parent's keys, in the samples
+LINKED = 0.9             # the share of a child's links found among the parent's keys, in the samples
 KEY_SHARE = 0.98        # the share of a file's rows a column must fill with distinct values to be taken for its key
+SAMPLES = 5             # the values a review page shows of a column
+CONFLICT = "\0"         # a code table's text for a code it gives two different texts
 SAME_CODE = 0.98        # the share of a local insats name's rows that must carry one KSI code for the code to decide
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d",
                 "%m/%d/%Y")
@@ -81,10 +83,6 @@ def fold(text: str) -> str:
     """Lower case, no accents, letters and digits only: "Datum för beslut" -> "datumforbeslut"."""
     plain = unicodedata.normalize("NFKD", text.casefold())
     return re.sub(r"[^0-9a-z]", "", "".join(c for c in plain if not unicodedata.combining(c)))
-
-
-SAMPLES = 5            # the values a review page shows of a column
-CONFLICT = "\0"        # a code table's text for a code it gives two different texts
 
 
 @dataclass
@@ -165,11 +163,11 @@ def words(text: str) -> frozenset[str]:
                      if len(w) >= 3 and w not in STOPWORDS)
 
 
-def related(a: str, b: str, shortest: int = 3) -> bool:
-    """Two folded words of one meaning: equal, or sharing a beginning of 5 letters ("beslutad", "beslut"), or
-    one an abbreviation of `shortest` letters or more of the other ("utanf", "utanfor")."""
+def related(a: str, b: str) -> bool:
+    """Two folded words of a value with one meaning: equal, or sharing a beginning of 5 letters ("kvinnor",
+    "kvinna"), or one an abbreviation of 3 letters or more of the other ("utanf", "utanfor")."""
     prefix = len(os.path.commonprefix([a, b]))
-    return a == b or prefix >= 5 or (prefix >= shortest and prefix == min(len(a), len(b)))
+    return a == b or prefix >= 5 or (prefix >= 3 and prefix == min(len(a), len(b)))
 
 
 def _same_heading_word(a: str, b: str) -> bool:
@@ -417,7 +415,7 @@ class Drafter:
             values = _decoded(values, codes) if codes else values
             return float(values.is_in(list(allowed)).mean()) if values.len() else 0.0
 
-        return standard(other.columns) >= 0.9 > 0.5 > standard(chosen.columns)
+        return standard(other.columns) >= 0.9 and standard(chosen.columns) < 0.5
 
     def telling(self, spec: FieldSpec) -> bool:
         """Whether a column's values alone can tell that it holds the field: person-IDs, KSI codes and the
@@ -551,7 +549,9 @@ def _plan(drafter: Drafter, profile: Profile, named) -> tuple[dict, list[Note]]:
 
 def _by_content(why: Note | None) -> bool:
     """Whether a field was taken by its column's values alone (its heading unknown)."""
-    return why is not None and (why.key == "column_by_content" or (why.key == "rival" and _by_content(why.params["why"])))
+    if why is not None and why.key == "rival":
+        return _by_content(why.params["why"])
+    return why is not None and why.key == "column_by_content"
 
 
 def _only_date(drafter: Drafter, specs: list[FieldSpec], sid: str, fields: dict[str, Drafted]) -> None:
@@ -566,8 +566,8 @@ def _only_date(drafter: Drafter, specs: list[FieldSpec], sid: str, fields: dict[
               if f.type == "date" and f.name != missing[0].name]
 
     def free_date(column: str) -> bool:
-        words_ = words(column)
-        if any(q in w for w in words_ for q in (*QUALIFIERS, *BIRTH)) or sample[column].null_count() > sample.height / 2:
+        sparse = sample[column].null_count() > sample.height / 2
+        if sparse or any(q in w for w in words(column) for q in (*QUALIFIERS, *BIRTH)):
             return False  # another date, the birth date, or one a record seldom has
         if any(drafter.vocab.heading_score(column, "", other) >= 0.45 for other in others):
             return False  # another step's date, copied into this file
@@ -787,7 +787,7 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
                 d.values[value] = Crosswalk(names.get(fold(text)) or folded[fold(text)], 0.9, basis, n)
             else:
                 match, _ = _shared_words(text, standard, aliases)
-                if match is None or opposite(text, match):
+                if match is None or opposite(text, match) or adds_claim(text, match):
                     unmapped.append(Note("code_text_unknown", {**about, "text": _masked(text), "source": source}))
                 else:
                     d.values[value] = Crosswalk(match, BASIS_CONFIDENCE["words"], basis, n)
