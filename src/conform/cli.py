@@ -412,11 +412,11 @@ def report(export: Path, html: Path | None, profile: str, as_of, lang: str, fail
 
 
 def _refuse_overwriting_input(export: Path, *targets: Path | None, mapping: Path | None = None,
-                              requirements: Path | None = None) -> None:
-    """conform never modifies its inputs: refuse to write a report over a file of the export, the mapping or the
-    requirements."""
+                              requirements: Path | None = None, read: tuple[Path, ...] = ()) -> None:
+    """conform never modifies its inputs: refuse to write a report over a file of the export, the mapping, the
+    requirements or any other file it `read` (a lexicon)."""
     inputs = {_resolved(p) for p in export.rglob("*")} if export.is_dir() else {_resolved(export)}
-    inputs |= {_resolved(p) for p in (mapping, requirements) if p is not None}
+    inputs |= {_resolved(p) for p in (mapping, requirements, *read) if p is not None}
     for target in targets:
         if target is not None and _resolved(target) in inputs - {None}:
             _fail("overwrite", path=target)
@@ -634,11 +634,7 @@ def init_mapping(export: Path, profile: str, output: Path | None, lexicons: tupl
     from conform.mapping.draft import draft, render_yaml
     from conform.vocabulary import profile_lexicon
 
-    _refuse_overwriting_input(export, output, html, *lexicons)
-    read = {_resolved(path) for path in lexicons} - {None}
-    for target in (output, html):
-        if target is not None and _resolved(target) in read:  # a lexicon is an input too
-            _fail("overwrite", path=target)
+    _refuse_overwriting_input(export, output, html, read=lexicons)
     prof = api.load(profile)[0]
     lexicon = profile_lexicon(prof)
     for path in lexicons:

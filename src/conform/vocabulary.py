@@ -97,10 +97,13 @@ def profile_lexicon(profile) -> Lexicon:
     return _PROFILE_LEXICONS[path]
 
 
+def plain(text: str) -> str:
+    """Lower case without accents: "Född i övriga Europa" -> "fodd i ovriga europa"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
 def _words(text: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return re.findall(r"[0-9a-z]+", plain)
+    return re.findall(r"[0-9a-z]+", plain(text))
 
 
 def polarity(text: str) -> tuple[int, int, int]:

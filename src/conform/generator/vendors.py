@@ -216,19 +216,12 @@ def _local(column: str, local: dict[str, str]) -> pl.Expr:
 
 
 def _normalised(tables, outdir: Path, delimiter: str) -> list[Path]:
-    paths = []
-    for table, (file, names) in NORMALISED_NAMES.items():
-        frame = tables[table]
+    def rewrite(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         if table == "aktualisering":
-            frame = frame.with_columns(_local("malgrupp", GROUP_CODES),
-                                       _relist("aktualiseringsorsak", delimiter, ";"))
-        for column in LIST_FIELDS:
-            if column in frame.columns and column != "aktualiseringsorsak":
-                frame = frame.with_columns(_relist(column, delimiter, ";"))
-        path = outdir / file
-        frame.rename(names).write_csv(path, line_terminator="\n", null_value="")
-        paths.append(path)
-    return paths
+            frame = frame.with_columns(_local("malgrupp", GROUP_CODES))
+        return frame.with_columns(_relist(c, delimiter, ";") for c in LIST_FIELDS if c in frame.columns)
+
+    return _files(tables, outdir, NORMALISED_NAMES, rewrite)
 
 
 def _swedish_date(column: str) -> pl.Expr:

@@ -17,7 +17,6 @@ import difflib
 import json
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -30,8 +29,9 @@ from conform import __version__, readers
 from conform.mapping.apply import source_ids
 from conform.personnummer import mask_text
 from conform.profile import FieldSpec, Profile
+from conform.render.formatting import decimal_text
 from conform.render.templates import labels
-from conform.vocabulary import (ANSWERS, NEGATIONS, Entry, Lexicon, adds_claim, closest, key, opposite,
+from conform.vocabulary import (ANSWERS, NEGATIONS, Entry, Lexicon, adds_claim, closest, key, opposite, plain,
                                 profile_lexicon)
 
 SAMPLE_ROWS = 5000
@@ -81,8 +81,7 @@ CAMEL = re.compile(r"(?<=[a-zåäö])(?=[A-ZÅÄÖ])|(?<=[A-ZÅÄÖ])(?=[A-ZÅÄ
 @lru_cache(maxsize=1 << 16)   # the same headings and values are folded again and again, for every field
 def fold(text: str) -> str:
     """Lower case, no accents, letters and digits only: "Datum för beslut" -> "datumforbeslut"."""
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    return re.sub(r"[^0-9a-z]", "", "".join(c for c in plain if not unicodedata.combining(c)))
+    return re.sub(r"[^0-9a-z]", "", plain(text))
 
 
 @dataclass
@@ -114,8 +113,7 @@ class _Number(float):
     """A score or share worded the Swedish way: "0,85", "85 %"."""
 
     def __format__(self, spec: str) -> str:
-        text = format(float(self), spec).replace(".", ",")
-        return text[:-1] + "\u00a0%" if spec.endswith("%") else text
+        return decimal_text(float(self), spec, "sv")
 
 
 @dataclass
@@ -278,6 +276,14 @@ class Drafter:
                 return self.codes[fold(name)]
         return {}
 
+    def read(self, sid: str, columns: tuple[str, ...]) -> pl.Series:
+        """A column's (or numbered group's) sampled values as the system means them: codes read through its code
+        table."""
+        sample = self.samples[sid]
+        values = pl.concat([sample[c] for c in columns]) if len(columns) > 1 else sample[columns[0]]
+        codes = self.code_table(columns)
+        return _decoded(values, codes) if codes else values
+
     def aliases(self, spec: FieldSpec) -> dict[str, str]:
         """Other names of the field's standard values: a target group's name and the standard's column heading
         for it -> its code."""
@@ -291,24 +297,10 @@ class Drafter:
         """The standard value a value of the column most likely stands for, by the evidence a crosswalk would
         use (itself, the lexicon, a name, the same letters, shared words), for judging what a column holds; the
         crosswalks themselves are proposed under stricter guards (:func:`_crosswalk`)."""
-        cached = self._meaning.get((spec.name, value), "")
-        if cached != "":
-            return cached
-        found = None
-        aliases = self.aliases(spec)
-        entry = self.lexicon.of(spec.value_set or "").get(key(value))
-        folded = {fold(v): v for v in (*allowed, *aliases)}
-        if value in allowed:
-            found = value
-        elif entry is not None and entry.standard in allowed:
-            found = entry.standard
-        elif fold(value) in folded:
-            found = aliases.get(folded[fold(value)], folded[fold(value)])
-        else:
-            match, _ = _shared_words(value, sorted(allowed), aliases)
-            found = match if match is not None and not opposite(value, match) else None
-        self._meaning[(spec.name, value)] = found
-        return found
+        if (spec.name, value) not in self._meaning:
+            found = _standard_for(value, allowed, self.lexicon.of(spec.value_set or ""), self.aliases(spec))
+            self._meaning[(spec.name, value)] = found[0] if found else None
+        return self._meaning[(spec.name, value)]
 
     def known_share(self, texts: pl.Series, spec: FieldSpec, allowed: set[str]) -> float:
         """The share of the cells (of their items, split the best way, for a multi-valued field) whose values
@@ -373,10 +365,7 @@ class Drafter:
             heading = self.vocab.heading_score(_stem(columns), table, spec.name)
             if heading < 0.45 and not self.telling(spec):
                 continue
-            values = pl.concat([sample[c] for c in columns]) if len(columns) > 1 else sample[columns[0]]
-            codes = self.code_table(columns)
-            if codes:
-                values = _decoded(values, codes)
+            values = self.read(source_id, columns)
             content, why = self.content_score(values, spec)
             if sample.height == 0:  # a file with headings only: they are all there is to go by
                 confidence, key_ = round(0.9 * heading, 2), "column"
@@ -396,10 +385,8 @@ class Drafter:
         """Whether another column is about as likely to hold the field as the chosen one: within :data:`RIVAL`
         of its confidence and of the same kind (a date column is no rival for an ID); or, for a value set,
         holding the standard's own values where the chosen one needs crosswalks."""
-        sample = self.samples[sid]
-
         def dates(columns: tuple[str, ...]) -> bool:
-            return _best_format(pl.concat([sample[c] for c in columns]))[1] >= 0.9
+            return _best_format(self.read(sid, columns))[1] >= 0.9
 
         if chosen.confidence - other.confidence <= RIVAL:
             if chosen.spec.value_set and other.why.params.get("share", 1.0) < 0.5:
@@ -410,9 +397,7 @@ class Drafter:
             return False
 
         def standard(columns: tuple[str, ...]) -> float:
-            values = pl.concat([sample[c] for c in columns]).drop_nulls()
-            codes = self.code_table(columns)
-            values = _decoded(values, codes) if codes else values
+            values = self.read(sid, columns).drop_nulls()
             return float(values.is_in(list(allowed)).mean()) if values.len() else 0.0
 
         return standard(other.columns) >= 0.9 and standard(chosen.columns) < 0.5
@@ -651,15 +636,9 @@ def _referenced(drafter: Drafter, profile: Profile, plan: dict, table: str, head
             values = samples[sid][column].drop_nulls()
             if values.len() < KEY_SHARE * samples[sid].height or values.n_unique() < KEY_SHARE * values.len():
                 continue
-            for link in (c for c in headers[csid] if c not in child_used):
-                # A row ID unique in every file has the same heading everywhere, but a child's links point at
-                # its parent's keys: nearly all of the child's values are among them.
-                links = samples[csid][link].drop_nulls()
-                if links.is_empty() or links.is_in(values.implode()).mean() < LINKED:
-                    continue
-                # Each file's own numbering (1, 2, 3, ...) is contained in the longer one by arithmetic.
-                if _numbering(values) and _numbering(links):
-                    continue
+            # A row ID unique in every file has the same heading everywhere, but a child's links point at its
+            # parent's keys.
+            for link in (c for c in headers[csid] if c not in child_used and _points_at(samples[csid][c], values)):
                 found.append((drafter.vocab.heading_score(column, table, key), link == column, column, child))
     if not found:
         return None
@@ -671,11 +650,17 @@ def _linking(keys: pl.Series, sample: pl.DataFrame, fields: dict[str, Drafted]) 
     """The one column of a file, used by no field, whose values are nearly all (:data:`LINKED`) among the parent's
     keys: the link, whatever its heading ("ParentDecisionNo")."""
     used = {c for d in fields.values() for c in (*d.columns, *d.derive)}
-    known = keys.drop_nulls().implode()
-    found = [c for c, t in sample.schema.items() if t == pl.String and c not in used
-             and not sample[c].drop_nulls().is_empty() and sample[c].drop_nulls().is_in(known).mean() >= LINKED
-             and not _numbering(sample[c].drop_nulls())]
+    found = [c for c, t in sample.schema.items() if t == pl.String and c not in used and _points_at(sample[c], keys)]
     return found[0] if len(found) == 1 else None
+
+
+def _points_at(links: pl.Series, keys: pl.Series) -> bool:
+    """Whether a column links to keys: nearly all (:data:`LINKED`) of its values are among them, and it does not
+    just count its own rows (a file's numbering 1, 2, 3, ... is contained in a longer one by arithmetic)."""
+    links = links.drop_nulls()
+    if links.is_empty() or links.is_in(keys.drop_nulls().implode()).mean() < LINKED:
+        return False
+    return not _numbering(links)
 
 
 def _numbering(values: pl.Series) -> bool:
@@ -777,20 +762,12 @@ def _crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int],
             continue
         if value in table_codes:
             text = table_codes[value]
-            basis = Note("basis_code_table", {"source": source, "code": _masked(value), "text": _masked(text)})
-            entry = known.get(key(text))
-            if text in allowed:
-                d.values[value] = Crosswalk(text, 0.95, basis, n)
-            elif entry is not None and entry.standard in allowed:
-                d.values[value] = Crosswalk(entry.standard, 0.95, basis, n)
-            elif fold(text) in names or fold(text) in folded:
-                d.values[value] = Crosswalk(names.get(fold(text)) or folded[fold(text)], 0.9, basis, n)
+            found = _standard_for(text, allowed, known, aliases)
+            if found is None:
+                unmapped.append(Note("code_text_unknown", {**about, "text": _masked(text), "source": source}))
             else:
-                match, _ = _shared_words(text, standard, aliases)
-                if match is None or opposite(text, match) or adds_claim(text, match):
-                    unmapped.append(Note("code_text_unknown", {**about, "text": _masked(text), "source": source}))
-                else:
-                    d.values[value] = Crosswalk(match, BASIS_CONFIDENCE["words"], basis, n)
+                d.values[value] = Crosswalk(*found, Note("basis_code_table", {
+                    "source": source, "code": _masked(value), "text": _masked(text)}), n)
             continue
         if table_codes:  # the system has said what it writes here; anything else is an error to report
             unmapped.append(Note("not_in_code_table", {**about, "source": source}))
@@ -861,6 +838,25 @@ def _by_code(profile: Profile, d: Drafted, value: str, codes: dict[str, int], un
         unmapped.append(Note("against_code", {**about, "code": code, "name": named[0]}))
         return
     d.values[value] = Crosswalk(match, 0.9, Note("basis_code", {"code": code}), about["n"])
+
+
+def _standard_for(text: str, allowed: set[str], known: dict[str, Entry], aliases: dict[str, str]) \
+        -> tuple[str, float] | None:
+    """(standard value, confidence) a text means, for judging a column's values and for reading the texts of a
+    code table: itself, a lexicon entry, another name of a standard value (`aliases`) or the same letters, or
+    the one standard value sharing most words where that neither says the opposite nor adds a claim."""
+    entry = known.get(key(text))
+    folded = {fold(v): v for v in allowed} | {fold(n): k for n, k in aliases.items()}
+    if text in allowed:
+        return text, 0.95
+    if entry is not None and entry.standard in allowed:
+        return entry.standard, 0.95
+    if fold(text) in folded:
+        return folded[fold(text)], 0.9
+    match, _ = _shared_words(text, sorted(allowed), aliases)
+    if match is None or opposite(text, match) or adds_claim(text, match):
+        return None
+    return match, BASIS_CONFIDENCE["words"]
 
 
 def _shared_words(value: str, standard: list[str], aliases: dict[str, str] | None = None) \

@@ -30,6 +30,15 @@ def share_text(share: float | None, lang: str) -> str:
     return f"{text}\u00a0%" if lang == "sv" else f"{text}%"
 
 
+def decimal_text(value: float, spec: str, lang: str) -> str:
+    """A score or share in a format spec (".2f", ".0%"), the Swedish way in Swedish: "0,85", "85 %"."""
+    text = format(value, spec)
+    if lang != "sv":
+        return text
+    text = text.replace(".", ",")
+    return text[:-1] + "\u00a0%" if spec.endswith("%") else text
+
+
 class Formatter:
     """The number formats of one report language."""
 

@@ -18,7 +18,7 @@ from conform import __version__
 from conform.mapping.draft import REVIEW_BELOW, Draft, Drafted, Note
 from conform.personnummer import mask_text
 from conform.profile import Profile
-from conform.render.formatting import int_text
+from conform.render.formatting import decimal_text, int_text
 from conform.render.templates import CSP, basename, environment, fill, labels, plural
 
 
@@ -143,5 +143,4 @@ def _review(confidence: float) -> bool:
 
 
 def _confidence(value: float, lang: str) -> str:
-    text = f"{value:.2f}"
-    return text.replace(".", ",") if lang == "sv" else text
+    return decimal_text(value, ".2f", lang)
