@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from conform import __version__, engine, model, partition
+from conform import __version__, clock, engine, model, partition
 from conform.errors import UsageError
 from conform.model import (SYSTEMATIC_SHARE, CheckResult, Rule, SetResult, Severity, Status, as_hits, counts,
                            empty_findings, first_listed)
@@ -172,7 +172,7 @@ def _reference_date(as_of: date | None, package: dict) -> tuple[date, str]:
             return datetime.fromisoformat(str(created).replace("Z", "+00:00")).date(), "package"
         except ValueError as exc:
             raise UsageError("created_not_date", value=created) from exc
-    return date.today(), "today"
+    return clock.today(), "today"
 
 
 def _record_counts(export) -> dict[str, int]:

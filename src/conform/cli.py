@@ -31,7 +31,8 @@ from conform.model import ExitCode, Severity
 from conform.render.document import build
 from conform.render.findings import filled
 from conform.render.formatting import int_text
-from conform.render.templates import field_titles, fill, labels, plural
+from conform.catalogue import fill, labels, plural
+from conform.profile import field_titles
 from conform.render.violations import write_violations
 from conform.resources import DEFAULT_PROFILE
 
@@ -302,8 +303,21 @@ FAIL_ON_OPTION = option("--fail-on", type=click.Choice(["error", "warning", "inf
 REVEAL_OPTION = option("--reveal-ids", is_flag=True, help_key="reveal_ids")
 
 
+def _show_version(ctx: click.Context, _param, value: bool) -> None:
+    """The tool's version and the bundled profile's: a result is only comparable within one profile version."""
+    if not value or ctx.resilient_parsing:
+        return
+    from conform.profile import load_profile
+
+    profile = load_profile(DEFAULT_PROFILE)
+    click.echo(fill(_cli()["version"], version=__version__, profile=profile.name,
+                    profile_version=profile.version, title=profile.title))
+    ctx.exit()
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="conform", cls=_Option, help_key="version_option")
+@option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+        help_key="version_option")
 @option("--debug", is_flag=True, help_key="debug")
 def main(debug: bool) -> None:
     """Check a social-services export against SKR's Basinformation i socialtjänsten (the help shown is the

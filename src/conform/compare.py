@@ -14,19 +14,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from jsonschema import Draft202012Validator
 
-from conform import __version__, jsonfile
+from conform import __version__, clock, jsonfile
 from conform.errors import ConformError, UsageError, msg
 from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
 from conform.render.document import FORMAT, READABLE_VERSIONS
 from conform.render.spreadsheet import neutralised
-from conform.render.templates import CSP, environment, field_titles, labels, printable
+from conform.render.templates import CSP, environment, printable
+from conform.catalogue import labels
+from conform.profile import field_titles
 from conform.resources import SCHEMAS_DIR
 
 COMPARE_FORMAT = "conform-compare"
@@ -189,7 +190,7 @@ def compare(documents: Sequence[dict], names: Sequence[str] | None = None,
     return {
         "format": COMPARE_FORMAT,
         "format_version": COMPARE_FORMAT_VERSION,
-        "generated_at": now(),
+        "generated_at": clock.timestamp(),
         "tool": {"name": "conform", "version": __version__},
         "profile": dict(documents[0]["profile"]),
         "vendors": vendors,
@@ -305,8 +306,6 @@ def _notes(documents: Sequence[dict], vendors: list[dict]) -> list[dict]:
     return notes
 
 
-def now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def compare_html(matrix: dict, lang: str = "sv") -> str:

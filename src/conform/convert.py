@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 
-from conform import __version__
+from conform import __version__, clock
 from conform.context import ROW
 from conform.errors import UsageError
 from conform.profile import Profile
@@ -64,7 +63,7 @@ def convert(export: Export, profile: Profile, outdir: Path, fmt: str = "csv") ->
         "resources": resources,
         "conform": {
             "converted_by": f"conform {__version__}",
-            "converted_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            "converted_at": clock.timestamp(),
             "profile": {"name": profile.name, "version": profile.version},
             "export": str(export.path),
             "sources": [{"table": t, "path": s.shown or s.path.name, "sha256": s.sha256, "format": s.format,

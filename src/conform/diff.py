@@ -22,10 +22,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from conform import __version__
-from conform.compare import now, require_same_profile
+from conform import __version__, clock
+from conform.compare import require_same_profile
 from conform.model import SEVERITY_RANK, STATUS_ORDER, Severity, Status
-from conform.render.templates import CSP, environment, labels
+from conform.render.templates import CSP, environment
+from conform.catalogue import labels
 
 DIFF_FORMAT = "conform-diff"
 DIFF_FORMAT_VERSION = "1.1"
@@ -89,7 +90,7 @@ def diff(old_doc: dict, new_doc: dict, sources: Sequence[str | Path] | None = No
     return {
         "format": DIFF_FORMAT,
         "format_version": DIFF_FORMAT_VERSION,
-        "generated_at": now(),
+        "generated_at": clock.timestamp(),
         "tool": {"name": "conform", "version": __version__},
         "profile": dict(new_doc["profile"]),
         "old": _side(old_doc, None if source_texts is None else source_texts[0]),

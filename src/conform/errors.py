@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from conform.catalogue import fill, labels
+
 
 @dataclass(frozen=True)
 class Msg:
@@ -19,8 +21,6 @@ class Msg:
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str) -> str:
-        from conform.render.templates import fill, labels
-
         catalogue = labels(lang)["error_messages"]
         if self.key not in catalogue:
             raise KeyError(f"no message {self.key!r} in the catalogue's error_messages ({lang})")
@@ -54,8 +54,6 @@ def _worded(value: Any, lang: str) -> str:
 def utf8_reason(reason: str) -> Msg | str:
     """Python's reason why bytes are not UTF-8, in the catalogue's words where it has them."""
     key = "utf8_" + reason.replace(" ", "_")
-    from conform.render.templates import labels
-
     return Msg(key) if key in labels("en")["error_messages"] else reason
 
 

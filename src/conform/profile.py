@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import jsonschema
@@ -235,3 +235,14 @@ def load_profile(name_or_path: str) -> Profile:
     profile = Profile(folder, descriptor)
     profile.validate_value_sets()
     return profile
+
+
+@cache
+def field_titles(profile_name: str) -> dict[str, str]:
+    """"table.field" → the standard's name of the field, for the profile a result was made with (empty where
+    that profile is not installed here: the field ids are shown then)."""
+    try:
+        profile = load_profile(profile_name)
+    except ProfileError:
+        return {}
+    return {f"{t}.{f.name}": f.title for t, spec in profile.tables.items() for f in spec.fields}

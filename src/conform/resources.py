@@ -1,7 +1,8 @@
 """Where the project's bundled data lives.
 
-Profiles and rule sets sit at the repository root (they are data a reviewer reads, not code), so an editable
-install finds them beside the source tree; ``CONFORM_HOME`` points elsewhere when the tree is moved.
+Profiles, rule sets and templates sit at the top of the repository (they are data a reviewer reads, not code)
+and travel inside the package when it is built (pyproject's force-include), so an installed wheel finds them in
+the package and an editable checkout beside the source tree. ``CONFORM_HOME`` points elsewhere.
 """
 
 from __future__ import annotations
@@ -10,13 +11,23 @@ import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-HOME = Path(os.environ.get("CONFORM_HOME", PACKAGE_DIR.parents[1]))
+DEFAULT_PROFILE = "basinformation-1.0"
+
+
+def _home() -> Path:
+    if os.environ.get("CONFORM_HOME"):
+        return Path(os.environ["CONFORM_HOME"])
+    if (PACKAGE_DIR / "profiles").is_dir():
+        return PACKAGE_DIR
+    return PACKAGE_DIR.parents[1]
+
+
+HOME = _home()
 PROFILES_DIR = HOME / "profiles"
 RULES_DIR = HOME / "rules"
 TEMPLATES_DIR = HOME / "reports_templates"
 TESTPERSONNUMMER_DIR = PACKAGE_DIR / "data" / "testpersonnummer"
 SCHEMAS_DIR = PACKAGE_DIR / "schemas"
-DEFAULT_PROFILE = "basinformation-1.0"
 
 
 def profile_dir(name_or_path: str = DEFAULT_PROFILE) -> Path:

@@ -8,10 +8,8 @@ from typing import Any
 
 import yaml
 
+from conform.catalogue import LOADER
 from conform.errors import utf8_reason
-
-# libyaml when the platform has it: rule files are parsed on every run.
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # The most values a file a person writes may stand for once its aliases are expanded, and the deepest nesting:
 # the largest mapping or requirements file has a few thousand values, nested six levels.
 MAX_NODES = 100_000

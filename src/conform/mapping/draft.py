@@ -18,19 +18,18 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
 import yaml
 
-from conform import __version__, readers
+from conform import __version__, clock, readers
 from conform.mapping.apply import source_ids
 from conform.personnummer import mask_text
 from conform.profile import FieldSpec, Profile
 from conform.render.formatting import decimal_text
-from conform.render.templates import labels
+from conform.catalogue import labels
 from conform.vocabulary import (ANSWERS, NEGATIONS, Entry, Lexicon, adds_claim, closest, key, opposite, plain,
                                 profile_lexicon)
 
@@ -892,7 +891,7 @@ def render_yaml(draft: Draft) -> str:
     export, profile, plan = draft.export, draft.profile, draft.plan
     out = [
         f"# Draft mapping made by `conform init-mapping` (conform {__version__}, "
-        f"{datetime.now().date().isoformat()}) from {export.name}.",
+        f"{clock.today().isoformat()}) from {export.name}.",
         f"# Every guess carries its confidence (0-1); lines marked REVIEW are below {REVIEW_BELOW}. Check them,",
         "# and the list under `unmapped`, then run: conform check EXPORT --mapping THIS_FILE",
         "# The format is described in docs/mapping.md and schemas/mapping.schema.json.",

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 import polars as pl
 
+from conform import clock
 from conform.fingerprint import ALGORITHM, fingerprints, key_id
 from conform.model import CheckResult, Severity
 from conform.render.findings import masked, overall_verdict, with_messages
-from conform.render.templates import field_titles
+from conform.profile import field_titles
 
 FORMAT = "conform-result"
 FORMAT_VERSION = "1.4"
@@ -42,7 +42,7 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "generated_at": clock.timestamp(),
         "tool": {"name": "conform", "version": result.tool_version},
         "profile": {"name": result.profile_name, "version": result.profile_version},
         "as_of": result.as_of,

@@ -99,7 +99,7 @@ def worded(detail: pl.Expr, lang: str) -> pl.Expr:
     {1!} an argument worded by `detail_values`, {1@} an argument already worded in every language); anything
     that is not a known code stays as it is."""
     from conform.details import LANGUAGE_SEP, LANGUAGES, SEP
-    from conform.render.templates import labels
+    from conform.catalogue import labels
 
     catalogue = labels(lang)
     values = catalogue["detail_values"]

@@ -26,7 +26,9 @@ from conform.render.formatting import Formatter
 from conform.render.findings import filled, shown_message
 from conform.render.tables import Tables
 from conform.render.summary import build_summary
-from conform.render.templates import CSP, environment, field_titles, labels
+from conform.render.templates import CSP, environment
+from conform.catalogue import labels
+from conform.profile import field_titles
 from conform.resources import DEFAULT_PROFILE
 from conform.sources import open_export
 

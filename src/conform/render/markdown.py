@@ -13,7 +13,8 @@ import re
 
 from conform.model import SEVERITY_RANK
 from conform.render.gate import failing_rules
-from conform.render.templates import environment, labels
+from conform.render.templates import environment
+from conform.catalogue import labels
 
 TOP_RULES = 10
 # Backslash-escaped: emphasis, code, links and images, table cells, headings and issue references, mentions,

@@ -12,14 +12,14 @@ the wrong column or heading must not travel with it.
 
 from __future__ import annotations
 
-from datetime import datetime
 
-from conform import __version__
+from conform import __version__, clock
 from conform.mapping.draft import REVIEW_BELOW, Draft, Drafted, Note
 from conform.personnummer import mask_text
 from conform.profile import Profile
 from conform.render.formatting import decimal_text, int_text
-from conform.render.templates import CSP, basename, environment, fill, labels, plural
+from conform.render.templates import CSP, basename, environment
+from conform.catalogue import fill, labels, plural
 
 
 def review_html(draft: Draft, lang: str = "sv") -> str:
@@ -61,7 +61,7 @@ def review_page(draft: Draft, lang: str = "sv") -> dict:
     return {
         "export": mask_text(basename(str(draft.export))),
         "profile": draft.profile.title,
-        "date": datetime.now().date().isoformat(),
+        "date": clock.today().isoformat(),
         "version": __version__,
         "threshold": _confidence(REVIEW_BELOW, lang),
         "summary": [

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from conform.render.findings import filled, shown_message
 from conform.render.formatting import Formatter
-from conform.render.templates import basename, fill, plural
+from conform.render.templates import basename
+from conform.catalogue import fill, plural
 
 BLOCKING_SHOWN = 8       # blocking rules listed in the summary; the rest are in the appendix
 WARNINGS_NAMED = 5       # warning rules named in the next steps

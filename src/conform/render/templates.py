@@ -6,31 +6,18 @@ import unicodedata
 from functools import cache
 from pathlib import PurePath
 
-import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from conform.catalogue import fill, plural
 from conform.render.formatting import int_text, share_text
 from conform.resources import TEMPLATES_DIR
-from conform.yamlfile import LOADER
 
 # The pages load nothing and run nothing: inline CSS only.
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; "
        "base-uri 'none'; form-action 'none'")
 # Unicode categories never written raw to a terminal or CI log: controls, format characters (bidi), unassigned.
 HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
-
-
-@cache
-def labels(lang: str) -> dict:
-    return _catalogue()[lang]
-
-
-@cache
-def _catalogue() -> dict:
-    # libyaml where the platform has it (yamlfile.LOADER): the catalogue is read on every run, and the
-    # pure-Python parser takes a noticeable part of a small check.
-    return yaml.load((TEMPLATES_DIR / "labels.yaml").read_text(encoding="utf-8"), Loader=LOADER)  # noqa: S506
 
 
 @cache
@@ -70,32 +57,3 @@ def css_string(value) -> Markup:
 def basename(path: str) -> str:
     """A file's name without its folder (a path on this machine tells a reader nothing and may tell too much)."""
     return PurePath(str(path).replace("\\", "/")).name
-
-
-@cache
-def field_titles(profile_name: str) -> dict[str, str]:
-    """"table.field" → the standard's name of the field, for the profile a result was made with (empty where
-    that profile is not installed here: the field ids are shown then)."""
-    from conform import api
-    from conform.errors import ConformError
-
-    try:
-        profile = api.load(profile_name)[0]
-    except ConformError:
-        return {}
-    return {f"{t}.{f.name}": f.title for t, spec in profile.tables.items() for f in spec.fields}
-
-
-def plural(entry: str | dict, n: int) -> str:
-    """A label that depends on a count: {one: ..., other: ...} (a plain string is the same for every count).
-    Swedish and English share CLDR's rule for whole numbers: "one" for exactly 1, "other" for the rest."""
-    if isinstance(entry, str):
-        return entry
-    return entry["one"] if n == 1 else entry["other"]
-
-
-def fill(template: str, **values) -> str:
-    """A label with {placeholders}; values that are not in the label are ignored."""
-    for key, value in values.items():
-        template = template.replace("{" + key + "}", str(value))
-    return template

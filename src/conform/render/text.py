@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conform.render.templates import environment, labels
+from conform.render.templates import environment
+from conform.catalogue import labels
 
 
 def render_text(document: dict) -> str:

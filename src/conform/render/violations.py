@@ -18,7 +18,8 @@ from conform.model import CheckResult
 from conform.profile import Profile
 from conform.render.findings import filled, with_messages
 from conform.render.spreadsheet import write_csv
-from conform.render.templates import field_titles, labels
+from conform.catalogue import labels
+from conform.profile import field_titles
 
 COLUMNS = ["table", "row", "key", "rule", "severity", "category", "field", "value", "other", "message", "as_of"]
 EXCEL_ROWS = 1_048_576   # rows in one worksheet, the header included
