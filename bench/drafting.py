@@ -30,7 +30,7 @@ from conform import api  # noqa: E402
 from conform.generator import generate  # noqa: E402
 from conform.generator.drafting import measure  # noqa: E402
 from conform.generator.vendors import DRAFTING_SHAPES  # noqa: E402
-from conform.mapping.draft import draft_mapping  # noqa: E402
+from conform.input.mapping.draft import draft_mapping  # noqa: E402
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser import Browser, pdf_pages  # noqa: E402
 
 from conform import api  # noqa: E402
-from conform.compare import compare, compare_html  # noqa: E402
+from conform.render.compare import compare, compare_html  # noqa: E402
 from conform.generator import generate  # noqa: E402
 from conform.render.document import build  # noqa: E402
 from conform.render.html import report_html  # noqa: E402

@@ -400,7 +400,7 @@ def requirements(rng: random.Random, root: Path) -> Case:
     """A requirements file with the mapping family's damage."""
     import yaml
     from conform import api
-    from conform.requirements import init_requirements_yaml
+    from conform.input.requirements import init_requirements_yaml
 
     export = _copy_canonical(root)
     path = root / "requirements.yaml"

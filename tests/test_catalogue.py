@@ -24,11 +24,11 @@ from lxml import html as lxml_html
 
 from conform import api
 from conform.cli import main
-from conform.compare import compare, compare_html
-from conform.diff import diff, diff_html, diff_text
+from conform.render.compare import compare, compare_html
+from conform.render.diff import diff, diff_html, diff_text
 from conform.errors import Msg
 from conform.generator import generate
-from conform.mapping.draft import draft
+from conform.input.mapping.draft import draft
 from conform.render.document import build
 from conform.render.html import report_html
 from conform.render.junit import junit_xml

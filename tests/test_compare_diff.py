@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conform.compare import compare, compare_csv, compare_html, load_result, load_results
-from conform.diff import DIFF_FORMAT, diff, diff_html, diff_text, exit_code
+from conform.render.compare import compare, compare_csv, compare_html, load_result, load_results
+from conform.render.diff import DIFF_FORMAT, diff, diff_html, diff_text, exit_code
 from conform.errors import ConformError
 from browser import needs_browser, render_and_dump
 from documents import GENERATED_AT, TOOL_VERSION, assert_golden, make_document
@@ -519,7 +519,7 @@ def test_the_fingerprint_key_is_kept_private_and_reused(tmp_path, monkeypatch):
     a short secret or a damaged key file is refused with a message, not a traceback."""
     import stat
 
-    from conform import fingerprint
+    from conform.result import fingerprint
     from conform.errors import UsageError
 
     monkeypatch.delenv("CONFORM_FINGERPRINT_KEY", raising=False)
@@ -541,7 +541,7 @@ def test_fingerprints_hide_the_person_id_and_depend_on_the_key(docs):
     """A result's fingerprints are 16 hexadecimal digits that name no one; another key gives others."""
     import polars as pl
 
-    from conform.fingerprint import fingerprints
+    from conform.result.fingerprint import fingerprints
 
     findings = pl.DataFrame({"rule": ["VAL-001"] * 2, "table": ["person"] * 2, "row": [1, 2],
                              "key": ["201401042385", "201401042385"], "field": ["juridiskt_kon"] * 2,

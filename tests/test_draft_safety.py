@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from conform import api
 from conform.cli import main
-from conform.mapping.draft import draft_mapping
+from conform.input.mapping.draft import draft_mapping
 from conform.vocabulary import closest, opposite, polarity
 
 VENDORS = Path(__file__).resolve().parents[1] / "fixtures" / "vendors"

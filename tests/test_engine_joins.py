@@ -1,4 +1,4 @@
-"""A table's records are matched to their parent's context on the keys' 64-bit hashes (conform.engine.key_hash).
+"""A table's records are matched to their parent's context on the keys' 64-bit hashes (conform.check.engine.key_hash).
 Two different keys with one hash must change nothing: the view is then built again on the key texts."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conform import api, engine
+from conform import api
+from conform.check import engine
 
 EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "example-defects"
 

@@ -15,7 +15,7 @@ from conform import api
 from conform.generator import generate
 from conform.generator.drafting import reviewed_mapping, wrong_crosswalks
 from conform.generator.vendors import DRAFTING_SHAPES, GROUP_CODES, SHAPES, WIDE_LOCAL, read_canonical, write_shape
-from conform.mapping.draft import draft_mapping
+from conform.input.mapping.draft import draft_mapping
 from conform.model import MAX_LISTED
 from conform.render.html import build_report
 from conform.vocabulary import opposite
@@ -42,13 +42,24 @@ def assert_possible(result) -> None:
         assert 0 <= s.records_with_warnings <= s.records, (s.id, s.records_with_warnings, s.records)
         if s.conforming_share is not None:
             assert 0 <= s.conforming_share <= 1, s.id
+    # The figures the check computed, as the JSON result carries them and the report shows them.
+    records = {s.id: s.records for s in result.sets}
+    for row in result.figures["matrix"]:
+        for cell in row["cells"]:
+            assert 0 <= cell["errors"] <= cell["records"], (row["set"], cell)
+            assert 0 <= cell["warnings"] <= cell["records"], (row["set"], cell)
+        # A set's records are its target groups' records: a record is counted once per group it belongs to.
+        assert sum(c["records"] for c in row["cells"]) >= records[row["set"]], row
+    for item in (i for i in result.figures["capability"] if i["kind"] == "several"):
+        # Records holding a value, and the most values one of them holds: both none, or both some.
+        assert (item["records"] == 0) == (item["most"] == 0), item
+    for entry in result.figures["coverage"]:
+        assert len(entry["present"]) + len(entry["never"]) == entry["standard_total"], entry["set"]
+        assert entry["nonstandard_total"] >= len(entry["nonstandard"])
     report = build_report(result)["report"]
     for row in report["matrix"]:
         for cell in row["cells"]:
             assert 0 <= cell["errors"] <= cell["n"], (row["id"], cell)
-            assert 0 <= cell["warnings"] <= cell["n"], (row["id"], cell)
-        # A set's records are its target groups' records: a record is counted once per group it belongs to.
-        assert sum(c["n"] for c in row["cells"]) >= next(s.records for s in result.sets if s.id == row["id"])
 
 
 @pytest.fixture(scope="module", params=RATES, ids=lambda r: f"defects={r}")

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from conform import api
 from conform.cli import main
 from conform.model import ExitCode
-from conform.render.formatting import Formatter
+from conform.formatting import Formatter
 from conform.render.html import CSP, build_report
 from conform.vocabulary import closest, profile_lexicon
 from browser import ARTIFACTS, CONSOLE_PROBLEMS, browse, needs_browser

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from conform import api, model
 from conform.cli import main
-from conform.diff import diff, diff_html, diff_text
+from conform.render.diff import diff, diff_html, diff_text
 from conform.generator import generate
 from conform.render.document import build
 from documents import make_document

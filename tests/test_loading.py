@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from conform.errors import ProfileError, RuleFileError
-from conform.kinds import KINDS
+from conform.check.kinds import KINDS
 from conform.profile import load_profile
 from conform.resources import profile_dir, rules_dir
-from conform.ruleset import load_rule_file, load_rules
+from conform.check.ruleset import load_rule_file, load_rules
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "002_a09ca5256763eb8f.txt"
 

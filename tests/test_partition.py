@@ -1,4 +1,4 @@
-"""Checking in buckets of whole persons (conform.partition) finds exactly what checking in one piece finds.
+"""Checking in buckets of whole persons (conform.input.partition) finds exactly what checking in one piece finds.
 
 The exports are generated with defects (duplicate keys, orphans, conflicting persons, events after death), so
 the lookups that cross buckets are exercised; the tests assert that they are."""
@@ -11,9 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conform import api, partition
+from conform import api
+from conform.input import partition
 from conform.generator import generate
-from conform.sources import open_export
+from conform.input.sources import open_export
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 VENDORS = FIXTURES / "vendors"

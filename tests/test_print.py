@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from conform import api
-from conform.compare import compare, compare_html
-from conform.diff import diff, diff_html
+from conform.render.compare import compare, compare_html
+from conform.render.diff import diff, diff_html
 from conform.generator import generate
 from conform.render.document import build
 from conform.render.html import report_html

@@ -1,4 +1,4 @@
-"""conform.readers: every table-like thing a vendor sends, read as text, never mangled, nothing written beside it.
+"""conform.input.readers: every table-like thing a vendor sends, read as text, never mangled, nothing written beside it.
 
 All data is written by the tests into tmp_path; person-IDs are Skatteverket's published test numbers."""
 
@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from conform.errors import ConformError
-from conform.readers import ReaderError, Source, detect, excel_damage, opened, read
+from conform.input.readers import ReaderError, Source, detect, excel_damage, opened, read
 
 PNR_FILE = Path(__file__).parents[1] / "src/conform/data/testpersonnummer/personnummer.csv"
 PNR = pl.read_csv(PNR_FILE, schema={"person_id": pl.String})["person_id"].to_list()

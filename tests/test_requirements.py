@@ -13,12 +13,12 @@ from click.testing import CliRunner
 
 from conform import api
 from conform.cli import main
-from conform.compare import compare
+from conform.render.compare import compare
 from conform.errors import UsageError
 from conform.generator import generate
 from conform.model import ExitCode, Severity, Status
 from conform.render.document import build
-from conform.render.formatting import share_text
+from conform.formatting import share_text
 from conform.render.text import render_text
 from rulecases import write_export
 

@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 
 from conform import api
 from conform.cli import main
-from conform.mapping.draft import REVIEW_BELOW, draft
+from conform.input.mapping.draft import REVIEW_BELOW, draft
 from browser import needs_browser, render_and_dump
 
 WIDE = Path(__file__).resolve().parents[1] / "fixtures" / "vendors" / "wide" / "export"

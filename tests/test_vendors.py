@@ -15,15 +15,16 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from conform import api, readers
+from conform import api
+from conform.input import readers
 from conform.cli import main
-from conform.context import ROW
+from conform.input.readers.source import ROW
 from conform.generator import generate
 from conform.generator.drafting import edits
 from conform.generator.vendors import SHAPES, read_canonical, write_shape
-from conform.mapping.apply import LOCAL, crosswalk_uses, field_expr, with_first_rows
-from conform.mapping.draft import draft_mapping
-from conform.mapping.spec import FieldMap, TableMap
+from conform.input.mapping.apply import LOCAL, crosswalk_uses, field_expr, with_first_rows
+from conform.input.mapping.draft import draft_mapping
+from conform.input.mapping.spec import FieldMap, TableMap
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 VENDORS = FIXTURES / "vendors"

@@ -9,16 +9,21 @@ from pathlib import Path
 
 import polars as pl
 
-from conform import __version__, clock, engine, model, partition
+from conform import __version__, clock, model
+from conform.check import engine
+from conform.input import partition
+from conform.result import figures as report_figures
+from conform.result.attribution import attribute_findings, field_sets, set_results
 from conform.errors import UsageError
-from conform.model import (SYSTEMATIC_SHARE, CheckResult, Rule, SetResult, Severity, Status, as_hits, counts,
+from conform.model import (CheckResult, Rule, Severity, as_hits, counts,
                            empty_findings, first_listed)
 from conform.profile import Profile, load_profile
-from conform.requirements import Requirements, accepted_mask, default_requirements, evaluate, load_requirements
+from conform.result.evaluation import accepted_mask, evaluate
+from conform.input.requirements import Requirements, default_requirements, load_requirements
 from conform.resources import DEFAULT_PROFILE, rules_dir
-from conform.ruleset import load_rules
-from conform.readers.text import is_not_utf8
-from conform.sources import open_export
+from conform.check.ruleset import load_rules
+from conform.input.readers.text import is_not_utf8
+from conform.input.sources import open_export
 
 # Columns the engine computes when an export lacks them: the standard says Ålder "bör uträknas från person-ID".
 DERIVABLE = frozenset({("aktualisering", "alder")})
@@ -34,19 +39,21 @@ def load(profile_name: str = DEFAULT_PROFILE, rules_path: Path | None = None) ->
 def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: date | None = None,
           rules_path: Path | None = None, progress: engine.Progress | None = None,
           mapping: Path | str | None = None, bucket_records: int = partition.RECORDS_PER_BUCKET,
-          requirements: Path | str | None = None, listed: int | None = None) -> CheckResult:
+          requirements: Path | str | None = None, listed: int | None = None, figures: bool = True) -> CheckResult:
     """Check an export: a folder of the profile's canonical tables, or with `mapping` (a mapping file) any
     export the mapping describes (folder, .zip, .xlsx, single file). An export of more than `bucket_records`
-    records is checked in buckets of whole persons, with the same findings (see :mod:`conform.partition`).
+    records is checked in buckets of whole persons, with the same findings (see :mod:`conform.input.partition`).
     `requirements` (a requirements file) decides the verdict; without it every set is skall with tolerance 0.
     Every finding is counted; the first `listed` of each rule (:data:`conform.model.MAX_LISTED`) are kept in
-    full (:attr:`CheckResult.findings`)."""
+    full (:attr:`CheckResult.findings`). The result carries the report's figures (:mod:`conform.result.figures`:
+    target groups, capability, coverage, follow-up), which the JSON result and the HTML report need; an output
+    that needs none of them (text, JUnit, Markdown) leaves them out with `figures=False`."""
     listed = model.MAX_LISTED if listed is None else listed
     profile, rules = load(profile_name, rules_path)
     wanted = (load_requirements(Path(requirements), profile, list(rules)) if requirements is not None
               else default_requirements(profile))
     if mapping is not None:
-        from conform.mapping import open_mapped_export
+        from conform.input.mapping import open_mapped_export
 
         export = open_mapped_export(Path(export_path), Path(mapping), profile, DERIVABLE)
     else:
@@ -84,18 +91,29 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     findings = first_listed(findings, listed).with_columns(_shortened(c) for c in ("key", "field", "value", "other"))
     hits, accepted_hits, findings, accepted, deviations = _accept_deviations(profile, rules, hits, findings,
                                                                              wanted, as_of)
-    sets = set_results(profile, rules, hits, records, export)
+    sets = set_results(profile, rules, hits, records, export.available(), DERIVABLE)
     severities = {r.code: r.severity for r in rules}
     warnings = any(severities[c] is Severity.WARNING for c in hits["rule"].unique().cast(pl.String))
     evaluation = evaluate(wanted, sets, warnings, deviations)
     notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")})
+    counted = report_figures.compute(profile, list(rules), export, hits, sets) if figures else None
     return CheckResult(
         tool_version=__version__, profile_name=profile.name, profile_version=profile.version,
         as_of=as_of.isoformat(), as_of_source=as_of_source, export_path=str(export_path),
         inputs=export.inputs(records), rules=rules, findings=findings, sets=sets, notes=notes,
-        not_evaluated=compiled.not_evaluated, export=export, mapping=export.mapping,
+        not_evaluated=compiled.not_evaluated, mapping=export.mapping, package=_package_facts(export.package),
+        figures=counted.document if counted else None,
+        record_groups=counted.record_groups if counted else None,
         evaluation=evaluation, accepted=accepted, hits=hits, accepted_hits=accepted_hits,
     )
+
+
+def _package_facts(package: dict) -> dict:
+    """What the export's datapackage.json says of the system: its name or title and version, as text."""
+    def text(value) -> str | None:
+        return None if value is None or value == "" else str(value)
+
+    return {"name": text(package.get("title")) or text(package.get("name")), "version": text(package.get("version"))}
 
 
 # The most characters of one key, column name, value or compared value a result keeps: the longest value of
@@ -138,11 +156,6 @@ def _accept_deviations(profile: Profile, rules, hits: pl.DataFrame, findings: pl
     return hits, accepted_hits, findings, accepted, reported
 
 
-def field_sets(profile: Profile) -> dict[tuple[str, str], str | None]:
-    """The information set of every field of the profile ((table, field) -> set id, None for keys and målgrupp)."""
-    return {(t, f.name): f.information_set for t, spec in profile.tables.items() for f in spec.fields}
-
-
 def _findings(profile: Profile, compiled: engine.Compiled, export, buckets: int,
               progress: engine.Progress | None, listed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(listed findings, every finding as a hit). In buckets, the listed findings so far and a bucket's are cut
@@ -181,98 +194,3 @@ def _record_counts(export) -> dict[str, int]:
         return {}
     lengths = pl.collect_all([f.select(pl.len()) for f in frames.values()])
     return {name: int(c.item()) + export.tables[name].left_out for name, c in zip(frames, lengths)}
-
-
-def set_results(profile: Profile, rules: list[Rule], hits: pl.DataFrame, records: dict[str, int],
-                export) -> list[SetResult]:
-    """Verdict per information set (see :class:`conform.model.Status`): missing when the export holds none of its
-    fields (and cannot derive them), else by the krav findings that count against it (see
-    :func:`attribute_findings`): how many of its records they concern, and whether one concerns a whole column
-    or file. `hits`: every finding that counts (:data:`conform.model.HIT_COLUMNS`)."""
-    attributed = attribution(hits, {r.code: r for r in rules}, field_sets(profile))
-    # Counted per set from every finding: records with findings by severity, krav records per rule, and whether
-    # a krav finding concerns a whole file or column. Rows are distinct within a table, so records are counted
-    # per table (integers, not pairs) and summed.
-    by_severity, by_rule, whole = pl.collect_all([
-        attributed.filter(pl.col("row").is_not_null()).group_by("set", "severity", "table")
-        .agg(records=pl.col("row").n_unique()).group_by("set", "severity").agg(pl.col("records").sum()),
-        attributed.filter(pl.col("severity") == "error").group_by("set", "rule", "table")
-        .agg(records=pl.col("row").n_unique()).group_by("set", "rule").agg(pl.col("records").sum()),
-        attributed.group_by("set", "severity").agg(rowless=pl.col("row").is_null().any(), findings=pl.len()),
-    ])
-    records_of = {(s, v): n for s, v, n in by_severity.select(pl.col("set", "severity").cast(pl.String), "records")
-                  .rows()}
-    found = {(s, v): (rowless, n) for s, v, rowless, n in whole.select(pl.col("set", "severity").cast(pl.String),
-                                                                         "rowless", "findings").rows()}
-    violated_by_set: dict[str, list[tuple[str, int]]] = {}
-    for s, rule, n in by_rule.select(pl.col("set", "rule").cast(pl.String), "records").rows():
-        violated_by_set.setdefault(s, []).append((rule, n))
-    available = export.available()
-    results = []
-    for s in profile.information_sets:
-        holders = profile.fields_of_set(s.id)
-        tables = sorted({t for t, _ in holders})
-        present = [(t, f) for t, f in holders if f.name in available.get(t, set())]
-        covering = sorted(r.code for r in rules if s.id in r.information_sets)
-        n = sum(records.get(t, 0) for t in tables)
-        errors = records_of.get((s.id, "error"), 0)
-        warnings = records_of.get((s.id, "warning"), 0)
-        violated = [rule for rule, _ in sorted(violated_by_set.get(s.id, []), key=lambda r: (-r[1], r[0]))]
-        column_failure, krav = found.get((s.id, "error"), (False, 0))
-        derived = [(t, f) for t, f in holders if (t, f.name) in DERIVABLE and t in available]
-        if not present and not derived:
-            status = Status.MISSING
-        elif column_failure or (n and errors >= SYSTEMATIC_SHARE * n):
-            # A whole column or file of the set is missing or unreadable, or nearly every record fails.
-            status = Status.UNSUPPORTED
-        elif krav:
-            status = Status.NONCONFORMANT
-        elif found.get((s.id, "warning"), (False, 0))[1]:
-            status = Status.WARNINGS
-        else:
-            status = Status.CONFORMANT
-        results.append(SetResult(s.id, s.name, status, n, errors, warnings, covering, violated, column_failure))
-    return results
-
-
-def attribute_findings(findings: pl.DataFrame, by_code: dict[str, Rule], field_sets: dict) -> pl.DataFrame:
-    """One row per (finding, information set) it counts against (rule, table, row, field, severity, set; the
-    texts as categories), for listed findings or hits alike: a finding concerns the sets its rule covers, and of
-    those only the ones its own record can hold.
-
-    - A finding on a field of an information set counts against that set where the rule covers it; where the
-      rule does not, against the rule's sets that the field's table holds.
-    - A finding about a whole file or record (no field) counts against the rule's sets that its table holds.
-    - A finding on a field of no set (målgrupp, a key, a column the standard does not know) counts against none.
-
-    So a set's records with findings are always records of the tables that hold it: never more than its records.
-    """
-    return attribution(findings, by_code, field_sets).collect()
-
-
-def attribution(findings: pl.DataFrame, by_code: dict[str, Rule], field_sets: dict) -> pl.LazyFrame:
-    """:func:`attribute_findings` as a query: which sets a finding counts against depends on its rule, table
-    and field only, so those few combinations are attributed and the findings joined to them."""
-    cat = pl.Categorical()
-    rule_sets = pl.DataFrame(
-        [{"rule": c, "set": s, "severity": r.severity.value} for c, r in by_code.items() for s in r.information_sets],
-        schema={"rule": cat, "set": cat, "severity": cat},
-    )
-    field_set = pl.DataFrame(
-        [{"table": t, "field": f, "field_set": s} for (t, f), s in field_sets.items() if s],
-        schema={"table": cat, "field": cat, "field_set": cat},
-    )
-    table_sets = field_set.select("table", pl.col("field_set").alias("set")).unique()
-    # Compact (as hits) whether listed findings or hits come in: the joins run on categories, not texts.
-    compact = as_hits(findings)
-    combos = (compact.select("rule", "table", "field").unique()
-              .join(field_set, on=["table", "field"], how="left")
-              .join(rule_sets.select("rule", pl.col("set").alias("field_set"), covered=pl.lit(True)),
-                    on=["rule", "field_set"], how="left"))
-    own_set = combos.filter(pl.col("covered")).select("rule", "table", "field", pl.col("field_set").alias("set"))
-    by_table = (combos.filter(pl.col("field").is_null()
-                              | (pl.col("field_set").is_not_null() & pl.col("covered").is_null()))
-                .select("rule", "table", "field").join(table_sets, on="table"))
-    sets = pl.concat([own_set, by_table]).join(rule_sets, on=["rule", "set"], how="inner")
-    return (compact.lazy().join(sets.lazy(), on=["rule", "table", "field"], how="inner", nulls_equal=True)
-            .select("rule", "table", "row", "field", "severity", "set"))

@@ -249,13 +249,16 @@ class CheckResult:
     sets: list[SetResult]
     notes: list[str] = field(default_factory=list)
     not_evaluated: dict[str, set[str]] = field(default_factory=dict)  # rule code -> tables it could not run on
-    # The opened export (conform.sources.Export), for renderers that summarise its records (the HTML report)
-    # without reading and hashing the files again. Not part of the serialised result.
-    export: Any = field(default=None, repr=False, compare=False)
+    # What the export's datapackage.json says of the system (name, version).
+    package: dict = field(default_factory=dict)
+    # The report's figures (conform.result.figures), where the check was asked for them: plain data, serialised in the
+    # JSON result; and (table, row, group) of every record with a finding.
+    figures: dict | None = None
+    record_groups: pl.DataFrame | None = field(default=None, repr=False, compare=False)
     # With --mapping: the mapping file, the source of each table, crosswalked local values and unmapped
-    # columns (see conform.mapping.open_mapped_export).
+    # columns (see conform.input.mapping.open_mapped_export).
     mapping: dict | None = None
-    # The verdict under the requirements (conform.requirements.Evaluation; the default requirements without a
+    # The verdict under the requirements (conform.result.evaluation.Evaluation; the default requirements without a
     # file), and the findings its accepted deviations took out of `findings` (same columns).
     evaluation: Any = None
     accepted: pl.DataFrame = field(default_factory=empty_findings)

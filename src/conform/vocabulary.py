@@ -15,7 +15,7 @@ from conform.errors import UsageError
 from conform.yamlfile import load_located
 
 LEXICON_FILE = "lexicon.yaml"
-SPELLING_CUTOFF = 0.6   # the nearest spelling the report shows as "closest"; a draft asks more (conform.mapping)
+SPELLING_CUTOFF = 0.6   # the nearest spelling the report shows as "closest"; a draft asks more (conform.input.mapping)
 
 # Words that turn a statement around, and words that give it a direction, folded (no accents, lower case).
 NEGATIONS = frozenset({"ej", "inte", "icke", "utan", "ingen", "inget", "inga", "aldrig", "nej", "saknas",

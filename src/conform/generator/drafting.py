@@ -141,7 +141,7 @@ def measure(canonical: Path, shape: str, workdir: Path, drafter: Callable[[Path]
     YAML text; this checkout's by default), check it through the unedited draft and compare with the generator's
     truth."""
     from conform import api
-    from conform.mapping.draft import draft_mapping
+    from conform.input.mapping.draft import draft_mapping
 
     export = workdir / shape
     write_shape(read_canonical(canonical), shape, export)

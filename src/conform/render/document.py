@@ -3,25 +3,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 
 import polars as pl
 
 from conform import clock
-from conform.fingerprint import ALGORITHM, fingerprints, key_id
-from conform.model import CheckResult, Severity
-from conform.render.findings import masked, overall_verdict, with_messages
+from conform.result.fingerprint import ALGORITHM, fingerprints, key_id
+from conform.errors import UsageError
+from conform.model import CheckResult, Rule, Severity
+from conform.render.findings import coded_rules, masked, overall_verdict, with_messages
 from conform.profile import field_titles
 
 FORMAT = "conform-result"
-FORMAT_VERSION = "1.4"
-READABLE_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")  # each version only added fields
+FORMAT_VERSION = "1.5"
+READABLE_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5")  # each version only added fields
 EXAMPLES_PER_RULE = 20
 EXAMPLE_COLUMNS = ["table", "row", "key", "field", "value", "other", "message"]
+# What an example holds in no language: enough to word its message again.
+NEUTRAL_COLUMNS = ["table", "row", "key", "field", "value", "other"]
 
 
 def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
           fingerprint_key: bytes | None = None) -> dict:
-    """The document; with `fingerprint_key`, it carries every listed finding's fingerprint (conform.fingerprint)
+    """The document; with `fingerprint_key`, it carries every listed finding's fingerprint (conform.result.fingerprint)
     per rule and on each example, for `conform diff` to compare findings record by record."""
     findings = result.findings
     if fingerprint_key is not None:
@@ -29,8 +33,12 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
         findings = findings.with_columns(fingerprints(result.findings, fingerprint_key))
     # Only the examples are masked and worded: an export with millions of findings is not written out twice.
     chosen = findings.group_by("rule", maintain_order=True).head(EXAMPLES_PER_RULE)
-    chosen = with_messages(chosen if reveal_ids else masked(chosen), result.rules, lang,
-                           field_titles(result.profile_name))
+    chosen = chosen if reveal_ids else masked(chosen)
+    # A coded detail is kept as its code too, so that a stored result can be worded in another language.
+    chosen = chosen.with_columns(detail=pl.when(pl.col("rule").is_in(coded_rules(result.rules))).then("other"))
+    chosen = with_messages(chosen, result.rules, lang, field_titles(result.profile_name))
+    if result.record_groups is not None:
+        chosen = with_groups(chosen, result.record_groups)
     counts = result.counts_by_rule()
     listed = result.listed_by_rule()
     examples = chosen.partition_by("rule", as_dict=True, include_key=False, maintain_order=True)
@@ -55,6 +63,7 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
                        "encoding": f.encoding, "format": f.format, "delimiter": f.delimiter, "sheet": f.sheet}
                       for f in result.inputs],
             "records": records,
+            "package": result.package,
         },
         "summary": {
             "verdict": overall_verdict(result).value,
@@ -77,7 +86,8 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
         ],
         "rules": [
             {"code": r.code, "name": r.name, "category": r.category.value, "severity": r.severity.value,
-             "information_sets": list(r.information_sets), "spec": r.spec, "fix": r.fix[lang],
+             "information_sets": list(r.information_sets), "spec": r.spec, "message": r.message[lang],
+             "fix": r.fix[lang],
              "basis": r.basis.value, "quote": {"section": r.quote_section, "text": r.quote},
              "reading": r.reading[lang] if r.reading else None,
              "count": counts.get(r.code, 0), "listed": listed.get(r.code, 0),
@@ -90,6 +100,7 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
         "accepted_deviations": evaluation.deviations if evaluation else [],
         "local_practice": (evaluation.requirements.practice.as_dict()
                            if evaluation and evaluation.requirements.practice.declared else None),
+        "figures": result.figures,
         "fingerprints": None if fingerprint_key is None else {
             "algorithm": ALGORITHM, "key_id": key_id(fingerprint_key),
             "rules": {code: sorted(group["fingerprint"].to_list())
@@ -99,7 +110,7 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
 
 
 def evaluation_summary(evaluation) -> dict:
-    """The summary's figures of an evaluation under requirements (conform.requirements.Evaluation)."""
+    """The summary's figures of an evaluation under requirements (conform.result.evaluation.Evaluation)."""
     wanted = evaluation.requirements
     bor = evaluation.bor_score
     return {
@@ -115,8 +126,45 @@ def result_not_evaluated(result: CheckResult) -> dict[str, list[str]]:
     return {code: sorted(tables) for code, tables in result.not_evaluated.items()}
 
 
+def reworded(document: dict, lang: str, rules: Sequence[Rule]) -> dict:
+    """A result document in another language: each rule's message, fix and reading from the rule catalogue,
+    and each example's message worded again from its fields (a coded detail from its code). Refused where the
+    result names a rule the catalogue does not have (a result of other rules)."""
+    if document["language"] == lang:
+        return document
+    by_code = {r.code: r for r in rules}
+    unknown = sorted(r["code"] for r in document["rules"] if r["code"] not in by_code)
+    if unknown:
+        raise UsageError("result_rules_unknown", rules=", ".join(unknown))
+    examples = [dict({c: e[c] for c in NEUTRAL_COLUMNS}, rule=r["code"], other=e.get("detail") or e["other"])
+                for r in document["rules"] for e in r["examples"]]
+    messages = iter(with_messages(pl.DataFrame(examples, schema=EXAMPLE_SCHEMA), list(rules), lang,
+                                  field_titles(document["profile"]["name"]))["message"].to_list()
+                    if examples else [])
+    out = dict(document, language=lang)
+    out["rules"] = [r | {
+        "message": by_code[r["code"]].message[lang], "fix": by_code[r["code"]].fix[lang],
+        "reading": by_code[r["code"]].reading[lang] if by_code[r["code"]].reading else None,
+        "examples": [e | {"message": next(messages)} for e in r["examples"]],
+    } for r in document["rules"]]
+    return out
+
+
+EXAMPLE_SCHEMA = {"table": pl.String, "row": pl.Int64, "key": pl.String, "field": pl.String, "value": pl.String,
+                  "other": pl.String, "rule": pl.String}
+
+
+def with_groups(examples: pl.DataFrame, record_groups: pl.DataFrame) -> pl.DataFrame:
+    """Each example with the target groups of its record (sorted; empty for a finding on no record)."""
+    groups = (record_groups.group_by("table", "row").agg(groups=pl.col("group").unique().sort())
+              .with_columns(pl.col("row").cast(examples.schema["row"])))
+    return (examples.with_columns(pl.col("table").cast(pl.String))
+            .join(groups, on=["table", "row"], how="left", maintain_order="left")
+            .with_columns(pl.col("groups").fill_null(pl.lit([], pl.List(pl.String)))))
+
+
 def _rows(frame: pl.DataFrame | None) -> list[dict]:
     if frame is None:
         return []
-    columns = EXAMPLE_COLUMNS + (["fingerprint"] if "fingerprint" in frame.columns else [])
+    columns = EXAMPLE_COLUMNS + [c for c in ("detail", "groups", "fingerprint") if c in frame.columns]
     return frame.select(columns).to_dicts()

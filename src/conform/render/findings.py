@@ -7,6 +7,7 @@ import re
 import polars as pl
 
 from conform import personnummer
+from conform.check.kinds import KINDS
 from conform.model import CheckResult, Rule, Severity, Status
 
 PLACEHOLDER = re.compile(r"{(\w+)}")
@@ -66,11 +67,9 @@ def with_messages(findings: pl.DataFrame, rules: list[Rule], lang: str,
     """Adds severity, category and the message in `lang`, one vectorised expression per rule. A coded detail in
     `other` (conform.details) is worded in `lang`; a message's {field_name} is the standard's name of the field
     (`titles`: "table.field" → name; the field's id where there is none)."""
-    from conform.kinds import KINDS
-
     by_code = {r.code: r for r in rules}
     present = findings["rule"].unique().sort().to_list()
-    coded = [c for c in present if getattr(KINDS.get(by_code[c].kind), "coded_other", False)]
+    coded = coded_rules([by_code[c] for c in present])
     message = pl.lit(None, pl.String)
     for code in present:
         message = pl.when(pl.col("rule") == code).then(message_expr(by_code[code].message[lang])).otherwise(message)
@@ -89,6 +88,11 @@ def with_messages(findings: pl.DataFrame, rules: list[Rule], lang: str,
                                                        default=None),
                 message=message)
             .drop("field_name"))
+
+
+def coded_rules(rules: list[Rule]) -> list[str]:
+    """The rules whose findings hold a coded detail (conform.details) in `other`."""
+    return [r.code for r in rules if getattr(KINDS.get(r.kind), "coded_other", False)]
 
 
 _ARGUMENT = re.compile(r"{(\d+)([!@]?)}")
@@ -127,7 +131,7 @@ def worded(detail: pl.Expr, lang: str) -> pl.Expr:
 
 
 def overall_verdict(result: CheckResult) -> Status:
-    """The export's verdict: as the requirements decide (see conform.requirements.evaluate); for a result
+    """The export's verdict: as the requirements decide (see conform.result.evaluation.evaluate); for a result
     without an evaluation, nonconformant on any error, warnings on any warning, else conformant."""
     if result.evaluation is not None:
         return result.evaluation.verdict

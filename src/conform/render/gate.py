@@ -20,3 +20,12 @@ def failing_rules(document: dict, fail_on: str = "error") -> set[str]:
         return set(document["summary"]["blocking_rules"])
     floor = SEVERITY_RANK[fail_on]
     return {r["code"] for r in document["rules"] if r["count"] and SEVERITY_RANK[r["severity"]] >= floor}
+
+
+def failing(document: dict, fail_on: str = "error") -> bool:
+    """Whether the result fails at `fail_on`, as its exit code said (conform.model.CheckResult.exit_code): at
+    error the verdict under the requirements decides, below it any finding at or above the level."""
+    if fail_on == "error":
+        return document["summary"]["verdict"] == "nonconformant"
+    floor = SEVERITY_RANK[fail_on]
+    return any(n for severity, n in document["summary"]["findings"].items() if SEVERITY_RANK[severity] >= floor)

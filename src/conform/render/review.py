@@ -14,10 +14,10 @@ from __future__ import annotations
 
 
 from conform import __version__, clock
-from conform.mapping.draft import REVIEW_BELOW, Draft, Drafted, Note
+from conform.input.mapping.draft import REVIEW_BELOW, Draft, Drafted, Note
 from conform.personnummer import mask_text
 from conform.profile import Profile
-from conform.render.formatting import decimal_text, int_text
+from conform.formatting import decimal_text, int_text
 from conform.render.templates import CSP, basename, environment
 from conform.catalogue import fill, labels, plural
 

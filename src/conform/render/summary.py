@@ -5,7 +5,7 @@ data; the words are the message catalogue's (reports_templates/labels.yaml, ``su
 from __future__ import annotations
 
 from conform.render.findings import filled, shown_message
-from conform.render.formatting import Formatter
+from conform.formatting import Formatter
 from conform.render.templates import basename
 from conform.catalogue import fill, plural
 
@@ -13,11 +13,11 @@ BLOCKING_SHOWN = 8       # blocking rules listed in the summary; the rest are in
 WARNINGS_NAMED = 5       # warning rules named in the next steps
 
 
-def build_summary(document: dict, rules_by_code: dict, lang: str, fmt: Formatter, labels: dict) -> dict:
+def build_summary(document: dict, fmt: Formatter, labels: dict) -> dict:
     S = labels["summary"]
     names = {s["id"]: s["name"] for s in document["information_sets"]}
     rules = {r["code"]: r for r in document["rules"]}
-    blocking = [_blocking(rules[code], rules_by_code[code], lang, fmt, S)
+    blocking = [_blocking(rules[code], fmt, S)
                 for code in _by_records(document, document["summary"]["blocking_rules"])]
     return {
         "requirements": _requirements(document, S),
@@ -60,17 +60,17 @@ def _set_row(s: dict, rules: dict, fmt: Formatter, L: dict) -> dict:
     }
 
 
-def _blocking(rule: dict, spec_rule, lang: str, fmt: Formatter, S: dict) -> dict:
+def _blocking(rule: dict, fmt: Formatter, S: dict) -> dict:
     """One rule that keeps the verdict from godkänt, in words: what it found (its message where it names no
     particular value, else its first example), how many findings, where the standard requires it, and the fix
     (filled from the same example)."""
-    text, is_example = shown_message(spec_rule.message[lang], rule["examples"])
+    text, is_example = shown_message(rule["message"], rule["examples"])
     return {
         "code": rule["code"], "count": rule["count"],
         "count_text": fill(plural(S["findings_count"], rule["count"]), n=fmt.int(rule["count"])),
         "text": text, "is_example": is_example,
         "spec": rule["spec"],
-        "fix": filled(spec_rule.fix[lang], rule["examples"][0] if rule["examples"] else None),
+        "fix": filled(rule["fix"], rule["examples"][0] if rule["examples"] else None),
     }
 
 

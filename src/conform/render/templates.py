@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from conform.catalogue import fill, plural
-from conform.render.formatting import int_text, share_text
+from conform.formatting import int_text, share_text
 from conform.resources import TEMPLATES_DIR
 
 # The pages load nothing and run nothing: inline CSS only.

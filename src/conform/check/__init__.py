@@ -1,0 +1,1 @@
+"""Stage 2: the rules compiled to queries over the canonical tables, and the engine that runs them."""

@@ -1,0 +1,379 @@
+"""Reads an export folder into lazy, all-text tables and reports what is wrong with its files.
+
+Nothing here judges values; it finds the files, checks headers against the profile, proves the bytes are
+UTF-8 (hashing them in the same pass, for the report's evidence) and finds rows with the wrong number of fields,
+which CSV readers otherwise pad or drop silently.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from conform import jsonfile
+from conform.input.readers.source import ROW
+from conform.errors import UsageError, msg, utf8_reason
+from conform.model import FINDING_COLUMNS, InputFile
+from conform.profile import Profile
+from conform.details import detail, detail_expr
+from conform.input.readers.core import outside
+from conform.input.readers.text import (bare_carriage_return, field_count, first_undecodable, is_not_utf8, misplaced_quotes,
+                                  odd_quotes)
+
+CHUNK = 1 << 22
+# The longest line (so the largest cell) a table may have: a real record is a few hundred bytes.
+MAX_LINE_BYTES = 1 << 20
+# The most broken lines (wrong number of fields, unreadable) a table may have before the file as a whole is
+# reported unreadable.
+MAX_BROKEN_LINES = 100_000
+# The most columns a table's header may have: a canonical table has at most ten, a vendor's wide file a few
+# hundred.
+MAX_COLUMNS = 10_000
+PROBLEM_COLUMNS = {"check": pl.String(), **FINDING_COLUMNS}
+HASHERS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conform-sha256")
+QUOTE = '"'
+SEPARATOR = ","
+
+
+@dataclass
+class TableSource:
+    name: str
+    path: Path
+    header: list[str]
+    frame: pl.LazyFrame | None = None
+    digest: Future | None = None
+    # How the file was read, for the report's evidence (a mapped export names the vendor's file or sheet).
+    shown: str | None = None
+    encoding: str | None = "utf-8"
+    format: str = "csv"
+    delimiter: str | None = SEPARATOR
+    sheet: str | None = None
+    # Records left out of `frame` (malformed quotes): still records of the export, each with its finding.
+    left_out: int = 0
+
+    @property
+    def sha256(self) -> str | None:
+        return self.digest.result() if self.digest else None
+
+
+@dataclass
+class Export:
+    path: Path
+    package: dict
+    tables: dict[str, TableSource] = field(default_factory=dict)
+    problems: list[pl.DataFrame] = field(default_factory=list)  # structure findings, with a `check` column
+    mapping: dict | None = None  # how a mapped export was read (conform.input.mapping.open_mapped_export)
+    rescans_text: bool = False  # each scan of a table's frame parses its text file again
+
+    def available(self) -> dict[str, set[str]]:
+        return {name: set(t.header) for name, t in self.tables.items() if t.frame is not None}
+
+    def inputs(self, records: dict[str, int]) -> list[InputFile]:
+        return [InputFile(t.name, t.shown or t.path.name, t.sha256, records.get(t.name), t.encoding, t.format,
+                          t.delimiter, t.sheet)
+                for t in self.tables.values()]
+
+    def structure_findings(self, codes: dict[str, str], outside_sets: set[tuple[str, str]] = frozenset()
+                           ) -> pl.DataFrame:
+        """The problems found while reading, as findings of the structure rules (check name -> rule code). A
+        missing column in `outside_sets` ((table, field) pairs of no information set: keys, målgrupp) is a
+        ``missing_link_column``: the standard does not ask for it, conform's model of the export does."""
+        if not self.problems:
+            return pl.DataFrame(schema=FINDING_COLUMNS)
+        problems = pl.concat(self.problems, how="vertical")
+        of_no_set = pl.concat_str("table", pl.lit("."), "field").is_in([f"{t}.{f}" for t, f in outside_sets])
+        problems = problems.with_columns(
+            check=pl.when((pl.col("check") == "missing_column") & of_no_set).then(pl.lit("missing_link_column"))
+            .otherwise(pl.col("check")))
+        return (problems.filter(pl.col("check").is_in(list(codes)))
+                .with_columns(rule=pl.col("check").replace_strict(codes, default=None))
+                .select(list(FINDING_COLUMNS)))
+
+    def problem(self, check: str, table: str, **cols) -> None:
+        row = {"check": check, "rule": None, "table": table} | {k: cols.get(k) for k in FINDING_COLUMNS
+                                                                 if k not in ("rule", "table")}
+        self.problems.append(pl.DataFrame([row], schema=PROBLEM_COLUMNS))
+
+    def missing_field(self, table: str, name: str, derivable: bool, why: str | None) -> None:
+        """A field of the profile the export does not hold: noted as derived (``derived_<field>``) where the
+        engine computes it, else a missing column, with `why`."""
+        if derivable:
+            self.problem("derived_" + name, table, field=name)
+        else:
+            self.problem("missing_column", table, field=name, other=why)
+
+
+def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, str]] = frozenset(),
+                careful: bool = False) -> Export:
+    """Open an export folder. A missing column in `derivable` ((table, field) pairs the engine can compute) is
+    reported as derived, not as missing.
+
+    Every line with an odd number of quotes is an unreadable-row finding and is left out of the table as read
+    (no value of the standard holds a line break, so a record is one line). A quote inside a field with an even
+    number of quotes on its line (``1,"xy"z``) costs a second regular-expression pass over every line, so it is
+    looked for only when `careful`: :func:`conform.api.check` opens the export again that way if the CSV reader
+    refuses a table."""
+    if not path.exists():
+        raise UsageError("no_such_path", path=path)
+    if not path.is_dir():
+        raise UsageError("export_not_folder", path=path, files=[t + ".csv" for t in profile.tables])
+    package = read_package(path)
+    export = Export(path, package, rescans_text=True)
+    resources = package.get("resources")
+    declared = {r.get("name"): r.get("path") for r in (resources if isinstance(resources, list) else [])
+                if isinstance(r, dict) and isinstance(r.get("name"), str) and isinstance(r.get("path"), str)}
+    files, headers = {}, {}
+    root = path.resolve()
+    for table in profile.tables:
+        name = declared.get(table) or f"{table}.csv"
+        file = path / name
+        leads = outside(root, file)
+        if leads is not None:
+            export.problem("unreadable", table, other=detail(leads, name[:200]))
+            continue
+        if not file.is_file():
+            export.problem("missing_table", table, value=name[:200])
+            continue
+        files[table] = file
+        try:
+            headers[table] = _read_header(file)
+        except UnicodeDecodeError:
+            headers[table] = None
+        except HeaderTooLong:
+            export.problem("unreadable", table, other=detail("line_too_long", 1, MAX_LINE_BYTES))
+            del files[table]
+    if not files:
+        found = sorted(p.name for p in path.iterdir() if p.is_file())[:8]
+        raise UsageError("export_no_tables", path=path, files=[t + ".csv" for t in profile.tables],
+                         found=found or msg("no_files"))
+    scans = _ragged_rows({t: (files[t], len(h)) for t, h in headers.items() if h is not None}, careful)
+    for table, file in files.items():
+        spec = profile.tables[table]
+        _open_table(export, table, file, headers[table], scans.get(table), list(spec.field_names),
+                    {f for t, f in derivable if t == table}, spec.keys)
+    return export
+
+
+# A data package descriptor is a few kilobytes; a larger one inside a zip is refused unread (it could be a bomb).
+MAX_PACKAGE_BYTES = 1 << 20
+
+
+def read_package(path: Path) -> dict:
+    """The export's datapackage.json ({} without one): beside the tables in a folder, or at the root of a zip.
+    Its `created` date is the default reference date."""
+    if path.is_file() and zipfile.is_zipfile(path):
+        return _zip_package(path)
+    descriptor = path / "datapackage.json"
+    if not path.is_dir() or not descriptor.is_file() or outside(path.resolve(), descriptor):
+        return {}
+    size = descriptor.stat().st_size
+    if size > MAX_PACKAGE_BYTES:
+        raise UsageError("package_too_large", where=descriptor, size=size, limit=MAX_PACKAGE_BYTES)
+    return _parse_package(descriptor, lambda: descriptor.read_text(encoding="utf-8"))
+
+
+def _zip_package(archive: Path) -> dict:
+    where = f"{archive}!datapackage.json"
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            try:
+                info = zf.getinfo("datapackage.json")
+            except KeyError:
+                return {}
+            if info.file_size > MAX_PACKAGE_BYTES:
+                raise UsageError("package_too_large", where=where, size=info.file_size, limit=MAX_PACKAGE_BYTES)
+            raw = zf.read(info)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, OSError):
+        return {}  # the reader reports an unreadable archive, naming the file
+    return _parse_package(Path(where), lambda: raw.decode("utf-8"))
+
+
+def _parse_package(descriptor: Path, read) -> dict:
+    try:
+        package = jsonfile.loads(read())
+    except jsonfile.TooDeep as exc:
+        raise UsageError("json_too_deep", path=descriptor, limit=jsonfile.MAX_DEPTH) from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError("package_not_utf8", where=descriptor, byte=exc.start, reason=utf8_reason(exc.reason)) \
+            from exc
+    except json.JSONDecodeError as exc:
+        raise UsageError("package_not_json", where=descriptor, line=exc.lineno, column=exc.colno) from exc
+    if not isinstance(package, dict):
+        raise UsageError("package_not_object", where=descriptor)
+    return package
+
+
+def _open_table(export: Export, table: str, file: Path, header: list[str] | None, ragged: pl.DataFrame | None,
+                expected: list[str], derivable: set[str], spec_keys: list[str]) -> None:
+    """`ragged` is the ragged-row scan of the file, None when the scan found it is not UTF-8 text."""
+    # Hashing runs beside the checks (hashlib releases the GIL); the digest is the report's evidence.
+    source = TableSource(table, file, [], digest=HASHERS.submit(sha256_of, file))
+    export.tables[table] = source
+    line = _bare_carriage_return(file)
+    if line is not None:
+        # Old Mac (CR-only) or mixed line endings: the CSV reader sees one endless line, so the file cannot be
+        # read record by record; it is a finding naming the line, and the other tables are still checked.
+        export.problem("unreadable", table, other=detail("cr_line_endings", line))
+        return
+    readable = file
+    if ragged is not None and ragged.height > MAX_BROKEN_LINES:
+        # A file this broken is not a CSV of the table (a multi-megabyte cell, another file's content): listing
+        # every line would say nothing more and could fill the memory.
+        export.problem("unreadable", table, other=detail("too_many_broken_lines", MAX_BROKEN_LINES))
+        return
+    if ragged is not None and ragged.height:
+        export.problems.append(ragged)
+        broken = ragged.filter(pl.col("check") == "unreadable_row")["row"]
+        if len(broken):
+            readable = _without_lines(file, broken + 1)
+            source.left_out = len(broken)
+    if header is None or ragged is None:
+        bad = first_undecodable(file, "utf-8")
+        if bad is not None:
+            position, line, reason = bad
+            export.problem("unreadable", table, row=line - 1 if line > 1 else None,
+                           other=detail("not_utf8", reason, position, line))
+            return
+    if header is None:
+        export.problem("unreadable", table, other=detail("no_header"))
+        return
+    if len(header) > MAX_COLUMNS:
+        export.problem("unreadable", table, other=detail("too_many_columns", len(header), MAX_COLUMNS))
+        return
+    source.header = header
+    duplicates = sorted({c for c, n in Counter(header).items() if n > 1})
+    if duplicates:
+        export.problem("unreadable", table, other=detail("duplicate_columns", ", ".join(duplicates)))
+        return
+    hint = None
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        sep = next(s for s in ";\t|" if s in header[0])
+        hint = detail("delimiter", {"\t": "TAB"}.get(sep, sep))
+    for column in expected:
+        if column not in header:
+            export.missing_field(table, column, column in derivable and hint is None, hint)
+    for column in header:
+        if column not in expected:
+            export.problem("unknown_column", table, field=column)
+    present = [c for c in header if c in expected]
+    # The copy without the malformed lines keeps each record's number in its first column.
+    numbered = {"row_index_name": ROW, "row_index_offset": 1} if readable is file else {}
+    frame = pl.scan_csv(readable, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
+                        quote_char=QUOTE, separator=SEPARATOR, **numbered)
+    source.frame = with_missing_keys(frame.select(ROW, *present).with_columns(pl.col(ROW).cast(pl.Int64)),
+                                     spec_keys, present)
+
+
+def with_missing_keys(frame: pl.LazyFrame, keys: list[str], present: list[str]) -> pl.LazyFrame:
+    """The frame with a column of nulls for each of the table's `keys` (its own key, its foreign key) it lacks.
+    A missing key column is a finding of its own (STR-010) and the rules that need it are not evaluated, but
+    the queries that link the tables read the keys of every table: as nulls, a missing key links no record."""
+    missing = [k for k in keys if k not in present]
+    return frame.with_columns(pl.lit(None, pl.String).alias(k) for k in missing) if missing else frame
+
+
+def _without_lines(file: Path, lines: pl.Series) -> Path:
+    """A copy of `file` in a private temporary folder without `lines` (1-based), each record led by its number
+    in the original (``__row``), so that findings name the rows of the file as sent."""
+    from conform.input.readers import _temp
+
+    copy = _temp.private_dir("quotes") / file.name
+    number = pl.col("line")
+    text = pl.col("text")
+    (pl.scan_lines(file, name="text").with_row_index("line", offset=1)
+     .filter(~number.is_in(lines.implode()))
+     .select(pl.when(number == 1).then(pl.lit(ROW + SEPARATOR) + text.str.strip_prefix("\ufeff"))
+             .otherwise((number - 1).cast(pl.String) + pl.lit(SEPARATOR) + text))
+     .sink_csv(copy, include_header=False, quote_style="never"))
+    return copy
+
+
+def _bare_carriage_return(file: Path, sample: int = 1 << 20) -> int | None:
+    """The line of the first carriage return not followed by a line feed in the file's first MiB, or None (a CR
+    that is the sample's last byte is not judged). A CR-only file shows one at once; a file with CRLF line ends
+    has none."""
+    with file.open("rb") as fh:
+        head = fh.read(sample)
+    return bare_carriage_return(head, complete=False)
+
+
+def sha256_of(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_header(file: Path) -> list[str] | None:
+    """The header's column names; None for a file without one. Raises :class:`HeaderTooLong` for a first line
+    longer than MAX_LINE_BYTES, read no further."""
+    with file.open(encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline(MAX_LINE_BYTES + 1)
+    if len(first) > MAX_LINE_BYTES:
+        raise HeaderTooLong
+    if not first.strip():
+        return None
+    previous = csv.field_size_limit(MAX_LINE_BYTES)
+    try:
+        return next(csv.reader(io.StringIO(first), delimiter=SEPARATOR, quotechar=QUOTE))
+    finally:
+        csv.field_size_limit(previous)
+
+
+class HeaderTooLong(ValueError):
+    pass
+
+
+def _ragged_query(table: str, file: Path, width: int, careful: bool) -> pl.LazyFrame:
+    """Data lines that cannot be read (a malformed quote, a line longer than MAX_LINE_BYTES) and data rows whose
+    number of fields differs from the header's, found line by line as one vectorised scan (quoted sections are
+    removed before separators are counted); at most MAX_BROKEN_LINES + 1 of them."""
+    lines = pl.scan_lines(file, name="text").with_row_index("line", offset=1)
+    text, length = pl.col("text"), pl.col("text").str.len_bytes()
+    fields = field_count(text, SEPARATOR, QUOTE)
+    malformed = odd_quotes(text, QUOTE) == 1
+    if careful:
+        malformed = malformed | misplaced_quotes(text, SEPARATOR, QUOTE)
+    too_long = length > MAX_LINE_BYTES
+    return (
+        lines.filter((pl.col("line") > 1) & (length > 0) & (too_long | malformed | (fields != width)))
+        .head(MAX_BROKEN_LINES + 1)
+        .select(
+            check=pl.when(too_long | malformed).then(pl.lit("unreadable_row")).otherwise(pl.lit("ragged_row")),
+            rule=pl.lit(None, pl.String), table=pl.lit(table),
+            row=(pl.col("line") - 1).cast(pl.Int64), key=pl.lit(None, pl.String), field=pl.lit(None, pl.String),
+            value=pl.lit(None, pl.String),
+            other=pl.when(too_long).then(detail_expr("line_too_long", pl.col("line"), pl.lit(MAX_LINE_BYTES)))
+            .when(malformed).then(detail_expr("stray_quote", pl.col("line")))
+            .otherwise(detail_expr("ragged", pl.col("line"), fields, pl.lit(width))),
+        )
+    )
+
+
+def _ragged_rows(files: dict[str, tuple[Path, int]], careful: bool) -> dict[str, pl.DataFrame | None]:
+    """The ragged-row scans of all files at once; None for a file the scan found not to be UTF-8 text (the scan
+    proves that as it goes, so the bytes are decoded in Python only to locate a bad one)."""
+    queries = {t: _ragged_query(t, file, width, careful) for t, (file, width) in files.items()}
+    try:
+        return dict(zip(queries, pl.collect_all(list(queries.values()))))
+    except pl.exceptions.ComputeError:
+        return {t: _collect_utf8(q) for t, q in queries.items()}
+
+
+def _collect_utf8(query: pl.LazyFrame) -> pl.DataFrame | None:
+    try:
+        return query.collect()
+    except pl.exceptions.ComputeError as exc:
+        if is_not_utf8(exc):
+            return None
+        raise

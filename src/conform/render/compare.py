@@ -1,0 +1,338 @@
+"""`conform compare`: several vendors' check results side by side, the procurement view.
+
+Input is result documents as `conform check --format json` writes them (render.document.build); nothing is
+re-checked. `compare` builds the matrix as plain data (information set × vendor: status and conforming share,
+plus one summary per vendor and the evidence each result carries); `compare_html` and `compare_csv` render it.
+Results made with different profiles (name or version) are refused: their verdicts are not comparable.
+
+The helpers shared with `conform diff` (reading and validating result files, the profile check, the HTML
+environment) live here too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from functools import cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from jsonschema import Draft202012Validator
+
+from conform import __version__, clock, jsonfile
+from conform.errors import ConformError, UsageError, msg
+from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
+from conform.render.document import FORMAT, READABLE_VERSIONS
+from conform.render.spreadsheet import neutralised
+from conform.render.templates import CSP, environment, printable
+from conform.catalogue import labels
+from conform.result.evaluation import evaluate
+from conform.profile import field_titles, load_profile
+from conform.input.requirements import load_requirements
+from conform.resources import SCHEMAS_DIR, rules_dir
+from conform.check.ruleset import load_rules
+
+COMPARE_FORMAT = "conform-compare"
+COMPARE_FORMAT_VERSION = "1.0"
+RESULT_SCHEMA = SCHEMAS_DIR / "result.schema.json"
+# The HTML pages hold no script and load nothing: inline CSS only (the same policy as the check report).
+# Unicode categories shown escaped in text output: controls, format characters (bidi overrides, zero-width),
+# surrogates, private use, unassigned, line and paragraph separators.
+
+
+# -- reading result documents ------------------------------------------------------------------------------------
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(RESULT_SCHEMA.read_text(encoding="utf-8")))
+
+
+def load_result(path: str | Path) -> dict:
+    """One result document, read and validated; a ConformError naming the file says what is wrong."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise UsageError("no_such_file", path=path) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError("result_unreadable", path=path, detail=exc) from exc
+    try:
+        document = jsonfile.loads(text)
+    except jsonfile.TooDeep as exc:
+        raise UsageError("json_too_deep", path=path, limit=jsonfile.MAX_DEPTH) from exc
+    except json.JSONDecodeError as exc:
+        raise UsageError("result_not_json", path=path, line=exc.lineno, column=exc.colno, detail=exc.msg) from exc
+    validate_result(document, str(path))
+    return document
+
+
+def load_results(paths: Iterable[str | Path]) -> list[dict]:
+    """Result documents, read and validated in order (see load_result)."""
+    paths = list(paths)
+    if not paths:
+        raise UsageError("no_results")
+    return [load_result(p) for p in paths]
+
+
+def validate_result(document, source: str) -> None:
+    if not isinstance(document, dict) or "format" not in document:
+        raise UsageError("result_no_format", source=source)
+    if document["format"] != FORMAT:
+        raise UsageError("result_wrong_format", source=source, format=document["format"], expected=FORMAT)
+    if document.get("format_version") not in READABLE_VERSIONS:
+        raise UsageError("result_version", source=source, version=document.get("format_version"),
+                         supported=READABLE_VERSIONS)
+    errors = sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        more = msg("more_problems", n=len(errors) - 1) if len(errors) > 1 else ""
+        raise UsageError("result_invalid", source=source, where=where, detail=first.message, more=more)
+
+
+def require_same_profile(documents: Sequence[dict], sources: Sequence[str] | None = None) -> None:
+    """Refuses results made with different profiles: their rules and verdicts do not compare."""
+    labels_ = _sources(documents, sources)
+    first = documents[0]["profile"]
+    for document, source in zip(documents[1:], labels_[1:]):
+        other = document["profile"]
+        if (other["name"], other["version"]) != (first["name"], first["version"]):
+            raise ConformError("different_profiles", first=labels_[0],
+                               first_profile=f"{first['name']} {first['version']}", other=source,
+                               other_profile=f"{other['name']} {other['version']}")
+
+
+def _sources(documents: Sequence[dict], sources: Sequence[str] | None) -> list[str]:
+    if sources is not None:
+        if len(sources) != len(documents):
+            raise UsageError("sources_count", sources=len(sources), results=len(documents))
+        return [str(s) for s in sources]
+    return [msg("result_of", path=d["export"]["path"]) for d in documents]
+
+
+# -- judging results again under a requirements file -------------------------------------------------------------
+
+def rejudge(documents: Sequence[dict], requirements: Path, sources: Sequence[str] | None = None) -> list[dict]:
+    """The results as a requirements file judges them: each set's level, tolerance and whether it is met, the
+    skall-krav met, the bör score and the verdict, from the figures each result holds. Accepted deviations take
+    findings out of a check, which a result no longer holds: a file that lists any is applied only to results
+    checked with it (the same SHA-256), and refused for the others."""
+    profile = load_profile(documents[0]["profile"]["name"])
+    rules = load_rules(rules_dir(profile.name), profile)
+    wanted = load_requirements(requirements, profile, list(rules))
+    labels_ = _sources(documents, sources)
+    judged = []
+    for document, source in zip(documents, labels_):
+        if (document["summary"].get("requirements") or {}).get("sha256") == wanted.sha256:
+            judged.append(document)
+            continue
+        if wanted.deviations or wanted.practice.declared:
+            raise UsageError("rejudge_deviations", source=source, requirements=requirements)
+        if "violated_rules" not in document["information_sets"][0]:
+            raise UsageError("rejudge_old", source=source, version=document["format_version"])
+        sets = [SetResult(s["id"], s["name"], Status(s["status"]), s["records"], s["records_with_errors"],
+                          s["records_with_warnings"], s["rules"], s["violated_rules"], s.get("column_failure", False))
+                for s in document["information_sets"]]
+        evaluation = evaluate(wanted, sets, bool(document["summary"]["findings"]["warning"]))
+        judged.append(_with_evaluation(document, evaluation, sets))
+    return judged
+
+
+def _with_evaluation(document: dict, evaluation, sets: list[SetResult]) -> dict:
+    from conform.render.document import evaluation_summary
+
+    by_id = {e.id: e for e in evaluation.sets}
+    out = dict(document)
+    out["summary"] = dict(document["summary"]) | evaluation_summary(evaluation) | {
+        "verdict": evaluation.verdict.value, "blocking_rules": evaluation.blocking_rules(sets)}
+    out["information_sets"] = [dict(s) | by_id[s["id"]].fields() for s in document["information_sets"]]
+    return out
+
+
+# -- the matrix --------------------------------------------------------------------------------------------------
+
+def compare(documents: Sequence[dict], names: Sequence[str] | None = None,
+            sources: Sequence[str | Path] | None = None) -> dict:
+    """Information set × vendor, plus one summary and the evidence per vendor. Plain data, JSON-ready.
+
+    `names` are the vendors' names in the order of `documents`; by default each export's folder name.
+    `sources` are the files the documents came from (for messages and the evidence); optional."""
+    documents = list(documents)
+    if not documents:
+        raise UsageError("nothing_to_compare")
+    if names is not None and len(names) != len(documents):
+        raise UsageError("names_count", names=len(names), results=len(documents))
+    source_texts = None if sources is None else [str(s) for s in sources]
+    require_same_profile(documents, source_texts)
+    vendor_names = _vendor_names(documents, names, source_texts)
+
+    set_order: list[tuple[str, str]] = []
+    for document in documents:
+        for s in document["information_sets"]:
+            if s["id"] not in {i for i, _ in set_order}:
+                set_order.append((s["id"], s["name"]))
+    by_set = [{s["id"]: s for s in d["information_sets"]} for d in documents]
+
+    sets = []
+    for set_id, set_name in set_order:
+        cells = []
+        for sets_of in by_set:
+            s = sets_of.get(set_id)
+            cells.append(None if s is None else {
+                "status": s["status"], "conforming_share": s["conforming_share"], "records": s["records"],
+                "records_with_errors": s["records_with_errors"], "records_with_warnings": s["records_with_warnings"]})
+        sets.append({"id": set_id, "name": set_name, "cells": cells})
+
+    vendors = [_vendor(d, name, None if source_texts is None else source_texts[i])
+               for i, (d, name) in enumerate(zip(documents, vendor_names))]
+    for rank, i in enumerate(sorted(range(len(vendors)), key=lambda i: _standing(vendors[i])), start=1):
+        vendors[i]["rank"] = rank
+    return {
+        "format": COMPARE_FORMAT,
+        "format_version": COMPARE_FORMAT_VERSION,
+        "generated_at": clock.timestamp(),
+        "tool": {"name": "conform", "version": __version__},
+        "profile": dict(documents[0]["profile"]),
+        "vendors": vendors,
+        "sets": sets,
+        "rules": _rules(documents),
+        "notes": _notes(documents, vendors),
+    }
+
+
+def _vendor_names(documents: Sequence[dict], names: Sequence[str] | None, sources: Sequence[str] | None) -> list[str]:
+    if names is not None:
+        chosen = [str(n) for n in names]
+    else:
+        chosen = []
+        for i, d in enumerate(documents):
+            name = Path(d["export"]["path"].rstrip("/\\") or ".").name
+            if not name or name in {".", ".."}:
+                name = Path(sources[i]).stem if sources else f"#{i + 1}"
+            chosen.append(name)
+    # Two exports in folders of the same name still get two columns that can be told apart.
+    seen: dict[str, int] = {}
+    unique = []
+    for name in (printable(n) for n in chosen):
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def _vendor(document: dict, name: str, source: str | None) -> dict:
+    sets = document["information_sets"]
+    conformant = sum(1 for s in sets if s["status"] == Status.CONFORMANT)
+    with_warnings = sum(1 for s in sets if s["status"] == Status.WARNINGS)
+    rules = sorted((r for r in document["rules"] if r["count"]),
+                   key=lambda r: (-SEVERITY_RANK[r["severity"]], -r["count"], r["code"]))
+    return {
+        "name": name,
+        "source": source,
+        "export_path": document["export"]["path"],
+        "as_of": document["as_of"],
+        "as_of_source": document["as_of_source"],
+        "tool_version": document["tool"]["version"],
+        "generated_at": document["generated_at"],
+        "language": document["language"],
+        "person_ids_masked": document["person_ids_masked"],
+        "files": [{"table": f["table"], "path": f["path"], "sha256": f["sha256"], "records": f["records"]}
+                  for f in document["export"]["files"]],
+        "verdict": document["summary"]["verdict"],
+        # The graded figures (results of format 1.2 on; None for older ones): the export's conformance figure,
+        # the skall-krav met, the bör score and what blocks godkänt, under the requirements it was checked with.
+        "conformance": document["summary"].get("conformance"),
+        "skall_met": document["summary"].get("skall_met"),
+        "skall_total": document["summary"].get("skall_total"),
+        "bor_score": document["summary"].get("bor_score"),
+        "blocking_rules": list(document["summary"].get("blocking_rules", [])),
+        "requirements": document["summary"].get("requirements"),
+        # The mapping shaped what was read and which local values counted as the standard's (None without one).
+        "mapping": document.get("mapping"),
+        "findings": dict(document["summary"]["findings"]),
+        "rules_evaluated": document["summary"]["rules_evaluated"],
+        "rules_total": document["summary"]["rules_total"],
+        "rules_with_findings": [{"code": r["code"], "severity": r["severity"], "count": r["count"]} for r in rules],
+        "sets_total": len(sets),
+        "sets_conformant": conformant,
+        "sets_with_warnings": with_warnings,
+        # Conformant with or without remarks: the sets without an error that the export holds.
+        "share_sets_conformant": round((conformant + with_warnings) / len(sets), 6) if sets else None,
+    }
+
+
+def _standing(vendor: dict) -> tuple:
+    """The order vendors rank in, best first: by verdict, then skall-krav met, then bör score, then the
+    conformance figure (a missing figure, from an older result, ranks last)."""
+    def desc(x):
+        return -x if x is not None else float("inf")
+    return (STATUS_ORDER[vendor["verdict"]], desc(vendor["skall_met"]), desc(vendor["bor_score"]),
+            desc(vendor["conformance"]))
+
+
+def _rules(documents: Sequence[dict]) -> list[dict]:
+    """Every rule with a finding in at least one result: its count per vendor (None where the result has no
+    such rule), in the order of the rule catalogue."""
+    catalogue: dict[str, dict] = {}
+    for document in documents:
+        for r in document["rules"]:
+            catalogue.setdefault(r["code"], r)
+    by_doc = [{r["code"]: r for r in d["rules"]} for d in documents]
+    rows = []
+    for code, rule in catalogue.items():
+        found = [rules.get(code) for rules in by_doc]
+        if not any(r and r["count"] for r in found):
+            continue
+        rows.append({"code": code, "name": rule["name"], "category": rule["category"], "severity": rule["severity"],
+                     "spec": rule["spec"], "counts": [None if r is None else r["count"] for r in found],
+                     "not_evaluated": [bool(r and r["not_evaluated_in"]) for r in found]})
+    return rows
+
+
+def _notes(documents: Sequence[dict], vendors: list[dict]) -> list[dict]:
+    """Differences between the results that a reader must know to read the matrix fairly."""
+    notes = []
+    if len({v["as_of"] for v in vendors}) > 1:
+        notes.append({"code": "as_of_differs"})
+    if len({v["tool_version"] for v in vendors}) > 1:
+        notes.append({"code": "tool_differs"})
+    if len({tuple(sorted(r["code"] for r in d["rules"])) for d in documents}) > 1:
+        notes.append({"code": "rules_differ"})
+    if len({v["person_ids_masked"] for v in vendors}) > 1:
+        notes.append({"code": "masking_differs"})
+    if len({(v["requirements"] or {}).get("sha256") for v in vendors}) > 1:
+        notes.append({"code": "requirements_differ"})
+    if len({(v["mapping"] or {}).get("sha256") for v in vendors}) > 1:
+        notes.append({"code": "mapping_differs"})
+    return notes
+
+
+
+
+def compare_html(matrix: dict, lang: str = "sv") -> str:
+    """One self-contained page: the matrix with coloured status cells and shares, a legend, the summary per
+    vendor, and the evidence (as_of, tool version, input hashes) of each result."""
+    template = environment(html=True).get_template("compare.html.j2")
+    return template.render(m=matrix, L=labels(lang), C=labels(lang)["compare"], lang=lang, csp=CSP,
+                           F=field_titles(matrix["profile"]["name"]))
+
+
+def compare_csv(matrix: dict) -> str:
+    """The matrix as CSV: one row per information set; per vendor a status column (the status code) and a share
+    column (0..1, empty where the set is missing)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = ["information_set", "name"]
+    for v in matrix["vendors"]:
+        header += [f"{v['name']} status", f"{v['name']} share"]
+    writer.writerow([neutralised(h) for h in header])
+    for s in matrix["sets"]:
+        row = [s["id"], s["name"]]
+        for cell in s["cells"]:
+            if cell is None:
+                row += ["", ""]
+            else:
+                share = cell["conforming_share"]
+                row += [cell["status"], "" if share is None else f"{share:.6f}".rstrip("0").rstrip(".")]
+        writer.writerow([neutralised(v) for v in row])
+    return out.getvalue()
