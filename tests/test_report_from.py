@@ -4,6 +4,7 @@ result with no export present, in either language, byte for byte the report made
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -106,7 +107,7 @@ def test_a_result_without_figures_is_one_clear_line(tmp_path):
 def test_report_needs_one_source(args, tmp_path):
     result = run("report", *args, "--html", tmp_path / "r.html")
     assert result.exit_code == ExitCode.NOT_CHECKED
-    assert "antingen en EXPORT" in result.output
+    assert "EXPORT att kontrollera" in result.output
 
 
 def test_options_of_the_check_are_named_as_ignored(tmp_path):
@@ -115,3 +116,129 @@ def test_options_of_the_check_are_named_as_ignored(tmp_path):
     result = run("report", "--from", out, "--as-of", "2030-01-01", "--html", tmp_path / "r.html")
     assert result.exit_code == ExitCode.OK
     assert "--as-of" in result.output and "ignoreras" in result.output
+
+
+@pytest.mark.parametrize("reveal", [False, True], ids=["masked", "revealed"])
+def test_a_result_with_person_ids_in_full_is_masked_unless_asked(tmp_path, reveal):
+    """A result made with --reveal-ids shows person-IDs in full only in a report that asks for them too: the
+    report from it is the one a check with (or without) --reveal-ids makes."""
+    export = FIXTURES / "example-defects"
+    out = tmp_path / "revealed.json"
+    assert run("check", export, *AS_OF, "--format", "json", "--reveal-ids", "--output", out).exit_code == 1
+    assert not json.loads(out.read_text(encoding="utf-8"))["person_ids_masked"]
+    asked = ["--reveal-ids"] if reveal else []
+    run("report", "--from", out, "--html", tmp_path / "stored.html", *asked)
+    run("report", export, *AS_OF, "--html", tmp_path / "direct.html", *asked)
+    stored = (tmp_path / "stored.html").read_text(encoding="utf-8")
+    assert stored == (tmp_path / "direct.html").read_text(encoding="utf-8")
+    full_ids = re.findall(r"\b(?:19|20)\d{6}[-+]?\d{4}\b", stored)
+    assert bool(full_ids) == reveal, full_ids[:3]
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("stored")
+    run("check", FIXTURES / "example-defects", *AS_OF, "--format", "json", "--output", folder / "result.json")
+    return json.loads((folder / "result.json").read_text(encoding="utf-8"))
+
+
+def _cell(d: dict) -> dict:
+    return d["figures"]["matrix"][0]["cells"][0]
+
+
+def _nonstandard(d: dict, value: dict) -> None:
+    coverage = d["figures"]["coverage"][0]
+    coverage["nonstandard"] = [value]
+    coverage["nonstandard_total"] = max(coverage["nonstandard_total"], 1)
+
+
+# Results edited by hand (each within the schema, or nearly): a report from any of them would show impossible
+# figures or fail half-way. (An adversarial review's findings.)
+EDITS = {
+    "optional field removed": lambda d: d.pop("accepted_deviations"),
+    "rule message removed": lambda d: [r.pop("message") for r in d["rules"]],
+    "summary field removed": lambda d: d["summary"].pop("blocking_rules"),
+    "unknown note": lambda d: d["notes"].append("hello"),
+    "unknown blocking rule": lambda d: d["summary"]["blocking_rules"].append("ZZZ-999"),
+    "no rules": lambda d: d.update(rules=[]),
+    "unknown set in capability": lambda d: d["figures"]["capability"].append(
+        {"kind": "missing", "status": "problem", "set": "no_such_set"}),
+    "unknown field in coverage": lambda d: d["figures"]["coverage"][0].update(fields=[["nope", "nope"]]),
+    "unknown basis": lambda d: _nonstandard(d, {"value": "x", "records": 1, "closest": None, "basis": "zzz"}),
+    "more errors than records in a cell": lambda d: _cell(d).update(records=1, errors=500),
+    "more errors than records in a set": lambda d: d["information_sets"][0].update(records=3,
+                                                                                   records_with_errors=999999),
+    "rules evaluated beyond the rules": lambda d: d["summary"].update(rules_evaluated=500),
+    "skall met beyond the sets": lambda d: d["summary"].update(skall_met=99),
+    "set missing from the matrix": lambda d: d["figures"]["matrix"].pop(3),
+    "target groups duplicated": lambda d: d["figures"]["groups"].append(d["figures"]["groups"][0]),
+    "no target groups": lambda d: d["figures"].update(groups=[]),
+    "verdict edited": lambda d: d["summary"].update(verdict="conformant"),
+    "findings zeroed": lambda d: d["summary"].update(findings={"error": 0, "warning": 0, "info": 0}),
+    "absurd median": lambda d: d["figures"]["follow_up"]["days"]["decision"][0].update(median=1e308),
+    "other profile version": lambda d: d["profile"].update(version="9.9.9"),
+    "older format": lambda d: d.update(format_version="1.4"),
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS), ids=list(EDITS))
+def test_an_edited_result_is_one_clear_line(tmp_path, stored, edit):
+    document = json.loads(json.dumps(stored))
+    EDITS[edit](document)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = run("report", "--from", path, "--html", tmp_path / "r.html")
+    assert result.exit_code == ExitCode.NOT_CHECKED, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "edited.json" in lines[0], result.output
+    assert not re.search(r"Error\b|Traceback|oväntat fel", result.output), result.output
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("text, words", [
+    ('{"format": "conform-result", "n": NaN}', "ett tal som inte kan vara"),
+    ('{"format": "conform-result", "n": ' + "9" * 5000 + "}", "ett tal som inte kan vara"),
+], ids=["NaN", "5000 digits"])
+def test_numbers_json_has_not_are_refused(tmp_path, text, words):
+    path = tmp_path / "result.json"
+    path.write_text(text, encoding="utf-8")
+    result = run("report", "--from", path, "--html", tmp_path / "r.html")
+    assert result.exit_code == ExitCode.NOT_CHECKED and words in result.output, result.output
+
+
+def test_a_result_saved_with_a_byte_order_mark_is_read(tmp_path, stored):
+    path = tmp_path / "bom.json"
+    path.write_text("\ufeff" + json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+    assert run("report", "--from", path, "--html", tmp_path / "r.html").exit_code == ExitCode.FINDINGS
+
+
+def test_a_result_in_another_encoding_is_one_line(tmp_path, stored):
+    path = tmp_path / "latin1.json"
+    path.write_bytes(json.dumps(stored, ensure_ascii=False).encode("latin-1", errors="replace"))
+    result = run("report", "--from", path, "--html", tmp_path / "r.html")
+    assert result.exit_code == ExitCode.NOT_CHECKED and "inte UTF-8-text" in result.output, result.output
+    assert "codec" not in result.output
+
+
+def test_the_stored_result_is_never_written_over_not_even_through_a_hard_link(tmp_path, stored):
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+    before = path.read_bytes()
+    (tmp_path / "link.json").hardlink_to(path)
+    for target in (path, tmp_path / "link.json"):
+        result = run("report", "--from", path, "--html", target)
+        assert result.exit_code == ExitCode.NOT_CHECKED and "skriver aldrig över" in result.output
+    assert path.read_bytes() == before
+
+
+def test_control_characters_in_a_result_are_never_obeyed(tmp_path, stored):
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(dict(stored, format_version="\x1b[31mRED\x1b[0m")), encoding="utf-8")
+    result = run("report", "--from", path, "--html", tmp_path / "r.html")
+    assert result.exit_code == ExitCode.NOT_CHECKED and "\x1b" not in result.output and "\\x1b" in result.output
+    document = json.loads(json.dumps(stored))
+    document["export"]["package"]["name"] = "x\x00y\x1b[31m\u202eevil"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert run("report", "--from", path, "--html", tmp_path / "r.html").exit_code == ExitCode.FINDINGS
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert not any(c in page for c in "\x00\x1b\u202e") and "\\u202eevil" in page

@@ -221,8 +221,10 @@ def test_parquet_and_json_lines_files_and_a_constant_target_group(tmp_path):
         "      aktualiseringsorsak: aktualiseringsorsak\n      tidigare_kontakt: tidigare_kontakt\n      alder: alder\n",
         encoding="utf-8")
     result = api.check(folder, mapping=mapping, as_of=AS_OF)
-    groups = result.export.tables["aktualisering"].frame.select("malgrupp").unique().collect()
-    assert groups["malgrupp"].to_list() == ["Äldre"]
+    # Every person with an aktualisering is in the constant target group, and so is every aktualisering.
+    assert {c["group"] for c in result.figures["follow_up"]["persons"]["counts"]} == {"Äldre"}
+    cells = next(r["cells"] for r in result.figures["matrix"] if r["set"] == "aktualiseringstyp")
+    assert [c["group"] for c in cells if c["records"]] == ["Äldre"]
     formats = {f.table: f.format for f in result.inputs}
     assert formats == {"person": "parquet", "aktualisering": "jsonl"}
     # The clean example's older persons pass every person and aktualisering rule that can run on two tables.

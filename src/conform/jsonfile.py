@@ -15,13 +15,26 @@ class TooDeep(ValueError):
     pass
 
 
-def loads(text: str) -> Any:
+class NotANumber(ValueError):
+    """A number JSON does not have (NaN, Infinity) or one too long to read (over 4,300 digits)."""
+
+
+def _no_constant(name: str):
+    raise NotANumber(name)
+
+
+def loads(text: str, strict_numbers: bool = False) -> Any:
     """json.loads, raising TooDeep for a document nested more than MAX_DEPTH levels (and json.JSONDecodeError
-    for text that is not JSON)."""
+    for text that is not JSON). With `strict_numbers`, NaN and Infinity (which Python's parser accepts though
+    JSON has no such numbers) and integers too long to read raise NotANumber."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_no_constant) if strict_numbers else json.loads(text)
     except RecursionError as exc:
         raise TooDeep from exc
+    except (json.JSONDecodeError, NotANumber):
+        raise
+    except ValueError as exc:  # an integer longer than sys.get_int_max_str_digits() digits
+        raise NotANumber(str(exc)) from exc
     stack = [(document, 1)]
     while stack:
         node, depth = stack.pop()

@@ -165,8 +165,10 @@ def report(export: Path | None, stored: Path | None, html: Path | None, profile:
     value-set coverage, capability findings, findings per rule and follow-up figures. Opens offline and prints
     to A4. Exit codes as for `check`. With --from RESULT.json instead of EXPORT: the same report from a stored
     result (`check --format json`), with no export present."""
-    if (export is None) == (stored is None):
-        fail("report_source")
+    if export is None and stored is None:
+        fail("report_source_none")
+    if export is not None and stored is not None:
+        fail("report_source_both")
     if stored is not None:
         _report_from(stored, html, profile, lang, fail_on, reveal_ids, vendor, system_version,
                      ignored=[name for name, given in (("--as-of", as_of), ("--mapping", mapping),
@@ -188,29 +190,50 @@ def _report_from(stored: Path, html: Path | None, profile: str, lang: str, fail_
     from conform.render.document import reworded
     from conform.render.gate import failing
     from conform.render.html import extended, render_html
+    from conform.render.stored import require_renderable
 
-    _refuse_overwriting_input(stored, html)
+    _refuse_overwriting_input(stored, html, key="overwrite_result")
     if ignored:
         say("from_ignores", options=", ".join(ignored))
     document = load_result(stored)
+    # The profile the result was made with, unless another is named; it must be installed, at that version.
+    loaded, rules = api.load(profile if profile != DEFAULT_PROFILE else document["profile"]["name"])
+    require_renderable(document, str(stored), loaded)
     if reveal_ids and document["person_ids_masked"]:
         say("from_masked")
-    document = reworded(document, lang, api.load(profile)[1])
-    write(render_html(extended(document, profile, vendor, system_version)), html)
+    # A result made with --reveal-ids is shown in full only when this report asks for it too.
+    document = reworded(document, lang, rules, mask=not reveal_ids)
+    write(render_html(extended(document, loaded, vendor, system_version)), html)
     if html is not None:
         say("html", path=html)
     sys.exit(ExitCode.FINDINGS if failing(document, fail_on) else ExitCode.OK)
 
 
 def _refuse_overwriting_input(export: Path, *targets: Path | None, mapping: Path | None = None,
-                              requirements: Path | None = None, read: tuple[Path, ...] = ()) -> None:
+                              requirements: Path | None = None, read: tuple[Path, ...] = (),
+                              key: str = "overwrite") -> None:
     """conform never modifies its inputs: refuse to write a report over a file of the export, the mapping, the
-    requirements or any other file it `read` (a lexicon)."""
-    inputs = {_resolved(p) for p in export.rglob("*")} if export.is_dir() else {_resolved(export)}
-    inputs |= {_resolved(p) for p in (mapping, requirements, *read) if p is not None}
+    requirements or any other file it `read` (a lexicon), under any name (a symlink or a hard link to it)."""
+    inputs: set = set()
+    for path in [*(export.rglob("*") if export.is_dir() else [export]), mapping, requirements, *read]:
+        if path is not None:
+            inputs |= _identities(path)
     for target in targets:
-        if target is not None and _resolved(target) in inputs - {None}:
-            fail("overwrite", path=target)
+        if target is not None and _identities(target) & inputs:
+            fail(key, path=target)
+
+
+def _identities(path: Path) -> set:
+    """The path with every symlink followed and, for a file that exists, its device and inode (a hard link to
+    a file is that file); nothing for a symlink loop (the reader reports it)."""
+    resolved = _resolved(path)
+    if resolved is None:
+        return set()
+    try:
+        status = path.stat()
+    except (OSError, ValueError):
+        return {resolved}
+    return {resolved, (status.st_dev, status.st_ino)}
 
 
 def _resolved(path: Path) -> Path | None:

@@ -16,6 +16,7 @@ from conform import __version__, personnummer
 from conform.catalogue import fill, labels, plural
 from conform.errors import ConformError
 from conform.model import ExitCode
+from conform.render.templates import printable
 
 LANGUAGES = ("sv", "en")
 _LANG: contextvars.ContextVar[str | None] = contextvars.ContextVar("conform_lang", default=None)
@@ -46,13 +47,14 @@ def say(key: str, n: int | None = None, **values) -> None:
 
 
 def fail(key: str, **values) -> None:
-    click.echo("conform: " + personnummer.mask_text(fill(words()[key], **values)), err=True)
+    click.echo("conform: " + printable(personnummer.mask_text(fill(words()[key], **values))), err=True)
     sys.exit(ExitCode.NOT_CHECKED)
 
 
 def fail_error(exc: ConformError) -> None:
     # A message may quote a heading or a value of the export: a person-ID in it is masked by its shape.
-    click.echo(f"conform: {personnummer.mask_text(exc.text(language()))}", err=True)
+    # Control characters from a file's name or content are shown as \xNN: never as escapes a terminal obeys.
+    click.echo(f"conform: {printable(personnummer.mask_text(exc.text(language())))}", err=True)
     sys.exit(ExitCode.NOT_CHECKED)
 
 

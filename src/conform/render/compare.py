@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -21,7 +22,7 @@ from typing import Iterable, Sequence
 from jsonschema import Draft202012Validator
 
 from conform import __version__, clock, jsonfile
-from conform.errors import ConformError, UsageError, msg
+from conform.errors import ConformError, UsageError, msg, utf8_reason
 from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
 from conform.render.document import FORMAT, READABLE_VERSIONS
 from conform.render.spreadsheet import neutralised
@@ -52,19 +53,30 @@ def load_result(path: str | Path) -> dict:
     """One result document, read and validated; a ConformError naming the file says what is wrong."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # A byte-order mark (a result saved again by an editor on Windows) is no reason to refuse it.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise UsageError("no_such_file", path=path) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError("result_unreadable", path=path, detail=exc) from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError("result_not_utf8", path=path, reason=utf8_reason(exc.reason), byte=exc.start) from exc
+    except OSError as exc:
+        raise UsageError("result_unreadable", path=path, detail=exc.strerror or exc) from exc
     try:
-        document = jsonfile.loads(text)
+        document = jsonfile.loads(text, strict_numbers=True)
     except jsonfile.TooDeep as exc:
         raise UsageError("json_too_deep", path=path, limit=jsonfile.MAX_DEPTH) from exc
+    except jsonfile.NotANumber as exc:
+        raise UsageError("result_bad_number", path=path, line=_line_of(text)) from exc
     except json.JSONDecodeError as exc:
         raise UsageError("result_not_json", path=path, line=exc.lineno, column=exc.colno, detail=exc.msg) from exc
     validate_result(document, str(path))
     return document
+
+
+def _line_of(text: str) -> int:
+    """The line of the first number a strict reading refused (json's parser does not say where)."""
+    first = re.search(r"\bNaN\b|-?\bInfinity\b|\d{4301,}", text)
+    return text.count("\n", 0, first.start()) + 1 if first else 1
 
 
 def load_results(paths: Iterable[str | Path]) -> list[dict]:

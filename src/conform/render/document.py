@@ -126,26 +126,36 @@ def result_not_evaluated(result: CheckResult) -> dict[str, list[str]]:
     return {code: sorted(tables) for code, tables in result.not_evaluated.items()}
 
 
-def reworded(document: dict, lang: str, rules: Sequence[Rule]) -> dict:
-    """A result document in another language: each rule's message, fix and reading from the rule catalogue,
-    and each example's message worded again from its fields (a coded detail from its code). Refused where the
-    result names a rule the catalogue does not have (a result of other rules)."""
-    if document["language"] == lang:
+def reworded(document: dict, lang: str, rules: Sequence[Rule], mask: bool = False) -> dict:
+    """A stored result document as a report in `lang` shows it: each rule's message, fix and reading from the
+    rule catalogue, and each example's message and detail worded again from its fields (a coded detail from its
+    code). With `mask`, a result made with person-IDs in full has them masked, as a check without --reveal-ids
+    would have. Refused where the result names a rule the catalogue does not have (a result of other rules)."""
+    remask = mask and not document["person_ids_masked"]
+    if document["language"] == lang and not remask:
         return document
     by_code = {r.code: r for r in rules}
     unknown = sorted(r["code"] for r in document["rules"] if r["code"] not in by_code)
     if unknown:
         raise UsageError("result_rules_unknown", rules=", ".join(unknown))
-    examples = [dict({c: e[c] for c in NEUTRAL_COLUMNS}, rule=r["code"], other=e.get("detail") or e["other"])
-                for r in document["rules"] for e in r["examples"]]
-    messages = iter(with_messages(pl.DataFrame(examples, schema=EXAMPLE_SCHEMA), list(rules), lang,
-                                  field_titles(document["profile"]["name"]))["message"].to_list()
-                    if examples else [])
-    out = dict(document, language=lang)
+    neutral = pl.DataFrame([dict({c: e[c] for c in NEUTRAL_COLUMNS}, rule=r["code"],
+                                 other=e["other"] if e.get("detail") is None else e["detail"])
+                            for r in document["rules"] for e in r["examples"]], schema=EXAMPLE_SCHEMA)
+    if remask:
+        neutral = masked(neutral)
+    worded = with_messages(neutral, list(rules), lang, field_titles(document["profile"]["name"]))
+    rows = iter(zip(neutral.iter_rows(named=True), worded.iter_rows(named=True)))
+
+    def example(e: dict) -> dict:
+        given, words = next(rows)
+        return e | {"key": given["key"], "value": given["value"], "other": words["other"],
+                    "message": words["message"]} | ({"detail": given["other"]} if e.get("detail") is not None else {})
+
+    out = dict(document, language=lang, person_ids_masked=document["person_ids_masked"] or mask)
     out["rules"] = [r | {
         "message": by_code[r["code"]].message[lang], "fix": by_code[r["code"]].fix[lang],
         "reading": by_code[r["code"]].reading[lang] if by_code[r["code"]].reading else None,
-        "examples": [e | {"message": next(messages)} for e in r["examples"]],
+        "examples": [example(e) for e in r["examples"]],
     } for r in document["rules"]]
     return out
 

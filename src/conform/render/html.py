@@ -20,7 +20,7 @@ from conform.render.document import build
 from conform.render.findings import filled, shown_message
 from conform.formatting import Formatter
 from conform.render.summary import build_summary
-from conform.render.templates import CSP, environment
+from conform.render.templates import CSP, environment, printable
 from conform.resources import DEFAULT_PROFILE
 
 GROUP_VALUE_SET = "malgrupp"
@@ -57,7 +57,8 @@ def extended(document: dict, profile: str | Profile = DEFAULT_PROFILE, vendor: s
     folder), for the standard's names of sets, values and target groups."""
     figures = document.get("figures")
     if not figures:
-        raise UsageError("result_without_figures", version=document.get("format_version", "?"))
+        raise UsageError("result_without_figures", source=document["export"]["path"],
+                         version=document.get("format_version", "?"))
     prof = load_profile(profile) if isinstance(profile, str) else profile
     document = dict(document)
     lang = document["language"]
@@ -101,16 +102,16 @@ def _sets_summary(sets: list[dict], fmt: Formatter, L: dict) -> str:
 
 
 def _system(package: dict, vendor: str | None, version: str | None, L: dict) -> dict:
-    """Vendor/system and version as given on the command line, else as the export's datapackage.json says."""
-    name = vendor if vendor else None
-    version_ = version if version else None
+    """Vendor/system and version as given on the command line, else as the export's datapackage.json says, with
+    control characters (a NUL, an escape, a right-to-left override) shown as \\xNN rather than obeyed."""
+    name, version_ = printable(vendor) or None, printable(version) or None
+    packaged, packaged_version = printable(package.get("name")) or None, printable(package.get("version")) or None
     return {
-        "given": bool(name or package.get("name")),
-        "name": name or package.get("name") or L["not_given"],
-        "name_source": L["source_option"] if name else (L["source_package"] if package.get("name") else ""),
-        "version": version_ or package.get("version") or L["not_given"],
-        "version_source": L["source_option"] if version_ else (L["source_package"] if package.get("version")
-                                                               else ""),
+        "given": bool(name or packaged),
+        "name": name or packaged or L["not_given"],
+        "name_source": L["source_option"] if name else (L["source_package"] if packaged else ""),
+        "version": version_ or packaged_version or L["not_given"],
+        "version_source": L["source_option"] if version_ else (L["source_package"] if packaged_version else ""),
     }
 
 
