@@ -20,7 +20,8 @@ from conform import api
 from conform.generator import generate
 from conform.generator.drafting import measure, reviewed_mapping, vocabulary, wrong_crosswalks
 from conform.generator.vendors import CODE_TABLE, DRAFTING_SHAPES, read_canonical, write_shape
-from conform.input.mapping.draft import draft as drafted_plan, draft_mapping, words
+from conform.input.mapping.draft import draft as drafted_plan, draft_mapping
+from conform.input.mapping.words import words
 from conform.vocabulary import opposite
 
 # The figures bench/drafting.py reports, as measured: a change that makes a draft need more edits fails here.
@@ -340,11 +341,11 @@ def test_another_role_is_the_opposite(local, standard):
 
 
 def test_a_negation_alone_is_no_shared_word():
-    from conform.input.mapping.draft import _shared_words
+    from conform.input.mapping.words import shared_words
 
-    assert _shared_words("Ingen förbättring", ["Ingen förändring", "Negativ förändring"]) == (None, None)
-    assert _shared_words("Nej, inget behov av SIP", ["Ja, SIP finns", "Nej, men det finns behov av SIP",
-                                                     "Nej, det finns inget behov av SIP"])[0] == \
+    assert shared_words("Ingen förbättring", ["Ingen förändring", "Negativ förändring"]) == (None, None)
+    assert shared_words("Nej, inget behov av SIP", ["Ja, SIP finns", "Nej, men det finns behov av SIP",
+                                                    "Nej, det finns inget behov av SIP"])[0] == \
         "Nej, det finns inget behov av SIP"
 
 
@@ -353,9 +354,9 @@ def test_a_negation_alone_is_no_shared_word():
     ("beslutsfattare", "beslut", False), ("verksamhetssystem", "verkstallande", False), ("kontakt", "kon", False),
 ])
 def test_a_headings_word_is_a_names_word_with_an_ending_not_another_compound(heading, name, same):
-    from conform.input.mapping.draft import _same_heading_word
+    from conform.input.mapping.words import same_heading_word
 
-    assert _same_heading_word(name, heading) is same
+    assert same_heading_word(name, heading) is same
 
 
 # -- a second adversarial round ------------------------------------------------------------------------------

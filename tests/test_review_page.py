@@ -16,7 +16,8 @@ from lxml import html as lxml_html
 
 from conform import api
 from conform.cli import main
-from conform.input.mapping.draft import REVIEW_BELOW, draft
+from conform.input.mapping.draft import draft
+from conform.input.mapping.proposals import REVIEW_BELOW
 from browser import needs_browser, render_and_dump
 
 WIDE = Path(__file__).resolve().parents[1] / "fixtures" / "vendors" / "wide" / "export"

@@ -15,8 +15,7 @@ from conform.input import partition
 from conform.result import figures as report_figures
 from conform.result.attribution import attribute_findings, field_sets, set_results
 from conform.errors import UsageError
-from conform.model import (CheckResult, Rule, Severity, as_hits, counts,
-                           empty_findings, first_listed)
+from conform.model import CheckResult, Rule, Severity, as_hits, counts, empty_findings, first_listed
 from conform.profile import Profile, load_profile
 from conform.result.evaluation import accepted_mask, evaluate
 from conform.input.requirements import Requirements, default_requirements, load_requirements

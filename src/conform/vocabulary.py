@@ -1,7 +1,7 @@
 """Local words and the standard values they stand for: the profile's local-value lexicon (lexicon.yaml, which a
 user may extend with files of the same form), and the closest standard value of a non-standard one. Used by the
 report's value-set coverage, by mapping errors' "did you mean", and by `conform init-mapping` when it proposes
-crosswalks."""
+crosswalks. Here too is the one folding of words (:func:`fold`) that every comparison of headings and values uses."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from conform.errors import UsageError
@@ -97,13 +98,16 @@ def profile_lexicon(profile) -> Lexicon:
     return _PROFILE_LEXICONS[path]
 
 
-def plain(text: str) -> str:
-    """Lower case without accents: "Född i övriga Europa" -> "fodd i ovriga europa"."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+@lru_cache(maxsize=1 << 16)   # the same headings and values are folded again and again, for every field
+def fold(text: str, between: str = "") -> str:
+    """The one folding of words for comparison: lower case, no accents, letters and digits only, their runs
+    joined by `between`: "Datum för beslut" -> "datumforbeslut", or with " ": "datum for beslut"."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    return between.join(re.findall(r"[0-9a-z]+", plain))
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[0-9a-z]+", plain(text))
+    return fold(text, " ").split()
 
 
 def polarity(text: str) -> tuple[int, int, int]:

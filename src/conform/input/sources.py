@@ -26,8 +26,8 @@ from conform.model import FINDING_COLUMNS, InputFile
 from conform.profile import Profile
 from conform.details import detail, detail_expr
 from conform.input.readers.core import outside
-from conform.input.readers.text import (bare_carriage_return, field_count, first_undecodable, is_not_utf8, misplaced_quotes,
-                                  odd_quotes)
+from conform.input.readers.text import (bare_carriage_return, field_count, first_undecodable, is_not_utf8,
+                                        misplaced_quotes, odd_quotes)
 
 CHUNK = 1 << 22
 # The longest line (so the largest cell) a table may have: a real record is a few hundred bytes.

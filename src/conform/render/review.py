@@ -14,7 +14,7 @@ from __future__ import annotations
 
 
 from conform import __version__, clock
-from conform.input.mapping.draft import REVIEW_BELOW, Draft, Drafted, Note
+from conform.input.mapping.proposals import REVIEW_BELOW, Draft, Drafted, Note
 from conform.personnummer import mask_text
 from conform.profile import Profile
 from conform.formatting import decimal_text, int_text

@@ -59,17 +59,16 @@ def require_renderable(document: dict, source: str, profile: Profile) -> None:
                          detail=problem.problem) from None
 
 
-def _check(holds: bool, where: str, problem: str, **params) -> None:
-    """`problem`: a key of the catalogue's error_messages under stored_ (its words, in the reader's language)."""
+def _check(holds: bool, where: str, problem: Msg) -> None:
     if not holds:
-        raise Inconsistent(where, msg("stored_" + problem, **params))
+        raise Inconsistent(where, problem)
 
 
 def _written(document: dict) -> None:
     for path, fields in WRITTEN.items():
         for where, node in _nodes(document, path):
             for name in fields:
-                _check(name in node, f"{where}/{name}" if where else name, "missing")
+                _check(name in node, f"{where}/{name}" if where else name, msg("stored_missing"))
 
 
 def _nodes(node, path: tuple, where: str = ""):
@@ -87,40 +86,40 @@ def _nodes(node, path: tuple, where: str = ""):
 def _sets(document: dict, profile: Profile) -> None:
     ids = [s["id"] for s in document["information_sets"]]
     _check(ids == [s.id for s in profile.information_sets], "information_sets",
-           "sets")
+           msg("stored_sets"))
     for i, s in enumerate(document["information_sets"]):
         where = f"information_sets/{i}"
-        _check(s["records_with_errors"] <= s["records"], where, "more_errors")
-        _check(s["records_with_warnings"] <= s["records"], where, "more_warnings")
+        _check(s["records_with_errors"] <= s["records"], where, msg("stored_more_errors"))
+        _check(s["records_with_warnings"] <= s["records"], where, msg("stored_more_warnings"))
         share = s["conforming_share"]
-        _check(share is None or 0 <= share <= 1, f"{where}/conforming_share", "share")
-        _check(0 <= s["tolerance"] <= 1, f"{where}/tolerance", "share")
+        _check(share is None or 0 <= share <= 1, f"{where}/conforming_share", msg("stored_share"))
+        _check(0 <= s["tolerance"] <= 1, f"{where}/tolerance", msg("stored_share"))
 
 
 def _rules(document: dict) -> None:
     codes = {r["code"] for r in document["rules"]}
-    _check(len(codes) == len(document["rules"]), "rules", "rule_twice")
+    _check(len(codes) == len(document["rules"]), "rules", msg("stored_rule_twice"))
     summary = document["summary"]
     for code in summary["blocking_rules"]:
-        _check(code in codes, "summary/blocking_rules", "no_rule", code=code)
+        _check(code in codes, "summary/blocking_rules", msg("stored_no_rule", code=code))
     for i, s in enumerate(document["information_sets"]):
         for code in s["rules"] + s["violated_rules"] + ([s["blocking_rule"]] if s["blocking_rule"] else []):
-            _check(code in codes, f"information_sets/{i}", "no_rule", code=code)
+            _check(code in codes, f"information_sets/{i}", msg("stored_no_rule", code=code))
     by_severity = {severity: 0 for severity in summary["findings"]}
     for i, r in enumerate(document["rules"]):
         _check(r["listed"] <= r["count"] and len(r["examples"]) <= r["count"], f"rules/{i}",
-               "listed")
+               msg("stored_listed"))
         by_severity[r["severity"]] = by_severity.get(r["severity"], 0) + r["count"]
-    _check(by_severity == summary["findings"], "summary/findings", "findings")
+    _check(by_severity == summary["findings"], "summary/findings", msg("stored_findings"))
     _check(summary["rules_evaluated"] <= summary["rules_total"] == len(codes), "summary/rules_evaluated",
-           "rules_evaluated")
+           msg("stored_rules_evaluated"))
     _check(summary["skall_met"] <= summary["skall_total"] <= len(document["information_sets"]),
-           "summary/skall_met", "skall_total")
-    _check(0 <= summary["conformance"] <= 1, "summary/conformance", "share")
-    _check(summary["bor_score"] is None or 0 <= summary["bor_score"] <= 1, "summary/bor_score", "share")
+           "summary/skall_met", msg("stored_skall_total"))
+    _check(0 <= summary["conformance"] <= 1, "summary/conformance", msg("stored_share"))
+    _check(summary["bor_score"] is None or 0 <= summary["bor_score"] <= 1, "summary/bor_score", msg("stored_share"))
     known = labels("en")["notes"]
     for note in document["notes"]:
-        _check(note in known, "notes", "no_note", value=note)
+        _check(note in known, "notes", msg("stored_no_note", value=note))
 
 
 def _figures(document: dict, profile: Profile) -> None:
@@ -128,49 +127,51 @@ def _figures(document: dict, profile: Profile) -> None:
     groups = figures["groups"]
     _check(bool(groups) and len(set(groups)) == len(groups)
            and set(groups) <= set(group_codes(profile)) | {OTHER_GROUP}, "figures/groups",
-           "groups")
+           msg("stored_groups"))
     _check([row["set"] for row in figures["matrix"]] == [s.id for s in profile.information_sets],
-           "figures/matrix", "matrix_rows")
+           "figures/matrix", msg("stored_matrix_rows"))
     for i, row in enumerate(figures["matrix"]):
-        _check([c["group"] for c in row["cells"]] == groups, f"figures/matrix/{i}", "matrix_cells")
+        _check([c["group"] for c in row["cells"]] == groups, f"figures/matrix/{i}", msg("stored_matrix_cells"))
         for cell in row["cells"]:
             _check(cell["errors"] <= cell["records"] and cell["warnings"] <= cell["records"], f"figures/matrix/{i}",
-                   "more_findings")
+                   msg("stored_more_findings"))
     sets = {s.id for s in profile.information_sets}
     basis = labels("en")["html"]["closest_basis"]
     for i, item in enumerate(figures["capability"]):
         where = f"figures/capability/{i}"
-        _check(item["set"] in sets, where, "no_set", value=item["set"])
+        _check(item["set"] in sets, where, msg("stored_no_set", value=item["set"]))
         for name in CAPABILITY_FIELDS[item["kind"]]:
-            _check(name in item, f"{where}/{name}", "missing")
+            _check(name in item, f"{where}/{name}", msg("stored_missing"))
         if "table" in item:
-            _check(item["table"] in profile.tables, where, "no_table", value=item["table"])
+            _check(item["table"] in profile.tables, where, msg("stored_no_table", value=item["table"]))
         if "field" in item:
-            _check(item["field"] in profile.tables[item["table"]].field_names, where, "no_field", value=item["field"])
+            _check(item["field"] in profile.tables[item["table"]].field_names, where,
+                   msg("stored_no_field", value=item["field"]))
         if item["kind"] == "several":
-            _check((item["records"] == 0) == (item["most"] == 0), where, "several")
+            _check((item["records"] == 0) == (item["most"] == 0), where, msg("stored_several"))
     for i, c in enumerate(figures["coverage"]):
         where = f"figures/coverage/{i}"
         for table, name in c["fields"]:
             _check(table in profile.tables and name in profile.tables[table].field_names, where,
-                   "no_field", value=f"{table}.{name}")
-        _check(len(c["present"]) + len(c["never"]) == c["standard_total"], where, "values")
-        _check(c["nonstandard_total"] >= len(c["nonstandard"]), where, "listed")
+                   msg("stored_no_field", value=f"{table}.{name}"))
+        _check(len(c["present"]) + len(c["never"]) == c["standard_total"], where, msg("stored_values"))
+        _check(c["nonstandard_total"] >= len(c["nonstandard"]), where, msg("stored_listed"))
         for value in c["nonstandard"]:
-            _check(value["basis"] is None or value["basis"] in basis, where, "no_basis", value=value["basis"])
+            _check(value["basis"] is None or value["basis"] in basis, where,
+                   msg("stored_no_basis", value=value["basis"]))
     follow_up = figures["follow_up"]
     for step, rows in (follow_up["days"] or {}).items():
         for row in rows:
             _check(row["group"] in groups and math.isfinite(row["median"]) and row["median"] <= LONGEST_MEDIAN,
-                   f"figures/follow_up/days/{step}", "median")
+                   f"figures/follow_up/days/{step}", msg("stored_median"))
     persons = follow_up["persons"]
     if persons is not None:
         for row in persons["counts"]:
             _check(row["group"] in groups and row["persons"] <= persons["persons"], "figures/follow_up/persons",
-                   "group_more")
+                   msg("stored_group_more"))
     for row in follow_up["open"]["counts"]:
         _check(row["group"] in groups and row["records"] <= follow_up["open"]["records"], "figures/follow_up/open",
-               "group_more")
+               msg("stored_group_more"))
 
 
 def _verdict(document: dict) -> None:
@@ -183,7 +184,7 @@ def _verdict(document: dict) -> None:
     wanted = Requirements({s["id"]: SetRequirement(s["level"], s["weight"], s["tolerance"]) for s in stored})
     judged = evaluate(wanted, sets, bool(document["summary"]["findings"]["warning"]))
     for i, (s, e) in enumerate(zip(stored, judged.sets)):
-        _check(s["met"] == e.met, f"information_sets/{i}/met", "met")
+        _check(s["met"] == e.met, f"information_sets/{i}/met", msg("stored_met"))
     _check(document["summary"]["verdict"] == judged.verdict.value, "summary/verdict",
-           "verdict")
-    _check(document["summary"]["skall_met"] == judged.skall_met, "summary/skall_met", "skall_met")
+           msg("stored_verdict"))
+    _check(document["summary"]["skall_met"] == judged.skall_met, "summary/skall_met", msg("stored_skall_met"))

@@ -13,8 +13,8 @@ from conform.input.requirements import BOR, SKALL, Deviation, Requirements
 
 def accepted_mask(findings: pl.DataFrame, attributed: pl.DataFrame, deviations: list[Deviation]) -> pl.Series:
     """True on the findings (listed findings or hits) an active deviation accepts: its rule, counted against one
-    of its sets (any set where it names none). `attributed` is :func:`conform.result.attribution.attribute_findings` of the
-    same findings."""
+    of its sets (any set where it names none). `attributed` is
+    :func:`conform.result.attribution.attribute_findings` of the same findings."""
     if not deviations or findings.is_empty():
         return pl.Series("accepted", [False] * findings.height, dtype=pl.Boolean)
     scoped = pl.DataFrame(

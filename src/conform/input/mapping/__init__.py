@@ -26,7 +26,7 @@ from conform.input.readers.source import ROW
 from conform.details import detail, in_languages
 from conform.personnummer import mask_text
 from conform.input.mapping.apply import (MappedTable, SourceRefused, build_tables, crosswalk_uses, source_ids,
-                                   unmapped_columns)
+                                         unmapped_columns)
 from conform.input.mapping.spec import Mapping, load_mapping
 from conform.profile import Profile
 from conform.input.sources import HASHERS, Export, TableSource, read_package, sha256_of, with_missing_keys
