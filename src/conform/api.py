@@ -95,7 +95,9 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     warnings = any(severities[c] is Severity.WARNING for c in hits["rule"].unique().cast(pl.String))
     evaluation = evaluate(wanted, sets, warnings, deviations)
     notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")})
-    counted = report_figures.compute(profile, list(rules), export, hits, sets) if figures else None
+    counted = (report_figures.compute(profile, list(rules), export, hits, sets,
+                                      in_memory=partition.bucket_count(sum(records.values()), bucket_records) == 1)
+               if figures else None)
     return CheckResult(
         tool_version=__version__, profile_name=profile.name, profile_version=profile.version,
         as_of=as_of.isoformat(), as_of_source=as_of_source, export_path=str(export_path),

@@ -30,10 +30,14 @@ NO_CELL = "none"             # a target group with no records of an information 
 
 
 class Tables:
-    """The export's tables as lazy frames, and which columns each has."""
+    """The export's tables as lazy frames, and which columns each has. `in_memory`: read each table once, for
+    every figure to query in memory (an export checked in one piece, whose tables the check held one at a time
+    anyway); else every figure scans the files again, holding only its counts."""
 
-    def __init__(self, export):
+    def __init__(self, export, in_memory: bool = False):
         self.frames: dict[str, pl.LazyFrame] = {n: t.frame for n, t in export.tables.items() if t.frame is not None}
+        if in_memory:
+            self.frames = dict(zip(self.frames, (f.lazy() for f in pl.collect_all(list(self.frames.values())))))
         self.columns = {n: f.collect_schema().names() for n, f in self.frames.items()}
 
     def __getitem__(self, table: str) -> pl.LazyFrame:
@@ -52,8 +56,9 @@ class Figures:
     record_groups: pl.DataFrame
 
 
-def compute(profile: Profile, rules: list[Rule], export, hits: pl.DataFrame, sets: list[SetResult]) -> Figures:
-    tables = Tables(export)
+def compute(profile: Profile, rules: list[Rule], export, hits: pl.DataFrame, sets: list[SetResult],
+            in_memory: bool = False) -> Figures:
+    tables = Tables(export, in_memory)
     codes = group_codes(profile)
     membership = _membership(profile, tables, codes, hits)
     groups = codes + ([OTHER_GROUP] if membership.records.filter(pl.col("group") == OTHER_GROUP).height else [])
@@ -94,68 +99,72 @@ def _membership(profile: Profile, tables: Tables, codes: list[str], hits: pl.Dat
     with findings only. A record whose group is missing, not a standard code or cannot be followed (a dangling
     reference) is in OTHER_GROUP.
 
-    Tables are settled one at a time, each keeping (key, group) for the next only until that has used it, so
-    no more than two tables' keys are held at once."""
+    Tables are settled one at a time, each read once and keeping (key, group) for the next only until that has
+    used it, so no more than two tables' keys are held at once."""
     holder = next((t for t, s in profile.tables.items() if GROUP_FIELD in s.field_names), None)
     lazy = tables.frames
     has = tables.has
-    found = (hits.lazy().filter(pl.col("row").is_not_null()).select("table", "row").unique()
-             .with_columns(pl.col("table").cast(pl.String)))
-    key_groups: dict[str, pl.LazyFrame] = {}   # table -> (key, group), unique: the groups of each primary key
+    found = (hits.filter(pl.col("row").is_not_null()).select(pl.col("table").cast(pl.String), "row").unique())
+    key_groups: dict[str, pl.DataFrame] = {}   # table -> (key, group), unique: the groups of each primary key
     records, with_findings, settled = [], [], set()
 
-    def settle(table: str, rows: pl.LazyFrame, keys: pl.LazyFrame | None = None) -> None:
-        """Count a table's records per group and keep the groups of those with findings; keep its keys' groups."""
-        rows = rows.select(table=pl.lit(table), row=pl.col(ROW).cast(pl.Int64),
-                           group=pl.col("group").fill_null(OTHER_GROUP))
-        answers = pl.collect_all([rows.group_by("table", "group").len("records"),
-                                  rows.join(found, on=["table", "row"], how="semi")]
-                                 + ([keys.unique()] if keys is not None else []))
-        records.append(answers[0])
-        with_findings.append(answers[1])
+    def settle(table: str, rows: pl.LazyFrame, keyed: bool) -> pl.DataFrame:
+        """Count a table's records (ROW, group and, where `keyed`, its key) per group, keep the groups of those
+        with findings and its keys' groups; the table's rows, read once, for what else needs them."""
+        frame = rows.with_columns(pl.col(ROW).cast(pl.Int64), pl.col("group").fill_null(OTHER_GROUP)).collect()
+        records.append(frame.group_by("group").len("records").select(table=pl.lit(table), group="group",
+                                                                     records="records"))
+        mine = found.filter(pl.col("table") == table).select("row")
+        with_findings.append(frame.join(mine, left_on=ROW, right_on="row", how="semi")
+                             .select(table=pl.lit(table), row=ROW, group="group"))
         settled.add(table)
-        if keys is not None:
-            key_groups[table] = answers[2].lazy()
+        if keyed:
+            key_groups[table] = frame.select("key", "group").unique()
+        return frame
 
     if holder is not None and has(holder, GROUP_FIELD):
         spec = profile.tables[holder]
+        own = spec.foreign_key[0] if spec.foreign_key and has(holder, spec.foreign_key[0]) else None
+        keyed = has(holder, spec.primary_key)
         group = pl.when(pl.col(GROUP_FIELD).is_in(codes)).then(GROUP_FIELD).otherwise(pl.lit(OTHER_GROUP))
-        source = lazy[holder].with_columns(group=group)
-        settle(holder, source, source.select(pl.col(spec.primary_key).alias("key"), "group")
-               if has(holder, spec.primary_key) else None)
+        source = settle(holder, lazy[holder].select(
+            ROW, group=group, *([pl.col(spec.primary_key).alias("key")] if keyed else []),
+            *([pl.col(own).alias("link")] if own else [])), keyed)
         # Upwards: the tables the holder points to (person) take the groups of the records pointing at them.
         below = holder
         for parent in profile.parent_chain(holder):
-            own, _ = profile.tables[below].foreign_key
-            if not has(below, own) or (below != holder and below not in key_groups):
+            up, _ = profile.tables[below].foreign_key
+            if not has(below, up) or (below != holder and below not in key_groups):
                 break
             if below == holder:
-                link = source.select(pl.col(own).alias("key"), "group")
+                link = source.select(pl.col("link").alias("key"), "group")
             else:
                 pk = profile.tables[below].primary_key
-                link = (lazy[below].select(pl.col(own).alias("fk"), pl.col(pk).alias("key"))
+                link = (lazy[below].select(pl.col(up).alias("fk"), pl.col(pk).alias("key")).collect()
                         .join(key_groups[below], on="key").select(pl.col("fk").alias("key"), "group"))
-            key_groups[parent] = link.unique().collect().lazy()
+            key_groups[parent] = link.unique()
             pk = profile.tables[parent].primary_key
             if has(parent, pk):
                 settle(parent, lazy[parent].select(ROW, pl.col(pk).alias("key"))
-                       .join(key_groups[parent], on="key", how="left"))
+                       .join(key_groups[parent].lazy(), on="key", how="left"), keyed=False)
             below = parent
+        del source
         # Downwards: every table below takes the groups of the record it points to.
         pending = [t for t in profile.tables if holder in profile.parent_chain(t)]
         for table in sorted(pending, key=lambda t: len(profile.parent_chain(t))):
-            own, parent = profile.tables[table].foreign_key
-            if parent not in key_groups or not has(table, own):
+            down, parent = profile.tables[table].foreign_key
+            if parent not in key_groups or not has(table, down):
                 continue
             pk = profile.tables[table].primary_key
-            joined = lazy[table].select(ROW, pl.col(own).alias("key"), *([pk] if has(table, pk) else [])) \
-                .join(key_groups[parent], on="key", how="left")
-            settle(table, joined, joined.select(pl.col(pk).alias("key"), "group") if has(table, pk) else None)
+            keyed = has(table, pk)
+            settle(table, lazy[table].select(ROW, pl.col(down).alias("link"),
+                                             *([pl.col(pk).alias("key")] if keyed else []))
+                   .join(key_groups[parent].lazy().rename({"key": "link"}), on="link", how="left"), keyed)
             if all(c in settled or c not in pending for c in profile.children(parent)):
                 key_groups.pop(parent)  # every table below it is settled
     for table in list(lazy):
         if table not in settled:
-            settle(table, lazy[table].select(ROW, group=pl.lit(None, pl.String)))
+            settle(table, lazy[table].select(ROW, group=pl.lit(None, pl.String)), keyed=False)
     schema = {"table": pl.String, "group": pl.String, "records": pl.UInt32}
     return Membership(pl.concat(records) if records else pl.DataFrame(schema=schema),
                       pl.concat(with_findings) if with_findings else
@@ -355,10 +364,12 @@ def _median_days(tables: Tables, codes: list[str]) -> dict | None:
             and tables.has("beslut", "beslut_id", "aktualisering_id", "datum_beslut")):
         return None
     # A key used twice counts by its first row: tables are read in file order.
-    akt = (tables["aktualisering"].select("aktualisering_id", group=pl.col(GROUP_FIELD),
-                                          d0=parse_date(pl.col("datum_aktualisering")))
-           .unique("aktualisering_id", keep="first"))
-    beslut = tables["beslut"].select("beslut_id", "aktualisering_id", d1=parse_date(pl.col("datum_beslut")))
+    # Each read and its dates parsed once, for both steps.
+    akt, beslut = (frame.lazy() for frame in pl.collect_all([
+        tables["aktualisering"].select("aktualisering_id", group=pl.col(GROUP_FIELD),
+                                       d0=parse_date(pl.col("datum_aktualisering")))
+        .unique("aktualisering_id", keep="first"),
+        tables["beslut"].select("beslut_id", "aktualisering_id", d1=parse_date(pl.col("datum_beslut")))]))
     first = (beslut.join(akt, on="aktualisering_id", how="left")
              .select("group", days=(pl.col("d1") - pl.col("d0")).dt.total_days()))
     if tables.has("insats", "beslut_id", "datum_verkstallande"):
