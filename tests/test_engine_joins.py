@@ -3,6 +3,7 @@ Two different keys with one hash must change nothing: the view is then built aga
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -12,6 +13,7 @@ from conform import api
 from conform.check import engine
 
 EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "example-defects"
+AS_OF = dt.date(2025, 6, 30)
 
 
 @pytest.fixture
@@ -49,3 +51,13 @@ def test_keys_whose_hashes_collide_are_still_matched_on_their_texts(monkeypatch,
 def test_views_match_on_hashes_when_no_keys_collide(builds):
     api.check(EXPORT)
     assert builds == [(t, True) for t in ("person", "aktualisering", "beslut", "insats", "uppfoljning")]
+
+
+def test_the_figures_match_on_texts_where_hashes_collide(monkeypatch):
+    """The report's figures match a record to its parent as the views do: every key of a table given one hash
+    (every pair collides) leaves every figure as it was."""
+    from conform.result import figures
+
+    expected = api.check(EXPORT, as_of=AS_OF).figures
+    monkeypatch.setattr(figures, "key_hash", lambda key: pl.when(key.is_not_null()).then(pl.lit(7, pl.UInt64)))
+    assert api.check(EXPORT, as_of=AS_OF).figures == expected

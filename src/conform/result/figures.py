@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from conform import personnummer
-from conform.result.attribution import attribute_findings, field_sets
+from conform.check.engine import key_hash
 from conform.input.readers.source import ROW
 from conform.model import Rule, SetResult, Status
 from conform.profile import Profile
+from conform.result.attribution import attribute_findings, field_sets
 from conform.values import parse_date
 from conform.vocabulary import closest, profile_lexicon
 
@@ -27,6 +28,7 @@ OTHER_GROUP = "?"            # records whose target group is missing, unknown or
 MIN_RECORDS_FOR_CAPABILITY = 50
 NONSTANDARD_LISTED = 25      # non-standard values listed per value set, the most frequent first
 NO_CELL = "none"             # a target group with no records of an information set's tables
+HASH, MATCHED = "__hash", "__matched"
 
 
 class Tables:
@@ -77,6 +79,19 @@ def compute(profile: Profile, rules: list[Rule], export, hits: pl.DataFrame, set
     }, membership.found)
 
 
+def _joined(left: pl.LazyFrame, right: pl.LazyFrame, on: str) -> pl.DataFrame:
+    """`left` with the rows of `right` whose `on` equals its own (a left join), matched as the engine matches a
+    record to its parent: on the keys' 64-bit hashes, proven to have matched equal texts, else on the texts
+    (conform.check.engine.key_hash; matching integers takes about half the time of matching texts)."""
+    hashed = (left.with_columns(key_hash(pl.col(on)).alias(HASH))
+              .join(right.rename({on: MATCHED}).with_columns(key_hash(pl.col(MATCHED)).alias(HASH)), on=HASH,
+                    how="left")
+              .drop(HASH).collect())
+    if hashed.select((pl.col(MATCHED).is_null() | (pl.col(MATCHED) == pl.col(on))).all()).item():
+        return hashed.drop(MATCHED)
+    return left.join(right, on=on, how="left").collect()
+
+
 def group_codes(profile: Profile) -> list[str]:
     frame = profile.value_set(GROUP_FIELD)
     column = profile.value_column(GROUP_FIELD)
@@ -108,10 +123,11 @@ def _membership(profile: Profile, tables: Tables, codes: list[str], hits: pl.Dat
     key_groups: dict[str, pl.DataFrame] = {}   # table -> (key, group), unique: the groups of each primary key
     records, with_findings, settled = [], [], set()
 
-    def settle(table: str, rows: pl.LazyFrame, keyed: bool) -> pl.DataFrame:
+    def settle(table: str, rows: pl.LazyFrame | pl.DataFrame, keyed: bool) -> pl.DataFrame:
         """Count a table's records (ROW, group and, where `keyed`, its key) per group, keep the groups of those
         with findings and its keys' groups; the table's rows, read once, for what else needs them."""
-        frame = rows.with_columns(pl.col(ROW).cast(pl.Int64), pl.col("group").fill_null(OTHER_GROUP)).collect()
+        frame = (rows.lazy().with_columns(pl.col(ROW).cast(pl.Int64), pl.col("group").fill_null(OTHER_GROUP))
+                 .collect())
         records.append(frame.group_by("group").len("records").select(table=pl.lit(table), group="group",
                                                                      records="records"))
         mine = found.filter(pl.col("table") == table).select("row")
@@ -145,8 +161,8 @@ def _membership(profile: Profile, tables: Tables, codes: list[str], hits: pl.Dat
             key_groups[parent] = link.unique()
             pk = profile.tables[parent].primary_key
             if has(parent, pk):
-                settle(parent, lazy[parent].select(ROW, pl.col(pk).alias("key"))
-                       .join(key_groups[parent].lazy(), on="key", how="left"), keyed=False)
+                settle(parent, _joined(lazy[parent].select(ROW, pl.col(pk).alias("key")), key_groups[parent].lazy(),
+                                       "key"), keyed=False)
             below = parent
         del source
         # Downwards: every table below takes the groups of the record it points to.
@@ -157,9 +173,9 @@ def _membership(profile: Profile, tables: Tables, codes: list[str], hits: pl.Dat
                 continue
             pk = profile.tables[table].primary_key
             keyed = has(table, pk)
-            settle(table, lazy[table].select(ROW, pl.col(down).alias("link"),
-                                             *([pl.col(pk).alias("key")] if keyed else []))
-                   .join(key_groups[parent].lazy().rename({"key": "link"}), on="link", how="left"), keyed)
+            settle(table, _joined(lazy[table].select(ROW, pl.col(down).alias("link"),
+                                                     *([pl.col(pk).alias("key")] if keyed else [])),
+                                  key_groups[parent].lazy().rename({"key": "link"}), "link"), keyed)
             if all(c in settled or c not in pending for c in profile.children(parent)):
                 key_groups.pop(parent)  # every table below it is settled
     for table in list(lazy):
@@ -348,9 +364,8 @@ def _persons_by_group_and_sex(profile: Profile, tables: Tables, codes: list[str]
     sex = pl.col("juridiskt_kon") if tables.has("person", "juridiskt_kon") else pl.lit(None, pl.String)
     # A person written twice counts by the first row (a deterministic choice; conflicts are PID-011's finding).
     person = tables["person"].select("person_id", sex=sex).unique("person_id", keep="first")
-    pairs = (tables["aktualisering"].filter(pl.col("person_id").is_not_null())
-             .select("person_id", group=pl.col(GROUP_FIELD)).unique()
-             .join(person, on="person_id", how="left")
+    pairs = (_joined(tables["aktualisering"].filter(pl.col("person_id").is_not_null())
+                     .select("person_id", group=pl.col(GROUP_FIELD)).unique(), person, "person_id").lazy()
              .with_columns(group=_in_groups("group", codes), sex=_in_groups("sex", sexes)))
     per_pair, persons = pl.collect_all([pairs.group_by("group", "sex").len("persons").sort("group", "sex"),
                                         pairs.select(pl.col("person_id").n_unique())])
@@ -370,13 +385,13 @@ def _median_days(tables: Tables, codes: list[str]) -> dict | None:
                                        d0=parse_date(pl.col("datum_aktualisering")))
         .unique("aktualisering_id", keep="first"),
         tables["beslut"].select("beslut_id", "aktualisering_id", d1=parse_date(pl.col("datum_beslut")))]))
-    first = (beslut.join(akt, on="aktualisering_id", how="left")
+    first = (_joined(beslut, akt, "aktualisering_id").lazy()
              .select("group", days=(pl.col("d1") - pl.col("d0")).dt.total_days()))
     if tables.has("insats", "beslut_id", "datum_verkstallande"):
-        decided = (beslut.unique("beslut_id", keep="first").join(akt, on="aktualisering_id", how="left")
+        decided = (_joined(beslut.unique("beslut_id", keep="first"), akt, "aktualisering_id").lazy()
                    .select("beslut_id", "group", "d1"))
-        second = (tables["insats"].select("beslut_id", d2=parse_date(pl.col("datum_verkstallande")))
-                  .join(decided, on="beslut_id", how="left")
+        second = (_joined(tables["insats"].select("beslut_id", d2=parse_date(pl.col("datum_verkstallande"))),
+                          decided, "beslut_id").lazy()
                   .select("group", days=(pl.col("d2") - pl.col("d1")).dt.total_days()))
     else:
         second = first.clear()
