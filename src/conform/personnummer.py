@@ -219,6 +219,11 @@ def _luhn_from_terms(terms: list[pl.Expr]) -> pl.Expr:
     total = terms[0]
     for t in terms[1:]:
         total = total + t
+    return _check_digit_of(total)
+
+
+def _check_digit_of(total: pl.Expr) -> pl.Expr:
+    """The Luhn check digit (0-9) that brings a sum of terms up to a multiple of ten."""
     return (10 - total % 10) % 10
 
 
@@ -277,20 +282,60 @@ _NULL_STR = pl.lit(None, dtype=pl.Utf8)
 
 def _stages(raw: pl.Expr) -> pl.Expr:
     """The working struct: every intermediate and every output field of :func:`parse` (internal)."""
-    st = pl.struct(raw.cast(pl.Utf8).alias("_s"))
-    s = _F("_s")
-
-    # 1. how the string is written
-    st = st.struct.with_fields(
-        _absent=s.is_null() | (s.str.len_bytes() == 0),
-        _edge=s.str.contains(_RE_EDGE_SPACE),
-        _missing=s.str.contains(_RE_MISSING_SERIAL),
-        _ten=s.str.contains(_RE_TEN_DIGITS),
-        _sep=s.str.contains(_RE_SEPARATED),
+    # Each entry is one struct.with_fields layer and reads only fields of the entries before it. Stages that do not
+    # read each other share a layer (joined by |), because every layer adds to the cost of planning the expression.
+    layers = (
+        _written_form(),
+        _working_body(),
+        _shapes() | _position_numbers(),
+        _digits(),
+        _date_part(),
+        _kind(),
+        _kind_flags(),
+        _form() | _luhn_terms(),
+        _luhn_sum_stockholm(),
+        _luhn_sum_personnummer(),
+        _expected_check_digit() | _birth_number() | _sex() | _birth_date_known() | _calendar_parts(),
+        _luhn_valid() | _date_ok(),
+        _birth_date(),
     )
-    # 2. the 12-character working body (every field below reads fixed positions of it)
-    st = st.struct.with_fields(
-        _body=pl.when(_F("_missing"))
+    st = pl.struct(raw.cast(pl.Utf8).alias("_s"))
+    for fields in layers:
+        st = st.struct.with_fields(**fields)
+    return st
+
+
+_Fields = dict[str, pl.Expr]  # fields a stage adds to the working struct, by name
+
+
+def _written_whole() -> pl.Expr:
+    """Whether the value is written with all twelve positions (a canonical or separator candidate)."""
+    return ~_F("_missing") & ~_F("_ten")
+
+
+def _serial_present() -> pl.Expr:
+    """Whether the value is a personnummer or samordningsnummer written with its last four."""
+    return _F("_is_pnsn") & ~_F("_missing")
+
+
+def _written_form() -> _Fields:
+    """How the raw string is written: absent, edged by whitespace, missing its serial, ten digits or separated."""
+    s = _F("_s")
+    return {
+        "_absent": s.is_null() | (s.str.len_bytes() == 0),
+        "_edge": s.str.contains(_RE_EDGE_SPACE),
+        "_missing": s.str.contains(_RE_MISSING_SERIAL),
+        "_ten": s.str.contains(_RE_TEN_DIGITS),
+        "_sep": s.str.contains(_RE_SEPARATED),
+    }
+
+
+def _working_body() -> _Fields:
+    """The twelve-character body that every later stage reads by fixed position, whatever the written form."""
+    # Padding a missing serial with XXXX and a ten-digit form with 00 keeps every position where the full form has it.
+    s = _F("_s")
+    body = (
+        pl.when(_F("_missing"))
         .then(s.str.slice(0, 8) + pl.lit("XXXX"))
         .when(_F("_ten"))
         .then(pl.lit("00") + s.str.replace(r"[-+]", ""))
@@ -298,45 +343,66 @@ def _stages(raw: pl.Expr) -> pl.Expr:
         .then(s.str.slice(0, 8) + s.str.slice(9, 4))
         .otherwise(s)
     )
-    body = _F("_body")
-    # 3. shapes and fixed positions: 1-8 are digits in every recognised kind, 9-11 digits or capitals, 12 a digit
-    st = st.struct.with_fields(
-        _digits12=body.str.contains(_RE_DIGITS12),
-        _nrid=body.str.contains(_RE_NRID),
-        _vgr=body.str.contains(_RE_VGR),
-        _n8=body.str.slice(0, 8).cast(pl.Int64, strict=False),
-        _n3=body.str.slice(8, 3).str.to_integer(base=36, strict=False),
-        _check=body.str.slice(11, 1).str.to_integer(base=10, dtype=_I16, strict=False),
-    )
-    n8, n3 = _F("_n8"), _F("_n3")
-    st = st.struct.with_fields(
-        **{f"_d{i}": ((n8 // (10 ** (8 - i))) % 10).cast(_I16) for i in range(1, 9)},
-        _c9=(n3 // 1296).cast(_I16),
-        _c10=((n3 // 36) % 36).cast(_I16),
-        _c11=(n3 % 36).cast(_I16),
-    )
-    d = {i: _F(f"_d{i}") for i in range(1, 9)}
-    c9, c10, c11 = _F("_c9"), _F("_c10"), _F("_c11")
-    st = st.struct.with_fields(
-        _cc=d[1] * 10 + d[2],
-        _yy=d[3] * 10 + d[4],
-        _mm=d[5] * 10 + d[6],
-        _dd=d[7] * 10 + d[8],
-    )
-    cc, yy, mm, dd = _F("_cc"), _F("_yy"), _F("_mm"), _F("_dd")
-    missing, ten = _F("_missing"), _F("_ten")
-    whole = ~missing & ~ten  # canonical or separator candidate
+    return {"_body": body}
 
-    # 4. kind (reserve numbers are recognised on their shape before any personnummer check)
-    pn_like = missing | ten | (whole & _F("_digits12") & (cc != 99))
-    st = st.struct.with_fields(
-        kind=pl.when(_F("_absent"))
+
+def _shapes() -> _Fields:
+    """Whether the body has the shape of twelve digits, of a national reserve identity or of a VGR number."""
+    body = _F("_body")
+    return {
+        "_digits12": body.str.contains(_RE_DIGITS12),
+        "_nrid": body.str.contains(_RE_NRID),
+        "_vgr": body.str.contains(_RE_VGR),
+    }
+
+
+def _position_numbers() -> _Fields:
+    """Positions 1-8 as one integer, 9-11 as one base-36 integer (a capital letter is a digit 10-35), 12 as a digit."""
+    # Positions 1-8 are digits in every recognised kind, 9-11 digits or capitals, 12 a digit.
+    body = _F("_body")
+    return {
+        "_n8": body.str.slice(0, 8).cast(pl.Int64, strict=False),
+        "_n3": body.str.slice(8, 3).str.to_integer(base=36, strict=False),
+        "_check": body.str.slice(11, 1).str.to_integer(base=10, dtype=_I16, strict=False),
+    }
+
+
+def _digits() -> _Fields:
+    """Each of positions 1-11 on its own: digits ``_d1``-``_d8`` and base-36 digits ``_c9``-``_c11``."""
+    n8, n3 = _F("_n8"), _F("_n3")
+    return {
+        **{f"_d{i}": ((n8 // (10 ** (8 - i))) % 10).cast(_I16) for i in range(1, 9)},
+        "_c9": (n3 // 1296).cast(_I16),
+        "_c10": ((n3 // 36) % 36).cast(_I16),
+        "_c11": (n3 % 36).cast(_I16),
+    }
+
+
+def _date_part() -> _Fields:
+    """Positions 1-8 as the two-digit numbers of ``ÅÅÅÅMMDD``: century, year, month and day."""
+    d = {i: _F(f"_d{i}") for i in range(1, 9)}
+    return {
+        "_cc": d[1] * 10 + d[2],
+        "_yy": d[3] * 10 + d[4],
+        "_mm": d[5] * 10 + d[6],
+        "_dd": d[7] * 10 + d[8],
+    }
+
+
+def _kind() -> _Fields:
+    """Which kind of ID the value is (one of KINDS); null when the raw value is null or empty."""
+    # Reserve numbers are recognised on their shape before any personnummer check, so that they are never reported
+    # as broken personnummer; twelve digits starting 99 are a Stockholm number, as no century 99 exists.
+    whole, digits12 = _written_whole(), _F("_digits12")
+    pn_like = _F("_missing") | _F("_ten") | (whole & digits12 & (_F("_cc") != 99))
+    kind = (
+        pl.when(_F("_absent"))
         .then(_NULL_STR)
         .when(_F("_edge"))
         .then(pl.lit("malformed"))
         .when(pn_like)
-        .then(pl.when(dd >= 60).then(pl.lit("samordningsnummer")).otherwise(pl.lit("personnummer")))
-        .when(whole & _F("_digits12"))
+        .then(pl.when(_F("_dd") >= 60).then(pl.lit("samordningsnummer")).otherwise(pl.lit("personnummer")))
+        .when(whole & digits12)
         .then(pl.lit("reserve_stockholm"))
         .when(whole & _F("_nrid"))
         .then(pl.lit("reserve_national"))
@@ -344,110 +410,182 @@ def _stages(raw: pl.Expr) -> pl.Expr:
         .then(pl.lit("reserve_vgr"))
         .otherwise(pl.lit("malformed"))
     )
+    return {"kind": kind}
+
+
+def _kind_flags() -> _Fields:
+    """One Boolean per kind for the stages that branch on it; ``_recognised`` is any kind but malformed."""
     kind = _F("kind")
-    st = st.struct.with_fields(
-        _is_sn=kind == "samordningsnummer",
-        _is_pnsn=kind.is_in(["personnummer", "samordningsnummer"]),
-        _is_sll=kind == "reserve_stockholm",
-        _is_nrid=kind == "reserve_national",
-        _is_vgr=kind == "reserve_vgr",
-        _recognised=kind.is_in(list(KINDS[:-1])),
-    )
-    is_sn, is_pnsn, is_sll = _F("_is_sn"), _F("_is_pnsn"), _F("_is_sll")
-    is_nrid, is_vgr, recognised = _F("_is_nrid"), _F("_is_vgr"), _F("_recognised")
-    serial_present = is_pnsn & ~missing  # personnummer/samordningsnummer with its last four
+    return {
+        "_is_sn": kind == "samordningsnummer",
+        "_is_pnsn": kind.is_in(["personnummer", "samordningsnummer"]),
+        "_is_sll": kind == "reserve_stockholm",
+        "_is_nrid": kind == "reserve_national",
+        "_is_vgr": kind == "reserve_vgr",
+        "_recognised": kind.is_in(list(KINDS[:-1])),
+    }
 
-    # 5. form, normalised; Luhn terms (weight 2 on odd positions; letters as ASCII codes; VGR letter mapped)
-    def ascii_value(c: pl.Expr) -> pl.Expr:  # base-36 digit value -> the digit, or the ASCII code of a capital
-        return pl.when(c < 10).then(c).otherwise(c + 55)
 
-    vgr_letter = pl.when(c9 == 20).then(5).when(c9 == 22).then(7).when(c9 == 33).then(8)  # K, M, X
-    st = st.struct.with_fields(
-        form=pl.when(_F("_absent"))
+def _form() -> _Fields:
+    """How the ID is written (one of FORMS), and its twelve-character form when a recognised kind is written whole."""
+    recognised = _F("_recognised")
+    form = (
+        pl.when(_F("_absent"))
         .then(_NULL_STR)
         .when(_F("_edge"))
         .then(pl.lit("whitespace"))
-        .when(missing)
+        .when(_F("_missing"))
         .then(pl.lit("missing_serial"))
-        .when(ten)
+        .when(_F("_ten"))
         .then(pl.lit("ten_digits"))
         .when(recognised & _F("_sep"))
         .then(pl.lit("separator"))
         .when(recognised)
         .then(pl.lit("canonical"))
-        .otherwise(pl.lit("malformed")),
-        normalised=pl.when(recognised & whole).then(body),
-        **{f"_t{i}": (_digit_sum(d[i] * 2) if i % 2 == 1 else d[i]) for i in range(1, 9)},
-        _t9=_digit_sum(ascii_value(c9) * 2),
-        _t10=_digit_sum(ascii_value(c10)),
-        _t11=_digit_sum(ascii_value(c11) * 2),
-        _t9v=_digit_sum(vgr_letter * 2),
+        .otherwise(pl.lit("malformed"))
     )
-    t = {i: _F(f"_t{i}") for i in range(1, 12)}
-    st = st.struct.with_fields(_sum_sll=t[5] + t[6] + t[7] + t[8] + t[9] + t[10] + t[11])
-    st = st.struct.with_fields(_sum_pn=_F("_sum_sll") + t[3] + t[4])
+    return {"form": form, "normalised": pl.when(recognised & _written_whole()).then(_F("_body"))}
 
-    def check_of(total: pl.Expr) -> pl.Expr:
-        return (10 - total % 10) % 10
 
-    # 6. Luhn, birth number, sex; what is known about the birth date
-    nrid_century = pl.when(cc % 3 == 1).then(19).when(cc % 3 == 2).then(20)
+def _ascii_value(c: pl.Expr) -> pl.Expr:
+    """A base-36 position value as the NRID check digit counts it: a digit as itself, a capital as its ASCII code."""
+    return pl.when(c < 10).then(c).otherwise(c + 55)
+
+
+def _vgr_letter_value(c9: pl.Expr) -> pl.Expr:
+    """The digit that VGR's sex letter stands for in its check digit: K = 5, M = 7, X = 8."""
+    return pl.when(c9 == 20).then(5).when(c9 == 22).then(7).when(c9 == 33).then(8)
+
+
+def _luhn_terms() -> _Fields:
+    """Each position's Luhn term ``_t1``-``_t11``: weight 2 on odd positions, then the digit sum of the product."""
+    # Letters count as ASCII codes (NRID); _t9v is position 9 of a VGR number, whose letter stands for a digit.
+    d = {i: _F(f"_d{i}") for i in range(1, 9)}
+    c9, c10, c11 = _F("_c9"), _F("_c10"), _F("_c11")
+    return {
+        **{f"_t{i}": (_digit_sum(d[i] * 2) if i % 2 == 1 else d[i]) for i in range(1, 9)},
+        "_t9": _digit_sum(_ascii_value(c9) * 2),
+        "_t10": _digit_sum(_ascii_value(c10)),
+        "_t11": _digit_sum(_ascii_value(c11) * 2),
+        "_t9v": _digit_sum(_vgr_letter_value(c9) * 2),
+    }
+
+
+def _luhn_sum_stockholm() -> _Fields:
+    """The sum of the Luhn terms over positions 5-11, Stockholm's span."""
+    # Stockholm's span ends the personnummer span (3-11), which ends the NRID span (1-11): each sum builds on the last.
+    return {"_sum_sll": _F("_t5") + _F("_t6") + _F("_t7") + _F("_t8") + _F("_t9") + _F("_t10") + _F("_t11")}
+
+
+def _luhn_sum_personnummer() -> _Fields:
+    """The sum of the Luhn terms over positions 3-11, the personnummer span."""
+    return {"_sum_pn": _F("_sum_sll") + _F("_t3") + _F("_t4")}
+
+
+def _expected_check_digit() -> _Fields:
+    """The check digit each kind expects over its own span; null where there is nothing to check."""
+    sum_pn = _F("_sum_pn")
+    expected = (
+        pl.when(_serial_present())
+        .then(_check_digit_of(sum_pn))
+        .when(_F("_is_sll"))
+        .then(_check_digit_of(_F("_sum_sll")))
+        .when(_F("_is_nrid"))
+        .then(_check_digit_of(sum_pn + _F("_t1") + _F("_t2")))
+        .when(_F("_is_vgr"))
+        .then(_check_digit_of(sum_pn - _F("_t9") + _F("_t9v")))
+    )
+    return {"_expected": expected}
+
+
+def _luhn_valid() -> _Fields:
+    """Whether the written check digit (position 12) is the expected one; null where there is nothing to check."""
+    expected = _F("_expected")
+    return {"luhn_valid": pl.when(expected.is_not_null()).then(expected == _F("_check"))}
+
+
+def _birth_number() -> _Fields:
+    """Whether the birth number (positions 9-11) is 000; null where the ID has no birth number written."""
+    return {"birth_number_zero": pl.when(_serial_present()).then(_F("_n3") == 0)}
+
+
+def _sex() -> _Fields:
+    """The sex the ID carries: ``'odd'`` (man) or ``'even'`` (woman); null when it carries none."""
+    # An NRID's G (position 11) is a letter when the sex is unknown; VGR says it by letter (K woman, M man, X unknown).
+    c9, c11, is_vgr = _F("_c9"), _F("_c11"), _F("_is_vgr")
     parity = pl.when(c11 % 2 == 1).then(pl.lit("odd")).otherwise(pl.lit("even"))
-    st = st.struct.with_fields(
-        _expected=pl.when(serial_present)
-        .then(check_of(_F("_sum_pn")))
-        .when(is_sll)
-        .then(check_of(_F("_sum_sll")))
-        .when(is_nrid)
-        .then(check_of(_F("_sum_pn") + t[1] + t[2]))
-        .when(is_vgr)
-        .then(check_of(_F("_sum_pn") - t[9] + _F("_t9v"))),
-        birth_number_zero=pl.when(serial_present).then(n3 == 0),
-        sex=pl.when(serial_present | is_sll | (is_nrid & (c11 < 10)))
+    sex = (
+        pl.when(_serial_present() | _F("_is_sll") | (_F("_is_nrid") & (c11 < 10)))
         .then(parity)
         .when(is_vgr & (c9 == 20))
         .then(pl.lit("even"))
         .when(is_vgr & (c9 == 22))
         .then(pl.lit("odd"))
-        .otherwise(_NULL_STR),
-        birth_date_known=pl.when(
-            is_sll
+        .otherwise(_NULL_STR)
+    )
+    return {"sex": sex}
+
+
+def _birth_date_known() -> _Fields:
+    """Whether the ID claims a birth date at all; null when the value is of no recognised kind."""
+    # Skatteverket issues samordningsnummer with month 00 or day 60 when the birth date is not known; a Stockholm
+    # number has no date, and an NRID with XX = 00 has a serial where the date would be.
+    is_sn, cc, mm, dd = _F("_is_sn"), _F("_cc"), _F("_mm"), _F("_dd")
+    known = (
+        pl.when(
+            _F("_is_sll")
             | (is_sn & ((mm == 0) | (dd == 60)) & (mm <= 12) & (dd <= 91))
-            | (is_nrid & (cc == 0))
+            | (_F("_is_nrid") & (cc == 0))
         )
         .then(pl.lit(False))
-        .when(recognised)
+        .when(_F("_recognised"))
         .then(pl.lit(True))
-        .otherwise(pl.lit(None, dtype=pl.Boolean)),
-        _year=pl.when(is_nrid).then(nrid_century * 100 + yy).otherwise(cc.cast(pl.Int32) * 100 + yy),
-        _day=pl.when(is_sn).then(dd - 60).otherwise(dd),
-        _century_ok=pl.when(ten)
+        .otherwise(pl.lit(None, dtype=pl.Boolean))
+    )
+    return {"birth_date_known": known}
+
+
+def _nrid_century(cc: pl.Expr) -> pl.Expr:
+    """The birth century an NRID's XX stands for (XX mod 3: 1 -> 19, 2 -> 20); null when XX stands for none."""
+    return pl.when(cc % 3 == 1).then(19).when(cc % 3 == 2).then(20)
+
+
+def _calendar_parts() -> _Fields:
+    """The year and the true day (a samordningsnummer's less 60) the ID writes, and whether its century can be."""
+    # A ten-digit form has no century to check; other kinds need one Skatteverket uses, or one an NRID's XX encodes.
+    cc, yy, dd = _F("_cc"), _F("_yy"), _F("_dd")
+    is_nrid, nrid_century = _F("_is_nrid"), _nrid_century(_F("_cc"))
+    return {
+        "_year": pl.when(is_nrid).then(nrid_century * 100 + yy).otherwise(cc.cast(pl.Int32) * 100 + yy),
+        "_day": pl.when(_F("_is_sn")).then(dd - 60).otherwise(dd),
+        "_century_ok": pl.when(_F("_ten"))
         .then(pl.lit(True))
         .when(is_nrid)
         .then(nrid_century.is_not_null())
         .otherwise((cc >= 18) & (cc <= 20)),
-    )
-    year, day = _F("_year"), _F("_day")
-    leap = pl.when(ten).then(yy % 4 == 0).otherwise(_is_leap(year))
-    st = st.struct.with_fields(
-        luhn_valid=pl.when(_F("_expected").is_not_null()).then(_F("_expected") == _F("_check")),
-        _date_ok=_F("_century_ok")
-        & (mm >= 1)
-        & (mm <= 12)
-        & (day >= 1)
-        & (day <= _days_in_month(mm, leap)),
-    )
+    }
+
+
+def _date_ok() -> _Fields:
+    """Whether century, month and day make a real calendar date."""
+    # Without a century (ten-digit form), 29 February passes when ÅÅ is divisible by 4.
+    mm, day, ten = _F("_mm"), _F("_day"), _F("_ten")
+    leap = pl.when(ten).then(_F("_yy") % 4 == 0).otherwise(_is_leap(_F("_year")))
+    return {
+        "_date_ok": _F("_century_ok") & (mm >= 1) & (mm <= 12) & (day >= 1) & (day <= _days_in_month(mm, leap)),
+    }
+
+
+def _birth_date() -> _Fields:
+    """Whether a claimed birth date is real, and the date itself when it is real and its century written."""
     applicable = _F("birth_date_known").fill_null(False)
-    make_date = applicable & _F("_date_ok") & ~ten
-    st = st.struct.with_fields(
-        birth_date_valid=pl.when(applicable).then(_F("_date_ok")),
-        birth_date=pl.date(
-            pl.when(make_date).then(year),
-            pl.when(make_date).then(mm),
-            pl.when(make_date).then(day),
-        ),
+    make_date = applicable & _F("_date_ok") & ~_F("_ten")
+    birth_date = pl.date(
+        pl.when(make_date).then(_F("_year")),
+        pl.when(make_date).then(_F("_mm")),
+        pl.when(make_date).then(_F("_day")),
     )
-    return st
+    return {"birth_date_valid": pl.when(applicable).then(_F("_date_ok")), "birth_date": birth_date}
 
 
 def parse(raw: pl.Expr) -> pl.Expr:
