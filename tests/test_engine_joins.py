@@ -1,4 +1,4 @@
-"""A table's records are matched to their parent's context on the keys' 64-bit hashes (conform.check.engine.key_hash).
+"""A table's records are matched to their parent's context on the keys' 64-bit hashes (conform.check.views.key_hash).
 Two different keys with one hash must change nothing: the view is then built again on the key texts."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from conform import api
-from conform.check import engine
+from conform.check import views
 
 EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "example-defects"
 AS_OF = dt.date(2025, 6, 30)
@@ -20,13 +20,13 @@ AS_OF = dt.date(2025, 6, 30)
 def builds(monkeypatch) -> list[tuple[str, bool]]:
     """(table, matched on hashes) of every view built from here on."""
     built = []
-    build = engine.Views._build
+    build = views.Views._build
 
     def spy(self, ctx, link, hashed):
         built.append((ctx.table, hashed))
         return build(self, ctx, link, hashed)
 
-    monkeypatch.setattr(engine.Views, "_build", spy)
+    monkeypatch.setattr(views.Views, "_build", spy)
     return built
 
 
@@ -37,8 +37,8 @@ def test_keys_whose_hashes_collide_are_still_matched_on_their_texts(monkeypatch,
     for table, key in (("aktualisering", "aktualisering_id"), ("insats", "insats_id")):
         first, second = pl.read_csv(EXPORT / f"{table}.csv", infer_schema=False)[key].unique(maintain_order=True)[:2]
         pairs[second] = first
-    real = engine.key_hash
-    monkeypatch.setattr(engine, "key_hash", lambda key: real(key.replace(pairs)))
+    real = views.key_hash
+    monkeypatch.setattr(views, "key_hash", lambda key: real(key.replace(pairs)))
     collided = api.check(EXPORT)
 
     assert expected.findings.height > 100

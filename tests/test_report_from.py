@@ -177,6 +177,7 @@ EDITS = {
     "findings zeroed": lambda d: d["summary"].update(findings={"error": 0, "warning": 0, "info": 0}),
     "absurd median": lambda d: d["figures"]["follow_up"]["days"]["decision"][0].update(median=1e308),
     "other profile version": lambda d: d["profile"].update(version="9.9.9"),
+    "a profile named by a path": lambda d: d["profile"].update(name="../../tmp/profile"),
     "older format": lambda d: d.update(format_version="1.4"),
 }
 

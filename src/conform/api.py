@@ -11,18 +11,18 @@ import polars as pl
 
 from conform import __version__, clock, model
 from conform.check import engine
-from conform.input import partition
-from conform.result import figures as report_figures
-from conform.result.attribution import attribute_findings, field_sets, set_results
+from conform.check.ruleset import load_rules
 from conform.errors import UsageError
+from conform.input import partition
+from conform.input.readers.text import is_not_utf8
+from conform.input.requirements import Requirements, default_requirements, load_requirements
+from conform.input.sources import open_export
 from conform.model import CheckResult, Rule, Severity, as_hits, counts, empty_findings, first_listed
 from conform.profile import Profile, load_profile
-from conform.result.evaluation import accepted_mask, evaluate
-from conform.input.requirements import Requirements, default_requirements, load_requirements
 from conform.resources import DEFAULT_PROFILE, rules_dir
-from conform.check.ruleset import load_rules
-from conform.input.readers.text import is_not_utf8
-from conform.input.sources import open_export
+from conform.result import figures as report_figures
+from conform.result.attribution import attribute_findings, field_sets, set_results
+from conform.result.evaluation import accepted_mask, evaluate
 
 # Columns the engine computes when an export lacks them: the standard says Ålder "bör uträknas från person-ID".
 DERIVABLE = frozenset({("aktualisering", "alder")})

@@ -10,6 +10,7 @@ import yaml
 
 from conform.catalogue import LOADER
 from conform.errors import utf8_reason
+
 # The most values a file a person writes may stand for once its aliases are expanded, and the deepest nesting:
 # the largest mapping or requirements file has a few thousand values, nested six levels.
 MAX_NODES = 100_000

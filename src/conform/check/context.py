@@ -9,15 +9,15 @@ columns. Column names in views are ``table.field`` so that a field that appears 
 
 from __future__ import annotations
 
-from collections import defaultdict
 import datetime as dt
+from collections import defaultdict
 
 import polars as pl
 
 from conform import personnummer, values
-from conform.profile import Profile
 from conform.input.readers.source import ROW
 from conform.input.requirements import LocalPractice
+from conform.profile import Profile
 
 PERSON_ID = "__pid."         # prefix of the fields of personnummer.parse(person_id), derived on the person table
 DEATH_DATE = "__death_date"  # derived on the person table: earliest closure with reason "Brukaren har avlidit"

@@ -36,7 +36,6 @@ from conform.render.violations import write_violations
 from conform.resources import DEFAULT_PROFILE
 from conform.result import fingerprint
 
-
 MAPPING_OPTION = option("--mapping", type=click.Path(path_type=Path, dir_okay=False), help_key="mapping")
 REQUIREMENTS_OPTION = option("--requirements", type=click.Path(path_type=Path, dir_okay=False),
                              help_key="requirements")

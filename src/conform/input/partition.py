@@ -6,7 +6,7 @@ below by the bucket of the first record (by row number) its foreign key names. A
 exist, or that names none, goes by its own row, and its children follow it. A record and the parent it names
 are therefore always in one bucket, which is all a view needs; what crosses buckets (a key used twice, the
 latest follow-up of an insats, a person's date of death) is looked up over the whole export
-(:class:`conform.check.engine.Shared`).
+(:class:`conform.check.views.Shared`).
 
 Buckets are written as Arrow IPC files to a folder the caller owns, one streaming pass per table.
 """

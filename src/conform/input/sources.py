@@ -8,26 +8,26 @@ which CSV readers otherwise pad or drop silently.
 from __future__ import annotations
 
 import csv
-from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
 import hashlib
 import io
 import json
 import zipfile
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from conform import jsonfile
-from conform.input.readers.source import ROW
-from conform.errors import UsageError, msg, utf8_reason
-from conform.model import FINDING_COLUMNS, InputFile
-from conform.profile import Profile
 from conform.details import detail, detail_expr
+from conform.errors import UsageError, msg, utf8_reason
 from conform.input.readers.core import outside
+from conform.input.readers.source import ROW
 from conform.input.readers.text import (bare_carriage_return, field_count, first_undecodable, is_not_utf8,
                                         misplaced_quotes, odd_quotes)
+from conform.model import FINDING_COLUMNS, InputFile
+from conform.profile import Profile
 
 CHUNK = 1 << 22
 # The longest line (so the largest cell) a table may have: a real record is a few hundred bytes.

@@ -5,9 +5,9 @@ Counts under five are suppressed (no bar is drawn), as Swedish official statisti
 
 from __future__ import annotations
 
-from conform.result.figures import OTHER_GROUP
-from conform.profile import Profile
 from conform.formatting import SUPPRESS_BELOW, Formatter
+from conform.profile import Profile
+from conform.result.figures import OTHER_GROUP
 
 # Chart geometry, in SVG user units (the page scales them: 640 units is the A4 text width).
 CHART_WIDTH = 640

@@ -22,17 +22,17 @@ from typing import Iterable, Sequence
 from jsonschema import Draft202012Validator
 
 from conform import __version__, clock, jsonfile
+from conform.catalogue import labels
+from conform.check.ruleset import load_rules
 from conform.errors import ConformError, UsageError, msg, utf8_reason
+from conform.input.requirements import load_requirements
 from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
+from conform.profile import field_titles, load_profile
 from conform.render.document import FORMAT, READABLE_VERSIONS
 from conform.render.spreadsheet import neutralised
 from conform.render.templates import CSP, environment, printable
-from conform.catalogue import labels
-from conform.result.evaluation import evaluate
-from conform.profile import field_titles, load_profile
-from conform.input.requirements import load_requirements
 from conform.resources import SCHEMAS_DIR, rules_dir
-from conform.check.ruleset import load_rules
+from conform.result.evaluation import evaluate
 
 COMPARE_FORMAT = "conform-compare"
 COMPARE_FORMAT_VERSION = "1.0"

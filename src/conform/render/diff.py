@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Sequence
 
 from conform import __version__, clock
-from conform.render.compare import require_same_profile
-from conform.model import SEVERITY_RANK, STATUS_ORDER, Severity, Status
-from conform.render.templates import CSP, environment
 from conform.catalogue import labels
+from conform.model import SEVERITY_RANK, STATUS_ORDER, Severity, Status
+from conform.render.compare import require_same_profile
+from conform.render.templates import CSP, environment
 
 DIFF_FORMAT = "conform-diff"
 DIFF_FORMAT_VERSION = "1.1"

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 import polars as pl
 
 from conform import clock
-from conform.result.fingerprint import ALGORITHM, fingerprints, key_id
 from conform.errors import UsageError
 from conform.model import CheckResult, Rule, Severity
-from conform.render.findings import coded_rules, masked, overall_verdict, with_messages
 from conform.profile import field_titles
+from conform.render.findings import coded_rules, masked, overall_verdict, with_messages
+from conform.result.fingerprint import ALGORITHM, fingerprints, key_id
 
 FORMAT = "conform-result"
 FORMAT_VERSION = "1.5"

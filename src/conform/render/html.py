@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from conform.catalogue import labels
 from conform.errors import UsageError
+from conform.formatting import Formatter
 from conform.model import CheckResult, Severity, Status
 from conform.profile import Profile, field_titles, load_profile
 from conform.render.charts import OTHER_GROUP, follow_up_charts
 from conform.render.document import build
 from conform.render.findings import filled, shown_message
-from conform.formatting import Formatter
 from conform.render.summary import build_summary
 from conform.render.templates import CSP, environment, printable
 from conform.resources import DEFAULT_PROFILE

@@ -13,12 +13,12 @@ import math
 
 from conform.catalogue import labels
 from conform.errors import Msg, UsageError, msg
+from conform.input.requirements import Requirements, SetRequirement
 from conform.model import SetResult, Status
 from conform.profile import Profile
 from conform.render.document import FORMAT_VERSION
 from conform.result.evaluation import evaluate
 from conform.result.figures import OTHER_GROUP, group_codes
-from conform.input.requirements import Requirements, SetRequirement
 
 # The fields a result of this format always holds, beyond what the schema requires of every version.
 WRITTEN = {

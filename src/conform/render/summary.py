@@ -4,10 +4,10 @@ data; the words are the message catalogue's (reports_templates/labels.yaml, ``su
 
 from __future__ import annotations
 
-from conform.render.findings import filled, shown_message
-from conform.formatting import Formatter
-from conform.render.templates import basename
 from conform.catalogue import fill, plural
+from conform.formatting import Formatter
+from conform.render.findings import filled, shown_message
+from conform.render.templates import basename
 
 BLOCKING_SHOWN = 8       # blocking rules listed in the summary; the rest are in the appendix
 WARNINGS_NAMED = 5       # warning rules named in the next steps

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from conform.model import SetResult, Status, as_hits
 from conform.input.requirements import BOR, SKALL, Deviation, Requirements
+from conform.model import SetResult, Status, as_hits
 
 
 def accepted_mask(findings: pl.DataFrame, attributed: pl.DataFrame, deviations: list[Deviation]) -> pl.Series:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from conform import personnummer
-from conform.check.engine import key_hash
+from conform.check.views import key_hash
 from conform.input.readers.source import ROW
 from conform.model import Rule, SetResult, Status
 from conform.profile import Profile
@@ -82,7 +82,7 @@ def compute(profile: Profile, rules: list[Rule], export, hits: pl.DataFrame, set
 def _joined(left: pl.LazyFrame, right: pl.LazyFrame, on: str) -> pl.DataFrame:
     """`left` with the rows of `right` whose `on` equals its own (a left join), matched as the engine matches a
     record to its parent: on the keys' 64-bit hashes, proven to have matched equal texts, else on the texts
-    (conform.check.engine.key_hash; matching integers takes about half the time of matching texts)."""
+    (conform.check.views.key_hash; matching integers takes about half the time of matching texts)."""
     hashed = (left.with_columns(key_hash(pl.col(on)).alias(HASH))
               .join(right.rename({on: MATCHED}).with_columns(key_hash(pl.col(MATCHED)).alias(HASH)), on=HASH,
                     how="left")
