@@ -243,3 +243,12 @@ def test_control_characters_in_a_result_are_never_obeyed(tmp_path, stored):
     assert run("report", "--from", path, "--html", tmp_path / "r.html").exit_code == ExitCode.FINDINGS
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert not any(c in page for c in "\x00\x1b\u202e") and "\\u202eevil" in page
+
+
+def test_a_folder_given_for_a_file_is_named(tmp_path, stored):
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+    for args in (["--from", tmp_path, "--html", tmp_path / "r.html"], ["--from", path, "--html", tmp_path]):
+        result = run("report", *args)
+        assert result.exit_code == ExitCode.NOT_CHECKED
+        assert f"{tmp_path} är en mapp" in result.output, result.output

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextvars
 import errno
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -209,7 +210,12 @@ def usage_text(exc: click.UsageError) -> str:
         if isinstance(kind, (click.IntRange, click.FloatRange)):
             return fill(U["bad_range"], name=hint, allowed=kind._describe_range())
         if isinstance(kind, click.Path):
-            return fill(U["bad_path"], name=hint)
+            # click names the path in its English message only: it is taken from there.
+            given = re.search(r"'(.*)'", exc.message or "")
+            if given is None:
+                return fill(U["bad_path"], name=hint)
+            key = "bad_path_folder" if "is a directory" in exc.message else "bad_path_named"
+            return fill(U[key], name=hint, path=given.group(1))
         return fill(U["bad_value"], name=hint)
     if exc.format_message().startswith("Got unexpected extra argument"):
         return U["extra_arguments"]

@@ -57,6 +57,8 @@ def load_result(path: str | Path) -> dict:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise UsageError("no_such_file", path=path) from exc
+    except IsADirectoryError as exc:
+        raise UsageError("result_is_folder", path=path) from exc
     except UnicodeDecodeError as exc:
         raise UsageError("result_not_utf8", path=path, reason=utf8_reason(exc.reason), byte=exc.start) from exc
     except OSError as exc:
