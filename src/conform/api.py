@@ -21,7 +21,7 @@ from conform.model import CheckResult, Rule, Severity, as_hits, counts, empty_fi
 from conform.profile import Profile, load_profile
 from conform.resources import DEFAULT_PROFILE, rules_dir
 from conform.result import figures as report_figures
-from conform.result.attribution import attribute_findings, field_sets, set_results
+from conform.result.attribution import attribute_findings, attribution, field_sets, set_results
 from conform.result.evaluation import accepted_mask, evaluate
 
 # Columns the engine computes when an export lacks them: the standard says Ålder "bör uträknas från person-ID".
@@ -90,12 +90,15 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     findings = first_listed(findings, listed).with_columns(_shortened(c) for c in ("key", "field", "value", "other"))
     hits, accepted_hits, findings, accepted, deviations = _accept_deviations(profile, rules, hits, findings,
                                                                              wanted, as_of)
-    sets = set_results(profile, rules, hits, records, export.available(), DERIVABLE)
+    attributed = attribution(hits, {r.code: r for r in rules}, field_sets(profile))
+    if figures:  # the set verdicts and the figures count from the same attribution: made once
+        attributed = attributed.collect().lazy()
+    sets = set_results(profile, rules, attributed, records, export.available(), DERIVABLE)
     severities = {r.code: r.severity for r in rules}
     warnings = any(severities[c] is Severity.WARNING for c in hits["rule"].unique().cast(pl.String))
     evaluation = evaluate(wanted, sets, warnings, deviations)
     notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")})
-    counted = (report_figures.compute(profile, list(rules), export, hits, sets,
+    counted = (report_figures.compute(profile, list(rules), export, hits, attributed, sets,
                                       in_memory=partition.bucket_count(sum(records.values()), bucket_records) == 1)
                if figures else None)
     return CheckResult(

@@ -141,7 +141,8 @@ def _html_report(result, profile: str, lang: str, reveal_ids: bool, vendor: str 
                  system_version: str | None) -> str:
     from conform.render.html import report_html
 
-    return report_html(result, profile, lang, reveal_ids, vendor, system_version)
+    # The profile the check loaded (api.load keeps it), not read and validated again.
+    return report_html(result, api.load(profile)[0], lang, reveal_ids, vendor, system_version)
 
 
 @main.command()

@@ -28,7 +28,7 @@ from conform.errors import ConformError, UsageError, msg, utf8_reason
 from conform.input.requirements import load_requirements
 from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
 from conform.profile import field_titles, load_profile
-from conform.render.document import FORMAT, READABLE_VERSIONS
+from conform.render.document import FORMAT, READABLE_VERSIONS, stored_sets
 from conform.render.spreadsheet import neutralised
 from conform.render.templates import CSP, environment, printable
 from conform.resources import SCHEMAS_DIR, rules_dir
@@ -145,9 +145,7 @@ def rejudge(documents: Sequence[dict], requirements: Path, sources: Sequence[str
             raise UsageError("rejudge_deviations", source=source, requirements=requirements)
         if "violated_rules" not in document["information_sets"][0]:
             raise UsageError("rejudge_old", source=source, version=document["format_version"])
-        sets = [SetResult(s["id"], s["name"], Status(s["status"]), s["records"], s["records_with_errors"],
-                          s["records_with_warnings"], s["rules"], s["violated_rules"], s.get("column_failure", False))
-                for s in document["information_sets"]]
+        sets = stored_sets(document)
         evaluation = evaluate(wanted, sets, bool(document["summary"]["findings"]["warning"]))
         judged.append(_with_evaluation(document, evaluation, sets))
     return judged

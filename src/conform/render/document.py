@@ -9,7 +9,7 @@ import polars as pl
 
 from conform import clock
 from conform.errors import UsageError
-from conform.model import CheckResult, Rule, Severity
+from conform.model import CheckResult, Rule, SetResult, Severity, Status
 from conform.profile import field_titles
 from conform.render.findings import coded_rules, masked, overall_verdict, with_messages
 from conform.result.fingerprint import ALGORITHM, fingerprints, key_id
@@ -107,6 +107,13 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
                       for (code,), group in findings.select("rule", "fingerprint").partition_by(
                           "rule", as_dict=True, maintain_order=True).items()}},
     }
+
+
+def stored_sets(document: dict) -> list[SetResult]:
+    """The set results a result document holds (format 1.2 or later: its violated rules), to judge again."""
+    return [SetResult(s["id"], s["name"], Status(s["status"]), s["records"], s["records_with_errors"],
+                      s["records_with_warnings"], s["rules"], s["violated_rules"], s.get("column_failure", False))
+            for s in document["information_sets"]]
 
 
 def evaluation_summary(evaluation) -> dict:

@@ -16,12 +16,13 @@ from conform.errors import UsageError
 from conform.formatting import Formatter
 from conform.model import CheckResult, Severity, Status
 from conform.profile import Profile, field_titles, load_profile
-from conform.render.charts import OTHER_GROUP, follow_up_charts
+from conform.render.charts import follow_up_charts
 from conform.render.document import build
 from conform.render.findings import filled, shown_message
 from conform.render.summary import build_summary
 from conform.render.templates import CSP, environment, printable
 from conform.resources import DEFAULT_PROFILE
+from conform.result.figures import OTHER_GROUP
 
 GROUP_VALUE_SET = "malgrupp"
 EXAMPLES_SHOWN = 5

@@ -14,9 +14,8 @@ import math
 from conform.catalogue import labels
 from conform.errors import Msg, UsageError, msg
 from conform.input.requirements import Requirements, SetRequirement
-from conform.model import SetResult, Status
 from conform.profile import Profile
-from conform.render.document import FORMAT_VERSION
+from conform.render.document import FORMAT_VERSION, stored_sets
 from conform.result.evaluation import evaluate
 from conform.result.figures import OTHER_GROUP, group_codes
 
@@ -178,9 +177,7 @@ def _verdict(document: dict) -> None:
     """The verdict and the sets' met follow from the sets' figures and requirements, as the check decided them
     (conform.result.evaluation.evaluate)."""
     stored = document["information_sets"]
-    sets = [SetResult(s["id"], s["name"], Status(s["status"]), s["records"], s["records_with_errors"],
-                      s["records_with_warnings"], s["rules"], s["violated_rules"], s["column_failure"])
-            for s in stored]
+    sets = stored_sets(document)
     wanted = Requirements({s["id"]: SetRequirement(s["level"], s["weight"], s["tolerance"]) for s in stored})
     judged = evaluate(wanted, sets, bool(document["summary"]["findings"]["warning"]))
     for i, (s, e) in enumerate(zip(stored, judged.sets)):

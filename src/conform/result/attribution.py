@@ -14,15 +14,14 @@ def field_sets(profile: Profile) -> dict[tuple[str, str], str | None]:
     return {(t, f.name): f.information_set for t, spec in profile.tables.items() for f in spec.fields}
 
 
-def set_results(profile: Profile, rules: list[Rule], hits: pl.DataFrame, records: dict[str, int],
+def set_results(profile: Profile, rules: list[Rule], attributed: pl.LazyFrame, records: dict[str, int],
                 available: dict[str, set[str]], derivable: frozenset = frozenset()) -> list[SetResult]:
     """Verdict per information set (see :class:`conform.model.Status`): missing when the export holds none of its
     fields (and cannot derive them), else by the krav findings that count against it (see
     :func:`attribute_findings`): how many of its records they concern, and whether one concerns a whole column
-    or file. `hits`: every finding that counts (:data:`conform.model.HIT_COLUMNS`); `available`: the columns
-    each table of the export holds; `derivable`: the (table, field) the engine computes where a table lacks
-    them."""
-    attributed = attribution(hits, {r.code: r for r in rules}, field_sets(profile))
+    or file. `attributed`: every finding that counts, attributed (:func:`attribution` of the hits);
+    `available`: the columns each table of the export holds; `derivable`: the (table, field) the engine computes
+    where a table lacks them."""
     # Counted per set from every finding: records with findings by severity, krav records per rule, and whether
     # a krav finding concerns a whole file or column. Rows are distinct within a table, so records are counted
     # per table (integers, not pairs) and summed.

@@ -4,7 +4,8 @@ system's capability, value-set coverage and the follow-up aggregates.
 
 They are plain, language-neutral data (codes and counts), serialised in the JSON result under `figures`, so that
 a renderer only words and lays them out, and a report can be made again from a stored result with no export
-present. Every query cuts a lazy table down to counts: no whole table is held in memory.
+present. An export checked in one piece is read into memory once for them (the check held each of its tables,
+one at a time, anyway); a larger one is scanned again by each query, which cuts it down to counts.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from conform import personnummer
-from conform.check.views import key_hash
+from conform.check.views import HASH, key_hash
 from conform.input.readers.source import ROW
 from conform.model import Rule, SetResult, Status
 from conform.profile import Profile
-from conform.result.attribution import attribute_findings, field_sets
 from conform.values import parse_date
 from conform.vocabulary import closest, profile_lexicon
 
@@ -28,7 +28,7 @@ OTHER_GROUP = "?"            # records whose target group is missing, unknown or
 MIN_RECORDS_FOR_CAPABILITY = 50
 NONSTANDARD_LISTED = 25      # non-standard values listed per value set, the most frequent first
 NO_CELL = "none"             # a target group with no records of an information set's tables
-HASH, MATCHED = "__hash", "__matched"
+MATCHED = "__matched"
 
 
 class Tables:
@@ -58,8 +58,10 @@ class Figures:
     record_groups: pl.DataFrame
 
 
-def compute(profile: Profile, rules: list[Rule], export, hits: pl.DataFrame, sets: list[SetResult],
-            in_memory: bool = False) -> Figures:
+def compute(profile: Profile, rules: list[Rule], export, hits: pl.DataFrame, attributed: pl.LazyFrame,
+            sets: list[SetResult], in_memory: bool = False) -> Figures:
+    """`hits`: every finding that counts; `attributed`: the same attributed to the sets they count against
+    (conform.result.attribution.attribution), as the set verdicts were counted from."""
     tables = Tables(export, in_memory)
     codes = group_codes(profile)
     membership = _membership(profile, tables, codes, hits)
@@ -68,7 +70,7 @@ def compute(profile: Profile, rules: list[Rule], export, hits: pl.DataFrame, set
     coverage = value_set_coverage(profile, tables)
     return Figures({
         "groups": groups,
-        "matrix": _matrix(profile, rules, hits, sets, membership, groups),
+        "matrix": _matrix(profile, attributed, sets, membership, groups),
         "capability": _capability(profile, tables, status),
         "coverage": coverage,
         "follow_up": {
@@ -189,8 +191,8 @@ def _membership(profile: Profile, tables: Tables, codes: list[str], hits: pl.Dat
 
 # -- the information sets per target group ----------------------------------------------------------------------
 
-def _matrix(profile: Profile, rules: list[Rule], hits: pl.DataFrame, sets: list[SetResult],
-            membership: Membership, groups: list[str]) -> list[dict]:
+def _matrix(profile: Profile, attributed: pl.LazyFrame, sets: list[SetResult], membership: Membership,
+            groups: list[str]) -> list[dict]:
     """Per information set, one cell per target group: the group's records of the set's tables, those with an
     error or a warning that counts against the set (the same attribution as the set verdicts), and the cell's
     status. A set missing from the export is missing in every group."""
@@ -200,9 +202,8 @@ def _matrix(profile: Profile, rules: list[Rule], hits: pl.DataFrame, sets: list[
         schema={"set": pl.String, "table": pl.String})
     records = (set_tables.join(membership.records, on="table")
                .group_by("set", "group").agg(pl.col("records").sum()))
-    attributed = attribute_findings(hits, {r.code: r for r in rules}, field_sets(profile))
     row = pl.struct("table", "row")
-    bad = (attributed.lazy().filter(pl.col("row").is_not_null())
+    bad = (attributed.filter(pl.col("row").is_not_null())
            .with_columns(pl.col("table", "set", "severity").cast(pl.String))
            .join(membership.found.lazy(), on=["table", "row"])
            .group_by("set", "group")
@@ -211,7 +212,8 @@ def _matrix(profile: Profile, rules: list[Rule], hits: pl.DataFrame, sets: list[
            .collect())
     rowless = (attributed.filter(pl.col("row").is_null()).with_columns(pl.col("set").cast(pl.String))
                .group_by("set")
-               .agg(error=(pl.col("severity") == "error").any(), warning=(pl.col("severity") == "warning").any()))
+               .agg(error=(pl.col("severity") == "error").any(), warning=(pl.col("severity") == "warning").any())
+               .collect())
     cells = {(r["set"], r["group"]): r for r in records.join(bad, on=["set", "group"], how="left")
              .fill_null(0).iter_rows(named=True)}
     whole = {r["set"]: r for r in rowless.iter_rows(named=True)}
