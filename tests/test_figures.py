@@ -167,3 +167,52 @@ def test_ci_formats_fail_exactly_what_the_gate_fails(population, requirements, t
         assert {code for code, line in rows.items() if "| **stoppar** |" in line} == failing & set(rows)
         assert set(rows) >= set(sorted(failing)[:5]) or len(rows) == 10   # the rules that stop come first
         assert ("**stoppar** kontrollen" in summary) == bool(failing)
+
+
+def test_figures_are_the_same_whether_the_export_is_checked_whole_or_in_buckets(population):
+    """The figures are counted from each bucket's views and settled at the end: a person's groups, the medians,
+    the persons and a parent's children come out as when the export is checked in one piece."""
+    whole = api.check(population, as_of=AS_OF)
+    bucketed = api.check(population, as_of=AS_OF, bucket_records=150)
+    assert bucketed.figures == whole.figures
+    order = ["table", "row", "group"]
+    assert bucketed.record_groups.sort(order).equals(whole.record_groups.sort(order))
+
+
+def _cells(result, set_id: str) -> dict[str, int]:
+    row = next(r for r in result.figures["matrix"] if r["set"] == set_id)
+    return {c["group"]: c["records"] for c in row["cells"]}
+
+
+def _persons(result) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for c in result.figures["follow_up"]["persons"]["counts"]:
+        counts[c["group"]] = counts.get(c["group"], 0) + c["persons"]
+    return counts
+
+
+def test_a_record_takes_the_group_of_its_parents_first_row_and_a_person_every_group(tmp_path):
+    """A beslut under an aktualisering key used twice is counted in the group of the key's first row, as every
+    check's context reads it; a person aktualiserad in two groups counts in both."""
+    export = tmp_path / "export"
+    export.mkdir()
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "example"
+    for f in source.iterdir():
+        (export / f.name).write_bytes(f.read_bytes())
+    before = api.check(export, as_of=AS_OF)
+    akt = pl.read_csv(export / "aktualisering.csv", infer_schema=False)
+    first = akt.row(0, named=True)
+    group = first["malgrupp"]
+    other = next(g for g in GROUP_CODES if g != group)
+    # The first aktualisering's key again, in another group; and a new aktualisering of the same person there.
+    again = {**first, "malgrupp": other}
+    new = {**first, "aktualisering_id": "A9999999", "malgrupp": other}
+    pl.concat([akt, pl.DataFrame([again, new], schema=akt.schema)]).write_csv(export / "aktualisering.csv")
+    after = api.check(export, as_of=AS_OF)
+
+    assert _cells(after, "datum_beslut") == _cells(before, "datum_beslut")  # no beslut moved to `other`
+    moved = _persons(after)
+    assert moved[other] == _persons(before).get(other, 0) + 1 and moved[group] == _persons(before)[group]
+    assert after.figures["follow_up"]["persons"]["persons"] == before.figures["follow_up"]["persons"]["persons"]
+    # The person's record counts in both groups: one more person record in `other` for Person-ID's sets.
+    assert _cells(after, "juridiskt_kon")[other] == _cells(before, "juridiskt_kon").get(other, 0) + 1

@@ -63,12 +63,16 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     def evaluated(export):
         records = _record_counts(export)
         compiled = engine.compile_rules(profile, list(rules), export.available(), as_of, wanted.practice)
-        return records, compiled, _findings(profile, compiled, export,
-                                            partition.bucket_count(sum(records.values()), bucket_records), progress,
-                                            listed)
+        # The figures are counted from the views the checks run on, as the engine holds each of them.
+        tally = report_figures.Tally(profile) if figures else None
+        if tally:
+            tally.ask(compiled.contexts)
+        return records, compiled, tally, _findings(profile, compiled, export,
+                                                   partition.bucket_count(sum(records.values()), bucket_records),
+                                                   progress, listed, tally.observe if tally else None)
 
     try:
-        records, compiled, (found, hits) = evaluated(export)
+        records, compiled, tally, (found, hits) = evaluated(export)
     except pl.exceptions.PolarsError as exc:
         if mapping is not None or not isinstance(exc, pl.exceptions.ComputeError) or is_not_utf8(exc):
             raise _unreadable(export_path, exc) from exc
@@ -76,7 +80,7 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
         # careful scan finds every such line, and the tables are read without them.
         export = open_export(Path(export_path), profile, DERIVABLE, careful=True)
         try:
-            records, compiled, (found, hits) = evaluated(export)
+            records, compiled, tally, (found, hits) = evaluated(export)
         except pl.exceptions.PolarsError as again:
             raise _unreadable(export_path, again) from again
     outside_sets = {field for field, set_id in field_sets(profile).items() if not set_id}
@@ -98,9 +102,7 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     warnings = any(severities[c] is Severity.WARNING for c in hits["rule"].unique().cast(pl.String))
     evaluation = evaluate(wanted, sets, warnings, deviations)
     notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")})
-    counted = (report_figures.compute(profile, list(rules), export, hits, attributed, sets,
-                                      in_memory=partition.bucket_count(sum(records.values()), bucket_records) == 1)
-               if figures else None)
+    counted = tally.figures(list(rules), hits, attributed, sets) if tally else None
     return CheckResult(
         tool_version=__version__, profile_name=profile.name, profile_version=profile.version,
         as_of=as_of.isoformat(), as_of_source=as_of_source, export_path=str(export_path),
@@ -160,12 +162,12 @@ def _accept_deviations(profile: Profile, rules, hits: pl.DataFrame, findings: pl
     return hits, accepted_hits, findings, accepted, reported
 
 
-def _findings(profile: Profile, compiled: engine.Compiled, export, buckets: int,
-              progress: engine.Progress | None, listed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _findings(profile: Profile, compiled: engine.Compiled, export, buckets: int, progress: engine.Progress | None,
+              listed: int, observe: engine.Observer | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(listed findings, every finding as a hit). In buckets, the listed findings so far and a bucket's are cut
     to the first `listed` of each rule after every bucket, so no more than two buckets' worth are held."""
     if buckets == 1:
-        return engine.evaluate(profile, compiled, export, progress=progress, listed=listed)
+        return engine.evaluate(profile, compiled, export, progress=progress, listed=listed, observe=observe)
     with tempfile.TemporaryDirectory(prefix="conform-buckets-") as folder:
         whole, parts = partition.split(profile, export, buckets, Path(folder))
         shared = engine.shared_lookups(profile, compiled, whole)
@@ -173,7 +175,7 @@ def _findings(profile: Profile, compiled: engine.Compiled, export, buckets: int,
         for i, part in enumerate(parts):
             step = (lambda table, done, total, i=i: progress(table, i * total + done, buckets * total)) \
                 if progress else None
-            listed_here, hits_here = engine.evaluate(profile, compiled, part, shared, step, listed)
+            listed_here, hits_here = engine.evaluate(profile, compiled, part, shared, step, listed, observe)
             found = first_listed(pl.concat([found, listed_here], how="vertical")
                                  .sort(["rule", "table", "row", "field"]), listed)
             hits.append(hits_here)

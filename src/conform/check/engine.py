@@ -32,6 +32,9 @@ from conform.profile import Profile
 
 MASK = "__mask"
 Progress = Callable[[str, int, int], None]
+# Called with each table's view and its findings (as hits) while the engine holds the view: what a caller
+# counts of the records besides the findings (conform.result.figures.Tally) is counted without reading again.
+Observer = Callable[[str, pl.DataFrame, pl.DataFrame], None]
 
 
 @dataclass
@@ -95,9 +98,11 @@ def shared_lookups(profile: Profile, compiled: Compiled, export: Export) -> Shar
 
 
 def evaluate(profile: Profile, compiled: Compiled, export: Export, shared: Shared | None = None,
-             progress: Progress | None = None, listed: int = MAX_LISTED) -> tuple[pl.DataFrame, pl.DataFrame]:
+             progress: Progress | None = None, listed: int = MAX_LISTED, observe: Observer | None = None
+             ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(the first `listed` findings of each check by row, in full; every finding as a hit) of the compiled
-    checks over an export (or one bucket of it, with the whole export's `shared` lookups)."""
+    checks over an export (or one bucket of it, with the whole export's `shared` lookups); `observe` is shown
+    each table's view."""
     views = Views(profile, export, compiled.death_reason, compiled.contexts, shared)
     found, hits = [], []
     for done, table in enumerate(compiled.tables):
@@ -109,6 +114,8 @@ def evaluate(profile: Profile, compiled: Compiled, export: Export, shared: Share
                                                                                           empty_hits())
         found.append(listed_here)
         hits.append(hits_here)
+        if observe:
+            observe(table, view, hits_here)
         # Without a uniqueness rule nothing says whether keys repeat, so deduplicate to be safe.
         duplicates = (not compiled.duplicate_rules
                       or hits_here.filter(pl.col("rule").is_in(sorted(compiled.duplicate_rules))).height > 0)
