@@ -301,3 +301,51 @@ def test_text_report_matches_golden(defective, monkeypatch):
     if os.environ.get("CONFORM_UPDATE_GOLDEN"):
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
+
+
+def test_report_without_html_on_a_terminal_says_how_and_prints_no_page(tmp_path):
+    """A page of HTML is never printed on a terminal: with no --html there, one line says how to write it; piped,
+    the page goes to standard output as before."""
+    import pty
+
+    example = Path(__file__).resolve().parents[1] / "fixtures" / "example"
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "conform", "report", str(example), "--lang", "sv"],
+                              stdout=terminal, stderr=subprocess.PIPE, text=True, timeout=120, cwd=tmp_path,
+                              env=os.environ | {"CONFORM_LANG": "sv"})
+        os.set_blocking(controller, False)
+        try:
+            printed = os.read(controller, 1 << 16)
+        except BlockingIOError:
+            printed = b""
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert done.returncode == ExitCode.NOT_CHECKED
+    assert "--html rapport.html" in done.stderr and "<html" not in done.stderr
+    assert b"<html" not in printed
+    piped = subprocess.run([sys.executable, "-m", "conform", "report", str(example)], capture_output=True,
+                           text=True, timeout=120, cwd=tmp_path)
+    assert piped.returncode in (ExitCode.OK, ExitCode.FINDINGS) and piped.stdout.startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("command, usage", [
+    ("diff", "FÖRE EFTER"), ("compare", "RESULTAT..."), ("explain", "REGELKOD"), ("generate", "UTMAPP")])
+def test_swedish_help_names_its_arguments_in_swedish(command, usage):
+    shown = CliRunner().invoke(main, [command, "--help"], env={"CONFORM_LANG": "sv"}).output
+    assert usage in shown.splitlines()[0], shown
+    assert not {"OLD", "NEW", "RESULTS", "CODE", "OUTDIR", "conform.generator"} & set(shown.replace(".", " ").split())
+
+
+def test_the_progress_line_ends_in_the_readers_language(monkeypatch, capsys):
+    from conform.cli import localised
+
+    monkeypatch.setattr(localised.sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("CONFORM_LANG", "sv")
+    show = localised.progress_printer()
+    show("beslut", 2, 5)
+    show("done", 5, 5)
+    shown = capsys.readouterr().err
+    assert "[2/5] beslut" in shown and "[5/5] klar" in shown and "done" not in shown

@@ -280,11 +280,12 @@ def test_diff_reverse_resolves_and_is_no_regression(docs):
     assert all(s["change"] in {"better", "same"} for s in d["information_sets"])
 
 
-def test_diff_persisting_rule_carries_the_count_delta_and_the_new_example(docs):
+def test_diff_rule_with_a_new_finding_is_new_with_the_count_delta_and_the_new_example(docs):
     d = diff(docs["beta"], docs["beta2"])
     rules = {r["code"]: r for r in d["rules"]}
     val001 = rules["VAL-001"]
-    assert val001["change"] == "persisting" and val001["delta"] == 1
+    # One finding more than before: the rule has new findings, never "kvarstår" (tests/test_diff_consistency.py).
+    assert val001["change"] == "new" and val001["delta"] == 1
     assert val001["examples"]["complete"] is True
     assert [e["key"] for e in val001["examples"]["new"]] == ["19380114-****"]
     assert val001["examples"]["resolved"] == [] and val001["examples"]["persisting"] == 1
@@ -373,7 +374,7 @@ def test_diff_examples_beyond_the_cap_are_not_judged_by_count(docs):
         rule["examples"] = [{"table": "person", "row": i + 1, "key": f"K{i}", "field": "juridiskt_kon",
                              "value": "Kvinna", "other": None, "message": "m"} for i in range(start, start + 20)]
     rule = next(r for r in diff(old, new)["rules"] if r["code"] == "VAL-001")
-    assert rule["change"] == "persisting" and rule["delta"] == 1
+    assert rule["change"] == "new" and rule["delta"] == 1
     # 20 of 25 examples kept: K20..K22 of NEW may well have been among OLD's 25 findings.
     assert rule["examples"] == {"complete": False, "new": [], "resolved": [], "persisting": 17}
 
@@ -550,3 +551,14 @@ def test_fingerprints_hide_the_person_id_and_depend_on_the_key(docs):
     assert len(set(one)) == 2 and all(re.fullmatch(r"[0-9a-f]{16}", f) for f in one)   # identical findings: two
     assert fingerprints(findings, b"j" * 32).to_list() != one
     assert "201401042385" not in json.dumps(docs["beta"]["fingerprints"])
+
+
+def test_a_release_that_lost_a_table_shows_its_rules_as_not_checked_never_as_fixed(tmp_path):
+    """The rules on a table the new release lacks did not run there: "not evaluated", not "åtgärdad"."""
+    old = make_document(tmp_path, "old", {"set": {"uppfoljning": {"U_BOU": {"sip": "Kanske"}}}})
+    new = make_document(tmp_path, "new", MISSING_TABLE)
+    skipped = {r["code"] for r in new["rules"] if r["not_evaluated_in"] == ["uppfoljning"]}
+    assert len(skipped) > 10 and {"VAL-017", "INT-001", "CAR-009"} <= skipped
+    rules = {r["code"]: r for r in diff(old, new)["rules"]}
+    assert rules["VAL-017"]["change"] == "not_evaluated", rules["VAL-017"]
+    assert not [code for code, r in rules.items() if r["change"] == "resolved" and code in skipped]

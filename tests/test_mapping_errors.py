@@ -69,9 +69,9 @@ def test_a_derived_link_must_list_as_many_columns_as_the_parent_key(tmp_path):
 
 
 def test_not_yaml_and_wrong_version_are_named(tmp_path):
-    with pytest.raises(MappingError, match=r"vendor.yaml: not valid YAML"):
+    with pytest.raises(MappingError, match=r"vendor.yaml:2: not valid YAML \(column 1\): a bracket"):
         _check(VENDORS / "wide" / "export", _mapping(tmp_path, "tables: [unclosed\n"))
-    with pytest.raises(MappingError, match=r"vendor.yaml:1: 'conform_mapping': 2 was expected|1 was expected"):
+    with pytest.raises(MappingError, match=r"vendor.yaml:2: 'conform_mapping': 2 must be 1"):
         _check(VENDORS / "wide" / "export", _mapping(tmp_path, REVIEWED.replace("conform_mapping: 1",
                                                                                   "conform_mapping: 2")))
 

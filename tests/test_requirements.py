@@ -113,7 +113,7 @@ def test_a_deviation_scoped_to_other_sets_accepts_nothing(one_wrong, tmp_path):
     ("conform_requirements: 1\ninformation_sets: {ursprung: {level: skall, weight: 2}}\n", "krav.yaml:2",
      "information_sets/ursprung"),
     ("conform_requirements: 1\ninformation_sets: {ursprung: {level: bor, tolerance: 1.5}}\n", "krav.yaml:2",
-     "1.5 is greater than the maximum of 1"),
+     "the tolerance is a share between 0 and 1"),
     ("conform_requirements: 1\ninformation_sets: {}\naccepted_deviations:\n  - {rule: VAL-999, justification: x,"
      " accepted_by: y}\n", "krav.yaml:4", "no rule 'VAL-999'"),
     ("conform_requirements: 1\ninformation_sets: {}\naccepted_deviations:\n  - {rule: VAL-001, justification: x,"
@@ -128,6 +128,63 @@ def test_a_broken_requirements_file_names_file_line_and_key(tmp_path, one_wrong,
     assert where in str(raised.value) and what in str(raised.value), str(raised.value)
     ran = CliRunner().invoke(main, ["check", str(one_wrong), "--requirements", str(path)])
     assert ran.exit_code == ExitCode.NOT_CHECKED and "Traceback" not in ran.output
+
+
+# A buyer's mistakes, each as the buyer writes it: the Swedish line conform answers with names the file, the line
+# and the key, and says what is meant; never a crash report.
+BUYER_MISTAKES = [
+    ("information_sets: {}\naccepted_deviations:\n  - rule: VAL-001\n    justification: x\n    accepted_by: y\n"
+     "    expires: 2027-06-31\n", "krav.yaml:7: 'accepted_deviations/0/expires'", "inte ett datum ('2027-06-31')"),
+    ("information_sets:\n  ursprung: {level: skall, tolerans: 0.02}\n", "krav.yaml:3: 'information_sets/ursprung/tolerans'",
+     "okänd nyckel 'tolerans'; menade du 'tolerance'?"),
+    ("information_sets:\n  ursprung: {nivå: bör}\n", "krav.yaml:3: 'information_sets/ursprung/nivå'",
+     "menade du 'level'?"),
+    ("information_sets:\n  ursprung: {level: Skall}\n", "krav.yaml:3: 'information_sets/ursprung/level'",
+     "nivån är skall eller bör (också skrivet bor), inte 'Skall'"),
+    ("information_sets:\n  ursprung: {level: skall, tolerance: '2 %'}\n",
+     "krav.yaml:3: 'information_sets/ursprung/tolerance'", "(0.02 för 2 %), inte '2 %'"),
+    ("information_sets:\n  ursprung: {level: skall, tolerance: 0,02}\n",
+     "krav.yaml:3: 'information_sets/ursprung/tolerance'", "toleransen 0,02 har decimalkomma"),
+    ("information_sets:\n  ursprung: {level: skall}\n  ursprung: {level: bör, tolerance: 0.05}\n", "krav.yaml:4",
+     "nyckeln 'ursprung' står redan på rad 3"),
+    ("information_sets:\n  Juridiskt kön: {level: skall}\n", "krav.yaml:3: 'information_sets/Juridiskt kön'",
+     "ingen informationsmängd 'Juridiskt kön'; menade du 'juridiskt_kon'?"),
+    ("information_sets:\n  ursprung: {level: skall, weight: 2}\n", "krav.yaml:3: 'information_sets/ursprung/weight'",
+     "en vikt gäller bara bör-krav"),
+]
+
+
+@pytest.mark.parametrize("text, where, what", BUYER_MISTAKES)
+def test_a_buyers_mistake_is_named_in_swedish_with_its_line_and_key(tmp_path, one_wrong, text, where, what):
+    path = tmp_path / "krav.yaml"
+    path.write_text("conform_requirements: 1\n" + text, encoding="utf-8")
+    ran = CliRunner().invoke(main, ["check", str(one_wrong), "--requirements", str(path), "--lang", "sv"])
+    assert ran.exit_code == ExitCode.NOT_CHECKED, ran.output
+    line = ran.output.strip()
+    assert "\n" not in line and where in line and what in line, line
+    assert "oväntat fel" not in line and "Traceback" not in line and "expected" not in line
+
+
+def test_bor_may_be_written_bör(one_wrong, tmp_path):
+    sets = {"juridiskt_kon": {"tolerance": 0, "weight": 2}}
+    judged = [api.check(one_wrong, as_of=dt.date(2025, 6, 30), requirements=requirements(
+        tmp_path / f"{level}.yaml", {k: v | {"level": level} for k, v in sets.items()})).evaluation
+        for level in ("bor", "bör")]
+    assert [(e.id, e.level, e.met) for e in judged[0].sets] == [(e.id, e.level, e.met) for e in judged[1].sets]
+    assert judged[1].verdict is judged[0].verdict and judged[1].bor_score == judged[0].bor_score
+
+
+@pytest.mark.parametrize("lang, words", [("sv", "Per informationsmängd"), ("en", "Per information set")])
+def test_init_requirements_speaks_the_buyers_language_and_writes_the_same_requirements(lang, words, tmp_path):
+    written = tmp_path / f"krav-{lang}.yaml"
+    ran = CliRunner().invoke(main, ["init-requirements", "-o", str(written), "--lang", lang])
+    assert ran.exit_code == 0, ran.output
+    text = written.read_text(encoding="utf-8")
+    assert words in text
+    data = yaml.safe_load(text)
+    assert {k: v for k, v in data.items() if k != "name"} == {
+        "conform_requirements": 1, "profile": "basinformation-1.0", "accepted_deviations": [],
+        "information_sets": {s.id: {"level": "skall", "tolerance": 0} for s in api.load()[0].information_sets}}
 
 
 def test_the_cli_records_the_requirements_it_judged_by(one_wrong, tmp_path):

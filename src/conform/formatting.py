@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 SUPPRESS_BELOW = 5           # counts 1-4 are shown as "<5", as Swedish official statistics do
 
@@ -39,6 +40,16 @@ def decimal_text(value: float, spec: str, lang: str) -> str:
     return text[:-1] + "\u00a0%" if spec.endswith("%") else text
 
 
+def timestamp_text(stamp: str | None, lang: str) -> str:
+    """A creation time as the result stores it (ISO 8601 in UTC, "2026-12-07T04:20:14Z") written for a person:
+    "2026-12-07 kl. 04.20 UTC", "2026-12-07 at 04:20 UTC"; anything else as it is."""
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|\+00:00)", stamp or "")
+    if not match:
+        return stamp or "–"
+    day, hour, minute = match.groups()
+    return f"{day} kl. {hour}.{minute} UTC" if lang == "sv" else f"{day} at {hour}:{minute} UTC"
+
+
 class Formatter:
     """The number formats of one report language."""
 
@@ -54,6 +65,17 @@ class Formatter:
 
     def share(self, share: float | None) -> str:
         return share_text(share, self.lang)
+
+    def number(self, value: float) -> str:
+        """A number a person wrote (a weight): whole as whole, else with up to two decimals, a decimal comma in
+        Swedish."""
+        if float(value).is_integer():
+            return self.int(int(value))
+        return decimal_text(round(value, 2), "g", self.lang)
+
+    def percent(self, share: float) -> str:
+        """A share a person set (a tolerance), exactly as set: 0.025 is "2,5 %", never rounded to 2 %."""
+        return self.number(round(share * 100, 4)) + ("\u00a0%" if self.lang == "sv" else "%")
 
     def days(self, value: float) -> str:
         text = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"

@@ -9,7 +9,23 @@ from typing import Any
 import yaml
 
 from conform.catalogue import LOADER
-from conform.errors import utf8_reason
+from conform.errors import Msg, msg, utf8_reason
+
+
+class _Loader(LOADER):
+    """The safe loader, except that a date YAML cannot construct (2027-06-31, a 13th month) stays the text it is
+    written as, for the file's own check to name as not a date: YAML's own error is an exception, not a problem
+    in a file."""
+
+
+def _date_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode):
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
 
 # The most values a file a person writes may stand for once its aliases are expanded, and the deepest nesting:
 # the largest mapping or requirements file has a few thousand values, nested six levels.
@@ -38,23 +54,76 @@ def load_located(path: Path, error: type[Exception]) -> Located:
     """Parse `path`; raise `error` naming the file for text that is not UTF-8 or not YAML."""
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=LOADER)
+        node = yaml.compose(text, Loader=_Loader)
         if node is not None and _expanded_size(node, {}) > MAX_NODES:
             # Aliases let a few lines stand for billions of values ("billion laughs"): refused before anything
             # (loading, validating, indexing lines) walks them.
             raise error("yaml_too_large", path=path, limit=MAX_NODES)
-        data = yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
+        twice = _key_twice(node) if node is not None else None
+        if twice:
+            # YAML keeps the last of two equal keys without a word: a set written twice would silently take the
+            # second requirement.
+            key, first, again = twice
+            raise error("yaml_key_twice", path=path, line=again, key=key, first=first)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     except FileNotFoundError as exc:
         raise error("no_such_file", path=path) from exc
     except IsADirectoryError as exc:
         raise error("yaml_folder", path=path) from exc
     except UnicodeDecodeError as exc:
-        raise error("yaml_not_utf8", path=path, reason=utf8_reason(exc.reason), byte=exc.start) from exc
+        raise error("yaml_not_utf8", path=path, line=exc.object[:exc.start].count(b"\n") + 1,
+                    reason=utf8_reason(exc.reason), byte=exc.start) from exc
     except yaml.YAMLError as exc:
-        raise error("yaml_invalid", path=path, detail=" ".join(str(exc).split())) from exc  # one line
+        mark = getattr(exc, "problem_mark", None)
+        if mark is None:
+            raise error("yaml_invalid", path=path, line=1, column=1, what=msg("yaml_problem")) from exc
+        raise error("yaml_invalid", path=path, line=mark.line + 1, column=mark.column + 1,
+                    what=_yaml_problem(exc, text, mark)) from exc
     except (RecursionError, _TooDeep) as exc:
         raise error("yaml_too_deep", path=path, limit=MAX_DEPTH) from exc
     return Located(path, data, _line_index(node) if node is not None else {})
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, mark) -> Msg:
+    """What the YAML parser stopped at, in the words of a person who edits the file (its own message is English
+    and speaks of tokens and block ends)."""
+    said = f"{getattr(exc, 'context', '') or ''} {getattr(exc, 'problem', '') or ''}"
+    lines = text.splitlines()
+    at = lines[mark.line][mark.column:mark.column + 1] if mark.line < len(lines) else ""
+    if "cannot start any token" in said and at == "\t" or "tab character" in said:
+        return msg("yaml_tab")
+    if "mapping values are not allowed" in said:
+        return msg("yaml_colon")
+    if "quoted scalar" in said:
+        return msg("yaml_quote")
+    if "flow mapping" in said or "flow sequence" in said:
+        return msg("yaml_bracket")
+    if "block mapping" in said or "block end" in said or "expected key" in said:
+        return msg("yaml_indent")
+    if "cannot start any token" in said:
+        return msg("yaml_character", character=at)
+    return msg("yaml_problem")
+
+
+def _key_twice(root: yaml.Node) -> tuple[str, int, int] | None:
+    """(key, its first line, its second line) of the first key written twice in one mapping; else None."""
+    stack, done = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in done:
+            continue
+        done.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    if key.value in seen:
+                        return key.value, seen[key.value], key.start_mark.line + 1
+                    seen[key.value] = key.start_mark.line + 1
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
 
 
 def _expanded_size(node: yaml.Node, seen: dict[int, int], depth: int = 1) -> int:

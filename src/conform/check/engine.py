@@ -72,6 +72,19 @@ def compile_rules(profile: Profile, rules: list[Rule], available: dict[str, set[
                 compiled.checks[table] += [(rule, c) for c in KINDS[rule.kind].checks(rule, ctx)]
             except MissingInput:
                 compiled.not_evaluated.setdefault(rule.code, set()).add(table)
+    for table in (t for t in profile.tables if t not in available):
+        # A rule on a table the export lacks did not run there: it is not evaluated, never "no findings" (a
+        # release that lost a table must not show the table's rules as fixed). Asked as if the table were
+        # there with every field of the profile.
+        whole = available | {table: set(profile.tables[table].field_names)}
+        ctx = TableContext(profile, table, as_of, whole, practice)
+        for rule in rules:
+            try:
+                runs_here = bool(KINDS[rule.kind].checks(rule, ctx))
+            except MissingInput:
+                runs_here = False  # it needs yet another table the export lacks: named where it would run
+            if runs_here:
+                compiled.not_evaluated.setdefault(rule.code, set()).add(table)
     return compiled
 
 

@@ -15,6 +15,7 @@ from conform.errors import Joined, Msg, RuleFileError, msg
 from conform.check.kinds import KINDS
 from conform.model import Basis, Category, Rule, Severity
 from conform.profile import Profile
+from conform.schema_problems import problem
 from conform.yamlfile import load_located
 
 CODE = r"^[A-Z]{3}-\d{3}$"
@@ -82,15 +83,15 @@ def _validators(information_sets: tuple[str, ...]) -> tuple[jsonschema.Validator
     return common, {name: jsonschema.Draft202012Validator(_params_schema(name)) for name in KINDS}
 
 
-def _schema_errors(data: Any, profile: Profile) -> list[tuple[tuple, str]]:
-    """(path, message) of every schema error of a rule file."""
+def _schema_errors(data: Any, profile: Profile) -> list[tuple[tuple, Msg]]:
+    """(path, what is wrong) of every schema error of a rule file."""
     common, params = _validators(tuple(s.id for s in profile.information_sets))
-    errors = [(tuple(e.absolute_path), e.message) for e in common.iter_errors(data)]
+    errors = [problem(e) for e in common.iter_errors(data)]
     rules = data.get("rules") if isinstance(data, dict) else None
     for i, rule in enumerate(rules if isinstance(rules, list) else []):
         if isinstance(rule, dict) and rule.get("kind") in params and isinstance(rule.get("params"), dict):
-            errors += [(("rules", i, "params", *e.absolute_path), e.message)
-                       for e in params[rule["kind"]].iter_errors(rule["params"])]
+            errors += [(("rules", i, "params", *at), what)
+                       for at, what in map(problem, params[rule["kind"]].iter_errors(rule["params"]))]
     return errors
 
 

@@ -165,6 +165,9 @@ def report(export: Path | None, stored: Path | None, html: Path | None, profile:
     value-set coverage, capability findings, findings per rule and follow-up figures. Opens offline and prints
     to A4. Exit codes as for `check`. With --from RESULT.json instead of EXPORT: the same report from a stored
     result (`check --format json`), with no export present."""
+    if html is None and sys.stdout.isatty():
+        # A page of HTML is of no use on a terminal, and would scroll the person-level examples past.
+        fail("report_to_terminal", source=f"--from {stored}" if stored is not None else export or "EXPORT")
     if export is None and stored is None:
         fail("report_source_none")
     if export is not None and stored is not None:
@@ -424,12 +427,14 @@ def _generate_shape(outdir: Path, persons: int, defects: float, seed: int, as_of
 @main.command("init-requirements")
 @PROFILE_OPTION
 @option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help_key="init_output")
-def init_requirements(profile: str, output: Path | None) -> None:
+@LANG_OPTION
+def init_requirements(profile: str, output: Path | None, lang: str) -> None:
     """Write the default requirements file (every information set skall, tolerance 0) for a buyer or a
-    vendor's release gate to edit; give it to check, report and compare with --requirements."""
+    vendor's release gate to edit, its comments in --lang; give it to check, report and compare with
+    --requirements."""
     from conform.input.requirements import init_requirements_yaml
 
-    write(init_requirements_yaml(api.load(profile)[0]), output)
+    write(init_requirements_yaml(api.load(profile)[0], lang), output)
 
 
 @main.command("init-mapping")

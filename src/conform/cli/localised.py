@@ -80,7 +80,9 @@ def progress_printer():
         return None
 
     def show(step: str, done: int, total: int) -> None:
-        click.echo(f"\r[{done}/{total}] {step:<40}", err=True, nl=done == total)
+        # A step is a table of the profile (its name is the standard's) or the end of the check.
+        shown = words()["progress_steps"].get(step, step)
+        click.echo(f"\r[{done}/{total}] {shown:<40}", err=True, nl=done == total)
 
     return show
 
@@ -147,7 +149,9 @@ class Worded:
 
     def format_usage(self, ctx, formatter):
         options = "[" + words()["options"].upper() + "]"
-        pieces = [options if p == "[OPTIONS]" else p for p in self.collect_usage_pieces(ctx)]
+        named = words()["arguments"]  # an argument's placeholder, as the help texts name it
+        pieces = [options if p == "[OPTIONS]" else named.get(p.rstrip("."), p.rstrip(".")) + p[len(p.rstrip(".")):]
+                  for p in self.collect_usage_pieces(ctx)]
         formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=words()["usage"] + " ")
 
     def format_options(self, ctx, formatter):

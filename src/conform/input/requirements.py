@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -22,13 +23,22 @@ from pathlib import Path
 import jsonschema
 import polars as pl
 
-from conform.errors import UsageError
+from conform.catalogue import labels
+from conform.errors import UsageError, msg
 from conform.model import Rule
 from conform.profile import Profile
 from conform.resources import SCHEMAS_DIR
+from conform.schema_problems import deepest, problem, shown
+from conform.vocabulary import fold
 from conform.yamlfile import load_located
 
 SKALL, BOR = "skall", "bor"
+LEVELS = {SKALL: SKALL, BOR: BOR, "bör": BOR}  # as written in a file -> as conform keeps it
+# The file's keys as a Swedish buyer may write them (folded), for "did you mean".
+SWEDISH_KEYS = {"niva": "level", "vikt": "weight", "tolerans": "tolerance", "regel": "rule",
+                "motivering": "justification", "beslutad_av": "accepted_by", "godkand_av": "accepted_by",
+                "giltig_till": "expires", "utgar": "expires", "informationsmangder": "information_sets",
+                "avvikelser": "accepted_deviations", "namn": "name"}
 
 
 @dataclass(frozen=True)
@@ -128,10 +138,13 @@ def load_requirements(path: Path, profile: Profile, rules: list[Rule]) -> Requir
         # YAML reads an unquoted 2026-12-31 as a date; the schema speaks of its text.
         if isinstance(deviation, dict) and isinstance(deviation.get("expires"), dt.date):
             deviation["expires"] = deviation["expires"].isoformat()
+    if data is None:
+        raise UsageError("requirements_empty", path=path)
+    if isinstance(data, dict) and ("conform_mapping" in data or "tables" in data):
+        raise UsageError("requirements_is_mapping", path=path)
     errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
     if errors:
-        deepest = max(errors, key=lambda e: len(e.absolute_path))
-        raise UsageError("schema", where=doc.where(tuple(deepest.absolute_path)), detail=deepest.message)
+        _refuse(deepest(errors), doc, profile, {r.code for r in rules})
     known_sets = {s.id for s in profile.information_sets}
     known_rules = {r.code for r in rules}
     if data.get("profile", profile.name) != profile.name:
@@ -140,18 +153,17 @@ def load_requirements(path: Path, profile: Profile, rules: list[Rule]) -> Requir
     sets = {}
     for set_id, raw in data["information_sets"].items():
         if set_id not in known_sets:
-            raise UsageError("requirements_no_set", where=doc.where(("information_sets", set_id)), set=set_id,
-                             known=sorted(known_sets))
-        sets[set_id] = SetRequirement(raw["level"], float(raw.get("weight", 1)), float(raw.get("tolerance", 0)))
+            _no_set(set_id, doc.where(("information_sets", set_id)), profile)
+        sets[set_id] = SetRequirement(LEVELS[raw["level"]], float(raw.get("weight", 1)),
+                                      float(raw.get("tolerance", 0)))
     deviations = []
     for i, raw in enumerate(data.get("accepted_deviations") or []):
         at = ("accepted_deviations", i)
         if raw["rule"] not in known_rules:
-            raise UsageError("requirements_no_rule", where=doc.where(at + ("rule",)), rule=raw["rule"])
+            raise UsageError("requirements_no_rule", where=doc.where(at + ("rule",)), rule=raw["rule"], hint="")
         unknown = [s for s in raw.get("information_sets", []) if s not in known_sets]
         if unknown:
-            raise UsageError("requirements_no_set", where=doc.where(at + ("information_sets",)), set=unknown[0],
-                             known=sorted(known_sets))
+            _no_set(unknown[0], doc.where(at + ("information_sets",)), profile)
         try:
             expires = dt.date.fromisoformat(raw["expires"]) if "expires" in raw else None
         except ValueError as exc:
@@ -162,6 +174,47 @@ def load_requirements(path: Path, profile: Profile, rules: list[Rule]) -> Requir
     return Requirements({s: sets.get(s, SetRequirement()) for s in (x.id for x in profile.information_sets)},
                         tuple(deviations), practice, data.get("name"), str(path),
                         hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def _refuse(error, doc, profile: Profile, rules: set[str]) -> None:
+    """A schema error as one line naming the file, line and key, in the catalogue's words; a level, a tolerance,
+    a date, a rule code and an information set's name are worded for what a buyer most often writes instead."""
+    at, what = problem(error)
+    if at[:1] == ("information_sets",) and len(at) == 2 and error.validator in ("propertyNames", "pattern"):
+        _no_set(str(at[1]), doc.where(at), profile)
+    if at[-1:] == ("expires",):
+        raise UsageError("requirements_not_date", where=doc.where(at), value=error.instance)
+    if at[-1:] == ("rule",) and error.validator == "pattern" and isinstance(error.instance, str):
+        meant = error.instance.strip().upper().replace(" ", "-")
+        raise UsageError("requirements_no_rule", where=doc.where(at), rule=error.instance,
+                         hint=msg("did_you_mean", value=meant) if meant in rules else "")
+    if (len(at) == 3 and at[0] == "information_sets" and error.validator == "additionalProperties"
+            and str(at[-1]).isdigit() and isinstance(error.instance, dict) and "tolerance" in error.instance):
+        # `tolerance: 0,02` in braces: YAML reads the comma as between two keys, `tolerance: 0` and `02`.
+        line = doc.line(at[:2] + ("tolerance",))
+        written = re.search(r"tolerance\s*:\s*(\d+,\d+)", doc.path.read_text(encoding="utf-8").splitlines()[line - 1])
+        raise UsageError("requirements_decimal_comma", where=doc.where(at[:2] + ("tolerance",)),
+                         value=written.group(1) if written else error.instance["tolerance"])
+    if error.validator == "additionalProperties" and fold(str(at[-1]), "_") in SWEDISH_KEYS:
+        what = msg("schema_unknown_key", name=at[-1], allowed=", ".join(sorted(error.schema.get("properties", {}))),
+                   hint=msg("did_you_mean", value=SWEDISH_KEYS[fold(str(at[-1]), "_")]))
+    elif at[-1:] == ("weight",) and error.validator == "not":
+        what = msg("requirements_skall_weight")
+    elif at[-1:] == ("tolerance",) and error.validator in ("type", "minimum", "maximum"):
+        what = msg("requirements_tolerance", value=shown(error.instance))
+    elif at[-1:] == ("level",) and error.validator == "enum":
+        what = msg("requirements_level", value=shown(error.instance))
+    raise UsageError("schema", where=doc.where(at), detail=what)
+
+
+def _no_set(name: str, where: str, profile: Profile) -> None:
+    """An information set the profile does not have, with the id meant where the name is a set's title (as the
+    standard writes it, "Juridiskt kön") or its id with the letters å, ä, ö."""
+    ids = {s.id for s in profile.information_sets}
+    by_name = {fold(s.name): s.id for s in profile.information_sets} | {fold(i): i for i in ids}
+    meant = by_name.get(fold(name))
+    raise UsageError("requirements_no_set", where=where, set=name, known=sorted(ids),
+                     hint=msg("did_you_mean", value=meant) if meant else "")
 
 
 def _practice(raw: dict, profile: Profile, doc) -> LocalPractice:
@@ -198,29 +251,24 @@ def _practice(raw: dict, profile: Profile, doc) -> LocalPractice:
                          tuple((r["name"], r["pattern"]) for r in raw.get("reserve_numbers", [])), local)
 
 
-def init_requirements_yaml(profile: Profile) -> str:
-    """The default requirements, written out for a buyer to edit (`conform init-requirements`)."""
-    lines = [
-        "# conform requirements file (docs/requirements.md; schema: src/conform/schemas/requirements.schema.json).",
-        "# Per information set: level skall (must be met, or the verdict is ej godkänd) or bor (should; weighed",
-        "# in the bör score by its weight), and tolerance: the largest share of the set's records allowed to carry",
-        "# krav findings (0 = none). This is the default: every set skall, tolerance 0.",
+def init_requirements_yaml(profile: Profile, lang: str = "sv") -> str:
+    """The default requirements, written out for a buyer to edit (`conform init-requirements`), its comments in
+    the buyer's language."""
+    words = labels(lang)["requirements_file"]
+    lines = [f"# {line}" for line in words["header"]] + [
         "conform_requirements: 1",
         f"profile: {profile.name}",
-        "name: \"Krav på export enligt Basinformation i socialtjänsten\"",
+        f"name: {json.dumps(words['name'], ensure_ascii=False)}",
         "information_sets:",
     ]
     for s in profile.information_sets:
         lines.append(f"  {s.id}: {{level: skall, tolerance: 0}}  # {s.name}, [{s.cardinality}]")
-    lines += [
-        "# A bör-krav with a weight:   ursprung: {level: bor, weight: 2, tolerance: 0.05}",
-        "# Deviations accepted for a known, agreed reason; past `expires` (compared with the reference date)",
-        "# their findings fail again:",
+    lines += [f"# {words['bor_example']}"] + [f"# {line}" for line in words["deviations"]] + [
         "accepted_deviations: []",
         "#  - rule: VAL-013",
         "#    information_sets: [insats]",
-        "#    justification: \"Hemtjänst registreras som överkategori till och med release 4.2\"",
-        "#    accepted_by: \"Upphandlingsgruppen, beslut 2026-11-02\"",
+        f"#    justification: {json.dumps(words['example_justification'], ensure_ascii=False)}",
+        f"#    accepted_by: {json.dumps(words['example_accepted_by'], ensure_ascii=False)}",
         "#    expires: 2027-06-30",
     ]
     return "\n".join(lines) + "\n"

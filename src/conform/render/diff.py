@@ -1,17 +1,20 @@
 """`conform diff OLD.json NEW.json`: what changed between two check results, the upgrade view.
 
 Per rule, its findings are new, resolved or persisting; per information set, the status got better, worse or
-stayed the same. `regression` is true when NEW has an error-level finding that OLD did not have, or an
-information set that became nonconformant, unsupported or missing: the CLI exits 1 on it, so a vendor's CI can
-gate a release on `conform diff`.
+stayed the same. Each rule gets one change, decided from its findings (`_change`), and the summary, the regression
+reasons and every renderer read that one change, so they cannot disagree: "new" when NEW has any finding of the
+rule that OLD did not have (also when OLD had others), "resolved" when NEW has none left, "not_evaluated" when NEW
+could not run the rule, else "persisting" (findings remain, none of them new). `regression` is true when NEW has an
+error-level finding that OLD did not have, or an information set that became nonconformant, unsupported or
+missing: the CLI exits 1 on it, so a vendor's CI can gate a release on `conform diff`.
 
 Record level: when both results carry fingerprints made with the same key (conform.result.fingerprint; every `conform
 check --format json` writes them), every listed finding is compared, not only the examples: a finding of NEW
 whose fingerprint OLD lacks is new, one of OLD that NEW lacks is resolved, the rest persist. The examples shown
 are the saved examples (20 per rule) that are new or resolved. A rule with more findings than a result lists in
 full (conform.model.MAX_LISTED) is compared by its count, as without fingerprints. Without comparable
-fingerprints (an older result, another key), the change is decided per rule on the counts (0 → n new, n → 0
-resolved, else persisting; an error rule with more findings than before is a regression) and examples are
+fingerprints (an older result, another key), the change is decided per rule on the counts (more findings than
+before: new, so an error rule with more findings is a regression; n → 0 resolved; else persisting) and examples are
 compared by identity (table, key, field, value) only where a result's examples are complete; the diff says which
 way it compared (`record_level`).
 """
@@ -80,9 +83,8 @@ def diff(old_doc: dict, new_doc: dict, sources: Sequence[str | Path] | None = No
     reasons = [{"kind": "set", "id": s["id"], "name": s["name"], "old_status": s["old_status"],
                 "new_status": s["new_status"]}
                for s in sets if s["change"] == "worse" and s["new_status"] in BAD_STATUSES]
-    # Record level: an error rule with any finding OLD did not have. By counts: an error rule with more findings
-    # than before certainly has one (whether it is new, 0 -> n, or persisting with a higher count).
-    regressed = sorted((r for r in rules if r["severity"] == Severity.ERROR and _added(r) > 0),
+    # The same change the detail shows: a regression reason per error rule with findings OLD did not have.
+    regressed = sorted((r for r in rules if r["severity"] == Severity.ERROR and r["change"] == "new"),
                        key=lambda r: (-_added(r), r["code"]))
     reasons += [{"kind": "rule", "code": r["code"], "spec": r["spec"], "count": r["new_count"],
                  "old_count": r["old_count"], "added": _added(r)} for r in regressed]
@@ -136,9 +138,12 @@ def _printed_in_full(rule: dict | None, prints: list[str]) -> bool:
 
 def _added(rule: dict) -> int:
     """The findings of a rule that OLD did not have: counted by record, or at least the growth in count."""
-    if rule["new_findings"] is not None:
-        return rule["new_findings"]
-    return max(0, rule["new_count"] - rule["old_count"])
+    return _added_count(rule["new_findings"], rule["old_count"], rule["new_count"])
+
+
+def _added_count(new_findings: int | None, old_count: int, new_count: int) -> int:
+    # Without fingerprints a higher count is the only certain sign of a finding OLD did not have.
+    return new_findings if new_findings is not None else max(0, new_count - old_count)
 
 
 def _findings_by_severity(rules: list[dict], record_level: bool) -> dict:
@@ -155,13 +160,14 @@ def _findings_by_severity(rules: list[dict], record_level: bool) -> dict:
     return out
 
 
-def _change(old: dict | None, new: dict | None, old_count: int, new_count: int) -> str:
-    if not old_count:
-        return "new"
+def _change(new: dict | None, new_count: int, added: int) -> str:
+    """The one change of a rule that the summary, the regression reasons and the detail all show. Deciding it on
+    the counts alone (0 -> n new, else persisting) called a rule with new findings among old ones "persisting"
+    while the regression reasons counted those same findings as new."""
     if not new_count:
         # A rule NEW could not run (its table or column is missing) has no findings there, but nothing was fixed.
         return "not_evaluated" if (new is None or new["not_evaluated_in"]) else "resolved"
-    return "persisting"
+    return "new" if added else "persisting"
 
 
 def _rule_change_by_record(old: dict | None, new: dict | None, old_prints: list[str],
@@ -172,7 +178,7 @@ def _rule_change_by_record(old: dict | None, new: dict | None, old_prints: list[
         return None
     before, after = Counter(old_prints), Counter(new_prints)
     added, removed = after - before, before - after
-    change = _change(old, new, old_count, new_count)
+    change = _change(new, new_count, sum(added.values()))
     if change == "not_evaluated":
         removed = Counter()
     new_examples = [e for e in (new["examples"] if new else []) if e.get("fingerprint") in added]
@@ -190,7 +196,7 @@ def _rule_change(old: dict | None, new: dict | None, comparable: bool) -> dict |
     new_count = new["count"] if new else 0
     if not old_count and not new_count:
         return None
-    change = _change(old, new, old_count, new_count)
+    change = _change(new, new_count, _added_count(None, old_count, new_count))
     old_examples = old["examples"] if old else []
     new_examples = new["examples"] if new else []
     old_complete = len(old_examples) == old_count
@@ -199,7 +205,8 @@ def _rule_change(old: dict | None, new: dict | None, comparable: bool) -> dict |
     new_ids = {_identity(e) for e in new_examples}
     added = [e for e in new_examples if _identity(e) not in old_ids] if comparable and old_complete else []
     removed = [e for e in old_examples if _identity(e) not in new_ids] if comparable and new_complete else []
-    if change == "new":
+    if not old_count:
+        # "new" also covers a rule that grew; only a rule OLD did not have at all has every example new.
         added = new_examples
     if change == "resolved":
         removed = old_examples

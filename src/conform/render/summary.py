@@ -46,9 +46,9 @@ def _set_row(s: dict, rules: dict, fmt: Formatter, L: dict) -> dict:
     level = s.get("level", "skall")
     requirement = L["level_names"][level]
     if level == "bor" and s.get("weight") not in (None, 1):
-        requirement += " " + fill(S["weight"], weight=fmt.int(s["weight"]))
+        requirement += " " + fill(S["weight"], weight=fmt.number(s["weight"]))
     if s.get("tolerance"):
-        requirement += " " + fill(S["tolerance"], share=fmt.share(s["tolerance"]).replace("\u00a0%", " %"))
+        requirement += " " + fill(S["tolerance"], share=fmt.percent(s["tolerance"]).replace("\u00a0%", " %"))
     met = s.get("met")
     blocked_by = s.get("blocking_rule") if met is False else None
     return {

@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from conform.catalogue import fill, plural
-from conform.formatting import int_text, share_text
+from conform.formatting import int_text, share_text, timestamp_text
 from conform.resources import TEMPLATES_DIR
 
 # The pages load nothing and run nothing: inline CSS only.
@@ -28,6 +28,7 @@ def environment(html: bool, trim: bool = True) -> Environment:
                       trim_blocks=trim, lstrip_blocks=trim, keep_trailing_newline=True)
     env.filters["share"] = share_text
     env.filters["int"] = int_text
+    env.filters["timestamp"] = timestamp_text
     env.filters["fill"] = fill
     env.filters["plural"] = plural
     env.filters["basename"] = basename

@@ -18,6 +18,7 @@ import polars as pl
 from conform.errors import MappingError, msg
 from conform.profile import Profile
 from conform.resources import SCHEMAS_DIR
+from conform.schema_problems import deepest, problem
 from conform.vocabulary import closest, profile_lexicon
 from conform.yamlfile import Located, load_located
 
@@ -102,15 +103,13 @@ def _validate_schema(doc: Located) -> None:
     errors = list(jsonschema.Draft202012Validator(mapping_schema()).iter_errors(doc.data))
     if not errors:
         return
-    error = max(errors, key=lambda e: len(e.absolute_path))
-    where = doc.where(tuple(error.absolute_path))
+    error = deepest(errors)
     if error.validator == "oneOf" and isinstance(error.instance, dict):
         given = [k for k in ("column", "columns", "value", "derive") if k in error.instance]
-        raise MappingError("mapping_one_of", where=where, given=msg("mapping_given", keys=given) if given else "")
-    allowed = sorted(error.schema.get("properties", {})) if error.validator == "additionalProperties" else []
-    if allowed:
-        raise MappingError("mapping_keys", where=where, detail=error.message, allowed=allowed)
-    raise MappingError("schema", where=where, detail=error.message)
+        raise MappingError("mapping_one_of", where=doc.where(tuple(error.absolute_path)),
+                           given=msg("mapping_given", keys=given) if given else "")
+    at, what = problem(error)
+    raise MappingError("schema", where=doc.where(at), detail=what)
 
 
 def _field(doc: Located, profile: Profile, table: str, name: str, spec) -> FieldMap:
