@@ -126,7 +126,8 @@ def test_compare_matrix_sets_by_vendor(matrix):
     assert cell(matrix, "juridiskt_kon", 1)["conforming_share"] == pytest.approx(5 / 6, abs=1e-6)
     assert cell(matrix, "tidigare_kontakt", 1)["status"] == "nonconformant"
     assert cell(matrix, "datum_uppfoljning", 2) == {"status": "missing", "conforming_share": None, "records": 0,
-                                                    "records_with_errors": 0, "records_with_warnings": 0}
+                                                    "records_with_errors": 0, "records_with_warnings": 0,
+                                                    "level": "skall", "tolerance": 0.0, "met": False}
     assert cell(matrix, "datum_uppfoljning", 1)["status"] == "conformant"
 
 
@@ -180,22 +181,30 @@ def test_compare_refuses_results_of_different_profile_versions(docs):
         compare([docs["alfa"], renamed])
 
 
-def test_compare_csv_is_the_matrix(matrix):
-    rows = list(csv.reader(io.StringIO(compare_csv(matrix))))
-    assert rows[0] == ["information_set", "name", "alfa status", "alfa share", "beta status", "beta share",
-                       "gamma status", "gamma share"]
-    assert len(rows) == 1 + 17
-    by_id = {r[0]: r for r in rows[1:]}
-    assert by_id["juridiskt_kon"][2:] == ["conformant", "1", "nonconformant", "0.833333", "conformant", "1"]
-    assert by_id["sip"][6:] == ["missing", ""]
-    assert by_id["person_id"][1] == "Person-ID (Personnummer)"
-    assert_golden("compare.csv", compare_csv(matrix))
+def test_compare_csv_is_one_row_per_vendor_in_rank_order_in_swedish(matrix):
+    text = compare_csv(matrix)
+    assert text.endswith("\n")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:6] == ["Placering", "Leverantör", "Samlad bedömning", "Kvalificerad", "Bör-poäng",
+                           "Andel felfria poster"]
+    assert "Juridiskt kön: status" in rows[0] and "Juridiskt kön: andel felfria" in rows[0]
+    assert len(rows) == 1 + 3 and len(rows[0]) == 6 + 2 * 17
+    assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])  # in rank order
+    by_name = {r[1]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert by_name["alfa"]["Juridiskt kön: status"] == "uppfyller" and by_name["alfa"]["Kvalificerad"] == "ja"
+    assert by_name["beta"]["Juridiskt kön: status"] == "uppfyller inte"
+    assert by_name["beta"]["Juridiskt kön: andel felfria"] == "0.833333"
+    assert by_name["gamma"]["Samordnad individuell plan, vid uppföljning (SIP): status"] == "saknas"
+    english = list(csv.reader(io.StringIO(compare_csv(matrix, "en"))))
+    assert english[0][:2] == ["Rank", "Vendor"] and english[1][2] in {"approved", "approved with remarks",
+                                                                        "not approved"}
+    assert_golden("compare.csv", text)
 
 
 def test_compare_csv_defuses_spreadsheet_formulas(docs):
     m = compare([docs["alfa"]], names=["=HYPERLINK(\"x\")"])
-    header = next(csv.reader(io.StringIO(compare_csv(m))))
-    assert header[2] == "'=HYPERLINK(\"x\") status"
+    rows = list(csv.reader(io.StringIO(compare_csv(m))))
+    assert rows[1][1] == "'=HYPERLINK(\"x\")"
 
 
 def test_compare_html_shows_matrix_legend_summary_and_evidence(matrix, docs):

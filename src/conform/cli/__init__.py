@@ -343,7 +343,7 @@ def compare(results: tuple[Path, ...], names: tuple[str, ...], html: Path | None
         write(compare_html(matrix, lang), html)
         say("comparison", path=html)
     if csv_path or not html:
-        write(compare_csv(matrix), csv_path)
+        write(compare_csv(matrix, lang), csv_path)
         if csv_path:
             say("matrix", path=csv_path)
 

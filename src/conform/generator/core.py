@@ -63,9 +63,12 @@ def generate(outdir: Path, persons: int = 200, defects: float = 0.0, seed: int =
     digit. Such numbers are valid in form and may coincide with real people's; they are meant for volume tests.
     ``Summary.synthesised_ids`` says how many there are.
 
-    With ``defects`` > 0 a deterministic share of the records is corrupted (at least one defect per rule of
-    :data:`conform.generator.defects.INJECTORS` when there are 100 persons or more) and ``expected_findings.csv``
-    lists ``table,key,rule`` for every finding the corruption must cause.
+    With ``defects`` > 0 about that share of the records (of the five tables, added rows included) is made
+    defective: each carries at least one finding, and ``expected_findings.csv`` lists ``table,key,rule`` for
+    every finding the corruption must cause. Every rule of :data:`conform.generator.defects.INJECTORS` gets at
+    least one defect when there are 100 persons or more, so a very low rate gives somewhat more (at 0.005 and
+    2,000 persons about 0.0055); above :data:`conform.generator.defects.PRIMARY_MAX` the rest of the rate is
+    record-local defects (see :mod:`conform.generator.defects`).
     """
     if persons < 1:
         raise ValueError("persons must be at least 1")

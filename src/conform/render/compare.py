@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 from jsonschema import Draft202012Validator
 
 from conform import __version__, clock, jsonfile
-from conform.catalogue import labels
+from conform.catalogue import fill, labels
 from conform.check.ruleset import load_rules
 from conform.errors import ConformError, UsageError, msg, utf8_reason
 from conform.input.requirements import load_requirements
@@ -193,13 +193,16 @@ def compare(documents: Sequence[dict], names: Sequence[str] | None = None,
             s = sets_of.get(set_id)
             cells.append(None if s is None else {
                 "status": s["status"], "conforming_share": s["conforming_share"], "records": s["records"],
-                "records_with_errors": s["records_with_errors"], "records_with_warnings": s["records_with_warnings"]})
+                "records_with_errors": s["records_with_errors"], "records_with_warnings": s["records_with_warnings"],
+                # The requirement the set was judged by (format 1.2 on): a set with errors within its tolerance
+                # meets it, and is shown so.
+                "level": s.get("level"), "tolerance": s.get("tolerance"), "met": s.get("met")})
         sets.append({"id": set_id, "name": set_name, "cells": cells})
 
     vendors = [_vendor(d, name, None if source_texts is None else source_texts[i])
                for i, (d, name) in enumerate(zip(documents, vendor_names))]
-    for rank, i in enumerate(sorted(range(len(vendors)), key=lambda i: _standing(vendors[i])), start=1):
-        vendors[i]["rank"] = rank
+    for vendor, rank in zip(vendors, ranks([_standing(v) for v in vendors])):
+        vendor["rank"] = rank
     return {
         "format": COMPARE_FORMAT,
         "format_version": COMPARE_FORMAT_VERSION,
@@ -210,7 +213,13 @@ def compare(documents: Sequence[dict], names: Sequence[str] | None = None,
         "sets": sets,
         "rules": _rules(documents),
         "notes": _notes(documents, vendors),
+        # The requirements every result was judged by, when they were the same (else a note says they differ).
+        "requirements": vendors[0]["requirements"] if len({_sha(v) for v in vendors}) == 1 else None,
     }
+
+
+def _sha(vendor: dict) -> str | None:
+    return (vendor["requirements"] or {}).get("sha256")
 
 
 def _vendor_names(documents: Sequence[dict], names: Sequence[str] | None, sources: Sequence[str] | None) -> list[str]:
@@ -234,6 +243,10 @@ def _vendor_names(documents: Sequence[dict], names: Sequence[str] | None, source
 
 def _vendor(document: dict, name: str, source: str | None) -> dict:
     sets = document["information_sets"]
+    by_code = {r["code"]: r for r in document["rules"]}
+    # What blocks godkänt here, the rule on most findings first (with its name, for a reader of page 1).
+    blocking = sorted(document["summary"].get("blocking_rules", []),
+                      key=lambda code: (-by_code.get(code, {}).get("count", 0), code))
     conformant = sum(1 for s in sets if s["status"] == Status.CONFORMANT)
     with_warnings = sum(1 for s in sets if s["status"] == Status.WARNINGS)
     rules = sorted((r for r in document["rules"] if r["count"]),
@@ -257,7 +270,12 @@ def _vendor(document: dict, name: str, source: str | None) -> dict:
         "skall_met": document["summary"].get("skall_met"),
         "skall_total": document["summary"].get("skall_total"),
         "bor_score": document["summary"].get("bor_score"),
-        "blocking_rules": list(document["summary"].get("blocking_rules", [])),
+        "blocking_rules": blocking,
+        "blocking_top": [{"code": code, "name": by_code[code]["name"], "count": by_code[code]["count"]}
+                         for code in blocking[:3] if code in by_code],
+        # Every skall-krav met: the vendor qualifies (LOU: a skall-krav not met rejects the tender).
+        "qualified": document["summary"]["verdict"] != Status.NONCONFORMANT,
+        "shortfall": _shortfall(sets),
         "requirements": document["summary"].get("requirements"),
         # The mapping shaped what was read and which local values counted as the standard's (None without one).
         "mapping": document.get("mapping"),
@@ -273,13 +291,34 @@ def _vendor(document: dict, name: str, source: str | None) -> dict:
     }
 
 
+def _shortfall(sets: list[dict]) -> list[dict]:
+    """How far a vendor is from qualifying: per skall-krav not met, the share of the set's records with krav
+    findings against the tolerance (no share for a set the export lacks)."""
+    out = []
+    for s in sets:
+        if s.get("level", "skall") != "skall" or s.get("met") is not False:
+            continue
+        share = (s["records_with_errors"] / s["records"]) if s["records"] and s["status"] != Status.MISSING else None
+        out.append({"set": s["id"], "name": s["name"], "status": s["status"],
+                    "error_share": None if share is None else round(share, 6), "tolerance": s.get("tolerance", 0)})
+    return out
+
+
 def _standing(vendor: dict) -> tuple:
-    """The order vendors rank in, best first: by verdict, then skall-krav met, then bör score, then the
-    conformance figure (a missing figure, from an older result, ranks last)."""
+    """The evaluation model (docs/requirements.md), after LOU practice: skall-krav qualify a vendor or not, and
+    every qualified vendor ranks before every one that is not; among the qualified the bör score ranks; ties,
+    and the vendors that do not qualify, are ordered by the conformance figure. Not by the number of skall-krav
+    met: with tolerance 0 one record decides a set, so that count is noise (a vendor with fewer errors could
+    meet fewer). A figure missing from an older result ranks last. Equal standings share a rank."""
     def desc(x):
         return -x if x is not None else float("inf")
-    return (STATUS_ORDER[vendor["verdict"]], desc(vendor["skall_met"]), desc(vendor["bor_score"]),
-            desc(vendor["conformance"]))
+    qualified = vendor["qualified"]
+    return (0 if qualified else 1, desc(vendor["bor_score"]) if qualified else 0, desc(vendor["conformance"]))
+
+
+def ranks(standings: list[tuple]) -> list[int]:
+    """Competition ranks (1, 1, 3): a vendor's rank is one more than the number of vendors standing better."""
+    return [1 + sum(other < mine for other in standings) for mine in standings]
 
 
 def _rules(documents: Sequence[dict]) -> list[dict]:
@@ -329,22 +368,32 @@ def compare_html(matrix: dict, lang: str = "sv") -> str:
                            F=field_titles(matrix["profile"]["name"]))
 
 
-def compare_csv(matrix: dict) -> str:
-    """The matrix as CSV: one row per information set; per vendor a status column (the status code) and a share
-    column (0..1, empty where the set is missing)."""
+def compare_csv(matrix: dict, lang: str = "sv") -> str:
+    """The comparison as CSV, one row per vendor in rank order: its rank, verdict, whether it qualifies, bör score
+    and conformance figure, then per information set its status and share of conforming records (0..1, with a
+    decimal point, empty where the set is missing). Headings and words in `lang`; the sets by the standard's
+    names."""
+    L, C = labels(lang), labels(lang)["compare"]["csv"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    header = ["information_set", "name"]
-    for v in matrix["vendors"]:
-        header += [f"{v['name']} status", f"{v['name']} share"]
-    writer.writerow([neutralised(h) for h in header])
+    header = [C["rank"], C["vendor"], C["verdict"], C["qualified"], C["bor_score"], C["conformance"]]
     for s in matrix["sets"]:
-        row = [s["id"], s["name"]]
-        for cell in s["cells"]:
+        header += [fill(C["set_status"], set=s["name"]), fill(C["set_share"], set=s["name"])]
+    writer.writerow([neutralised(h) for h in header])
+    for i in sorted(range(len(matrix["vendors"])), key=lambda i: (matrix["vendors"][i]["rank"], i)):
+        v = matrix["vendors"][i]
+        row = [v["rank"], v["name"], L["verdict_names"][v["verdict"]], C["yes"] if v["qualified"] else C["no"],
+               _decimal(v["bor_score"]), _decimal(v["conformance"])]
+        for s in matrix["sets"]:
+            cell = s["cells"][i]
             if cell is None:
                 row += ["", ""]
             else:
-                share = cell["conforming_share"]
-                row += [cell["status"], "" if share is None else f"{share:.6f}".rstrip("0").rstrip(".")]
-        writer.writerow([neutralised(v) for v in row])
+                shown = "within_tolerance" if cell["status"] == Status.NONCONFORMANT and cell.get("met") else cell["status"]
+                row += [C["statuses"][shown], _decimal(cell["conforming_share"])]
+        writer.writerow([neutralised(str(v)) for v in row])
     return out.getvalue()
+
+
+def _decimal(value: float | None) -> str:
+    return "" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")

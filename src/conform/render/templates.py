@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from conform.catalogue import fill, plural
-from conform.formatting import int_text, share_text, timestamp_text
+from conform.formatting import Formatter, int_text, share_text, timestamp_text
 from conform.resources import TEMPLATES_DIR
 
 # The pages load nothing and run nothing: inline CSS only.
@@ -29,6 +29,7 @@ def environment(html: bool, trim: bool = True) -> Environment:
     env.filters["share"] = share_text
     env.filters["int"] = int_text
     env.filters["timestamp"] = timestamp_text
+    env.filters["percent"] = lambda share, lang: Formatter(lang).percent(share)
     env.filters["fill"] = fill
     env.filters["plural"] = plural
     env.filters["basename"] = basename

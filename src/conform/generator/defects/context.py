@@ -148,6 +148,30 @@ class Ctx:
     def choice(self, values):
         return values[int(self.rng.integers(0, len(values)))]
 
+    # -- what is corrupted so far ------------------------------------------------------------------------------------
+    def listed(self, table: str) -> np.ndarray:
+        """Rows of `table` (as generated) that an expected finding names, under their key as it will be written
+        (a person-ID change renames the person's row)."""
+        keys = self.keys[table].to_list()
+        for r, new in self.edits.get((table, PK[table]), {}).items():
+            keys[r] = new
+        named = {key for t, key, _ in self.expected if t == table}
+        return np.fromiter((k in named for k in keys), dtype=bool, count=len(keys))
+
+    def edited(self, table: str) -> np.ndarray:
+        """Rows of `table` with any cell changed."""
+        mask = np.zeros(self.frames[table].height, bool)
+        for (t, _), cells in self.edits.items():
+            if t == table and cells:
+                mask[np.fromiter(cells.keys(), dtype=np.int64, count=len(cells))] = True
+        return mask
+
+    def defective_records(self) -> int:
+        """Records with an expected finding: one per (table, key) the findings name. A record copied under its
+        own key is one finding on the copy (the checker reports the second of the two), a second person row
+        under another key one more record."""
+        return len({(table, key) for table, key, _ in self.expected})
+
     def apply(self) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
         out = dict(self.frames)
         for (table, column), cells in sorted(self.edits.items()):

@@ -10,6 +10,7 @@ from conform.generator.clean import World
 from conform.generator.defects import (cardinality, date_order, integrity, person_id, plausibility, structure,
                                        value_sets)
 from conform.generator.defects.context import Ctx
+from conform.generator.defects.fill import fill
 from conform.generator.defects.shared import Injector
 
 # The order of the families is the order of the rules: quotas() and inject() walk it, so another order draws
@@ -35,6 +36,10 @@ BULK = ["CAR-002", "CAR-003", "CAR-004", "CAR-005", "CAR-006", "CAR-007", "CAR-0
         "CAR-016", "VAL-003", "VAL-004", "VAL-005", "VAL-007", "VAL-008", "VAL-010", "VAL-014", "VAL-017",
         "VAL-018", "VAL-019", "STR-006", "STR-007", "PID-009", "INT-001", "INT-003", "INT-004"]
 MIN_PERSONS_FOR_ALL_RULES = 100
+# The case-isolated injectors plant at most this share of the records as defects, spread evenly over the rules;
+# above it the rare rules run out of cases and the order of the rules, not the rates, would decide what is
+# planted. What a higher rate asks for beyond it is made up by record-local defects (:func:`.fill.fill`).
+PRIMARY_MAX = 0.12
 
 
 def quotas(n_defects: int, persons: int, rng: np.random.Generator) -> dict[str, int]:
@@ -50,11 +55,18 @@ def quotas(n_defects: int, persons: int, rng: np.random.Generator) -> dict[str, 
 
 def inject(w: World, frames: dict[str, pl.DataFrame], rate: float, seed: int
            ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, dict[str, int]]:
-    """Corrupt about ``rate`` of the records; returns the frames, the expected findings and defects per rule."""
+    """Corrupt about ``rate`` of the records: afterwards about ``rate`` of all the records carry at least one
+    finding. Returns the frames, the expected findings and the defects per rule.
+
+    First the case-isolated injectors plant ``min(rate, PRIMARY_MAX)`` of the records as defects, evenly over
+    the rules (one defect per case, so each names one record, a few of them more). Then, if fewer than
+    ``rate`` of the records (added rows included) are named by an expected finding, :func:`.fill.fill` plants
+    record-local defects on records not yet corrupted until they are. Below ``PRIMARY_MAX`` the first step
+    already reaches the rate, and the second draws nothing."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 20250630, 2]))
     c = Ctx(w, frames, rng)
     records = sum(f.height for f in frames.values())
-    want = quotas(int(round(rate * records)), len(w.p_id), rng)
+    want = quotas(int(round(min(rate, PRIMARY_MAX) * records)), len(w.p_id), rng)
     order = FIRST + [code for code in INJECTORS if code not in FIRST]
     # first one defect per rule (so every rule is present even when cases run short), then the rest
     done = {code: INJECTORS[code](c, min(1, want[code])) for code in order}
@@ -74,5 +86,11 @@ def inject(w: World, frames: dict[str, pl.DataFrame], rate: float, seed: int
             placed += got
         if placed == 0:
             break
+    # the rest of the rate: local defects on records no defect names yet
+    target = int(round(rate * (records + sum(len(rows) for rows in c.added.values()))))
+    have = c.defective_records()
+    if have < target:
+        for code, got in fill(c, target - have).items():
+            done[code] += got
     out, expected = c.apply()
     return out, expected, {code: done[code] for code in INJECTORS if done[code]}
