@@ -107,3 +107,67 @@ def test_a_vendor_whose_findings_are_a_subset_never_ranks_below(base, data):
         matrix = compare(rejudge(documents, path, ["one.json", "two.json"]), names=["one", "two"])
         rank = {id(errors): v["rank"] for errors, v in zip(order, matrix["vendors"])}
         assert rank[id(fewer)] <= rank[id(more)], (matrix["vendors"], wanted)
+
+
+# The trial of a procurement team: three generated vendors, a requirements file edited by hand (two bör sets, a
+# 2 % tolerance on Insats, one accepted deviation in force and one expired).
+TRIAL = {"Alfa": 0.005, "Beta": 0.05, "Gamma": 0.5}
+AS_OF = "2025-06-30"
+
+
+@pytest.fixture(scope="module")
+def trial(tmp_path_factory) -> tuple[list[dict], list[dict]]:
+    """The vendors' results under the trial's requirements file, and under the standard's own."""
+    import datetime as dt
+
+    from conform import api
+    from conform.generator import generate
+    from conform.render.document import build
+
+    root = tmp_path_factory.mktemp("trial")
+    wanted = root / "krav.yaml"
+    sets = {s.id: {"level": "skall", "tolerance": 0} for s in api.load()[0].information_sets}
+    sets |= {"ursprung": {"level": "bör", "weight": 2}, "sip": {"level": "bör"},
+             "insats": {"level": "skall", "tolerance": 0.02}}
+    wanted.write_text(yaml.safe_dump({"conform_requirements": 1, "name": "Upphandling 2027", "information_sets": sets,
+                                      "accepted_deviations": [
+                                          {"rule": "VAL-013", "justification": "Överkategori till release 4.2",
+                                           "accepted_by": "Upphandlingsgruppen", "expires": "2027-06-30"},
+                                          {"rule": "VAL-001", "justification": "Gammalt kodverk",
+                                           "accepted_by": "Upphandlingsgruppen", "expires": "2025-01-31"}]},
+                                     allow_unicode=True), encoding="utf-8")
+    judged, plain = [], []
+    for name, rate in TRIAL.items():
+        generate(root / name, persons=600, defects=rate, seed=11)
+        as_of = dt.date.fromisoformat(AS_OF)
+        judged.append(build(api.check(root / name, as_of=as_of, requirements=wanted)))
+        plain.append(build(api.check(root / name, as_of=as_of)))
+    return judged, plain
+
+
+def test_the_trial_vendors_rank_by_how_good_their_exports_are(trial):
+    judged, _ = trial
+    matrix = compare(judged, names=list(TRIAL))
+    assert [v["name"] for v in sorted(matrix["vendors"], key=lambda v: v["rank"])] == list(TRIAL)
+    assert len({v["rank"] for v in matrix["vendors"]}) == 3
+    assert matrix["requirements"]["sha256"] and matrix["requirements"]["name"] == "Upphandling 2027"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_trial_vendors_rank_alike_under_random_requirements(trial, data):
+    _, plain = trial
+    ids = [s["id"] for s in plain[0]["information_sets"]]
+    wanted = {}
+    for set_id in ids:
+        level = data.draw(st.sampled_from(LEVELS))
+        wanted[set_id] = {"level": level, "tolerance": data.draw(st.sampled_from(TOLERANCES))}
+        if level == "bör":
+            wanted[set_id]["weight"] = data.draw(st.integers(1, 3))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "krav.yaml"
+        path.write_text(yaml.safe_dump({"conform_requirements": 1, "information_sets": wanted}), encoding="utf-8")
+        matrix = compare(rejudge(plain, path, list(TRIAL)), names=list(TRIAL))
+    ranked = [v["rank"] for v in matrix["vendors"]]
+    assert ranked == sorted(ranked), (matrix["vendors"], wanted)

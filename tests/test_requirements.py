@@ -94,6 +94,14 @@ def test_an_accepted_deviation_holds_until_it_expires(one_wrong, tmp_path):
     text = render_text(document)
     assert "Accepterade avvikelser" in text and "accepterad avvikelse: 1 avvikelser räknas inte" in text
     assert "Upphandlingsgruppen" in text
+    # Page 1 of the report says what was accepted and until when, not only what failed.
+    from conform.render.html import report_html
+
+    page = report_html(inside, api.load()[0], "sv")
+    summary = page[page.index('id="summary"'):page.index("</section>", page.index('id="summary"'))]
+    assert "Accepterade avvikelser i kraft" in summary
+    assert "VAL-001 (" in summary and "i Juridiskt kön, gäller till och med 2025-12-31: 1 avvikelse räknas inte." \
+        in summary and "Godtagen av Upphandlingsgruppen." in summary
 
     after = api.check(one_wrong, as_of=dt.date(2026, 1, 1), requirements=wanted)
     assert verdict(after) is Status.NONCONFORMANT

@@ -271,7 +271,8 @@ def _vendor(document: dict, name: str, source: str | None) -> dict:
         "skall_total": document["summary"].get("skall_total"),
         "bor_score": document["summary"].get("bor_score"),
         "blocking_rules": blocking,
-        "blocking_top": [{"code": code, "name": by_code[code]["name"], "count": by_code[code]["count"]}
+        # Named by the standard's words each rests on: a rule's own name is an internal id.
+        "blocking_top": [{"code": code, "spec": by_code[code]["spec"], "count": by_code[code]["count"]}
                          for code in blocking[:3] if code in by_code],
         # Every skall-krav met: the vendor qualifies (LOU: a skall-krav not met rejects the tender).
         "qualified": document["summary"]["verdict"] != Status.NONCONFORMANT,

@@ -24,8 +24,25 @@ def build_summary(document: dict, fmt: Formatter, labels: dict) -> dict:
         "sets": [_set_row(s, rules, fmt, labels) for s in document["information_sets"]],
         "blocking": blocking[:BLOCKING_SHOWN],
         "blocking_more": max(0, len(blocking) - BLOCKING_SHOWN),
+        "in_force": _in_force(document, names, fmt, S),
         "next_steps": _next_steps(document, names, blocking, fmt, labels),
     }
+
+
+def _in_force(document: dict, names: dict[str, str], fmt: Formatter, S: dict) -> list[str]:
+    """The accepted deviations in force, each with the sets it covers, its expiry and the findings it takes out
+    of the verdict: a reader of page 1 must see what was accepted, not only what failed."""
+    # A rule by its code and the standard's words it rests on (its name is an internal id).
+    rules = {r["code"]: r["spec"] for r in document["rules"]}
+    out = []
+    for d in document.get("accepted_deviations") or []:
+        if not d["active"]:
+            continue
+        sets = ", ".join(names.get(s, s) for s in d["information_sets"]) or S["deviation_all_sets"]
+        until = fill(S["deviation_until"], date=d["expires"]) if d["expires"] else S["deviation_no_expiry"]
+        out.append(fill(plural(S["deviation_in_force"], d["findings"]), rule=d["rule"], spec=rules.get(d["rule"], ""),
+                        sets=sets, until=until, n=fmt.int(d["findings"]), by=d["accepted_by"]))
+    return out
 
 
 def _by_records(document: dict, codes: list[str]) -> list[str]:
