@@ -26,7 +26,7 @@ from conform.catalogue import fill, labels
 from conform.check.ruleset import load_rules
 from conform.errors import ConformError, UsageError, msg, utf8_reason
 from conform.input.requirements import load_requirements
-from conform.model import SEVERITY_RANK, STATUS_ORDER, SetResult, Status
+from conform.model import SEVERITY_RANK, SetResult, Status
 from conform.profile import field_titles, load_profile
 from conform.render.document import FORMAT, READABLE_VERSIONS, stored_sets
 from conform.render.spreadsheet import neutralised
@@ -390,8 +390,9 @@ def compare_csv(matrix: dict, lang: str = "sv") -> str:
             if cell is None:
                 row += ["", ""]
             else:
-                shown = "within_tolerance" if cell["status"] == Status.NONCONFORMANT and cell.get("met") else cell["status"]
-                row += [C["statuses"][shown], _decimal(cell["conforming_share"])]
+                within = cell["status"] == Status.NONCONFORMANT and cell.get("met")
+                status = "within_tolerance" if within else cell["status"]
+                row += [C["statuses"][status], _decimal(cell["conforming_share"])]
         writer.writerow([neutralised(str(v)) for v in row])
     return out.getvalue()
 
