@@ -101,7 +101,8 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     severities = {r.code: r.severity for r in rules}
     warnings = any(severities[c] is Severity.WARNING for c in hits["rule"].unique().cast(pl.String))
     evaluation = evaluate(wanted, sets, warnings, deviations)
-    notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")})
+    notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")}
+                   | set(export.notes))
     counted = tally.figures(list(rules), hits, attributed, sets) if tally else None
     return CheckResult(
         tool_version=__version__, profile_name=profile.name, profile_version=profile.version,

@@ -82,7 +82,7 @@ def compile_rules(profile: Profile, rules: list[Rule], available: dict[str, set[
             try:
                 runs_here = bool(KINDS[rule.kind].checks(rule, ctx))
             except MissingInput:
-                runs_here = False  # it needs yet another table the export lacks: named where it would run
+                runs_here = False  # it needs another table the export lacks as well: not named here
             if runs_here:
                 compiled.not_evaluated.setdefault(rule.code, set()).add(table)
     return compiled
@@ -165,6 +165,9 @@ def _evaluate(table: str, ctx: TableContext, view: pl.DataFrame, checks: list[tu
             row=pl.col(ROW).cast(pl.Int64), field=pl.lit(check.field, HIT_COLUMNS["field"])))
         if part.height > listed:  # the values are worded for the listed findings only
             part = part.bottom_k(listed, by=ROW)
+        # One chunk: Polars 2.1 evaluates a list.eval over a frame of several chunks in parallel and can fail an
+        # internal length assertion there (a panic, about one check in fifteen of a small bucketed export).
+        part = part.rechunk()
         found.append(part.select(
             rule=pl.lit(rule.code), table=pl.lit(table), row=pl.col(ROW).cast(pl.Int64), key=key,
             field=pl.lit(check.field, pl.String), value=check.value.cast(pl.String),

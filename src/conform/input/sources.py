@@ -22,7 +22,7 @@ import polars as pl
 from conform import jsonfile
 from conform.details import detail, detail_expr
 from conform.errors import UsageError, msg, utf8_reason
-from conform.input.readers.core import outside
+from conform.input.readers.core import extract, outside
 from conform.input.readers.source import ROW
 from conform.input.readers.text import (bare_carriage_return, field_count, first_undecodable, is_not_utf8,
                                         misplaced_quotes, odd_quotes)
@@ -73,6 +73,7 @@ class Export:
     problems: list[pl.DataFrame] = field(default_factory=list)  # structure findings, with a `check` column
     mapping: dict | None = None  # how a mapped export was read (conform.input.mapping.open_mapped_export)
     rescans_text: bool = False  # each scan of a table's frame parses its text file again
+    notes: list[str] = field(default_factory=list)  # how the export was found (read from a zip archive)
 
     def available(self) -> dict[str, set[str]]:
         return {name: set(t.header) for name, t in self.tables.items() if t.frame is not None}
@@ -124,6 +125,8 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     refuses a table."""
     if not path.exists():
         raise UsageError("no_such_path", path=path)
+    if path.is_file() and zipfile.is_zipfile(path):
+        return _open_zipped(path, profile, derivable, careful)
     if not path.is_dir():
         raise UsageError("export_not_folder", path=path, files=[t + ".csv" for t in profile.tables])
     package = read_package(path)
@@ -160,6 +163,26 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
         spec = profile.tables[table]
         _open_table(export, table, file, headers[table], scans.get(table), list(spec.field_names),
                     {f for t, f in derivable if t == table}, spec.keys)
+    return export
+
+
+def _open_zipped(archive: Path, profile: Profile, derivable: frozenset[tuple[str, str]], careful: bool) -> Export:
+    """The canonical tables zipped, at the archive's root or in its one folder, read as that folder would be,
+    its datapackage.json honoured (the reference date among it): the archive is extracted into a private
+    temporary folder, behind the readers' guards against zip bombs and paths that climb out. Each table is
+    shown as the archive's member."""
+    top = folder = extract(archive, str(archive))
+    inner = [p for p in top.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+    if not any((top / f"{t}.csv").is_file() for t in profile.tables) and len(inner) == 1 and inner[0].is_dir():
+        folder = inner[0]
+    if not any((folder / f"{t}.csv").is_file() for t in profile.tables):
+        found = sorted(p.relative_to(top).as_posix() for p in top.rglob("*") if p.is_file())[:8]
+        raise UsageError("export_no_tables", path=archive, files=[t + ".csv" for t in profile.tables],
+                         found=found or msg("no_files"))
+    export = open_export(folder, profile, derivable, careful)
+    for table in export.tables.values():
+        table.shown = f"{archive.name}:{table.path.relative_to(top).as_posix()}"
+    export.notes.append("read_from_zip")
     return export
 
 

@@ -151,7 +151,7 @@ def _detect_file(file: Path, where: str, depth: int, failed: list[Unreadable] | 
     if kind == "zip":
         if depth >= MAX_ZIP_DEPTH:
             raise ReaderError(where, "reader_zip_depth", depth=MAX_ZIP_DEPTH)
-        folder = _extract(file, where)
+        folder = extract(file, where)
         return _walk(folder, lambda relative: f"{where}:{relative.as_posix()}", depth + 1, failed)
     return {"csv": _detect_csv, "xlsx": _detect_xlsx, "parquet": _detect_parquet,
             "jsonl": _detect_jsonl}[kind](file, where)
@@ -163,7 +163,7 @@ def _unsafe(name: str) -> bool:
             or ".." in PurePosixPath(normal).parts)
 
 
-def _extract(archive: Path, where: str) -> Path:
+def extract(archive: Path, where: str) -> Path:
     """Extract every member into a new private folder, after refusing the archive if any member's path is
     absolute or climbs out with ``..`` (zip-slip), if it has more than MAX_ZIP_MEMBERS members, or if its
     members declare more than MAX_ZIP_BYTES or a member expands more than MAX_ZIP_RATIO times (a zip bomb). The
