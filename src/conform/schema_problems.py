@@ -7,6 +7,7 @@ instead which key is unknown and which is meant, which value is not allowed and 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from typing import Any
@@ -14,10 +15,18 @@ from typing import Any
 import jsonschema
 
 from conform.errors import Msg, msg
+from conform.vocabulary import fold
 
 TYPE_WORDS = {"string": msg("schema_a_text"), "number": msg("schema_a_number"), "integer": msg("schema_an_integer"),
               "object": msg("schema_an_object"), "array": msg("schema_a_list"), "boolean": msg("schema_a_boolean"),
               "null": msg("schema_nothing")}
+# A number beyond a limit (worded with the value and the limit), and a text, list or object of the wrong size
+# (worded with the limit); each message filled in by problem().
+BOUNDS = {"minimum": msg("schema_minimum"), "maximum": msg("schema_maximum"),
+          "exclusiveMinimum": msg("schema_above"), "exclusiveMaximum": msg("schema_below")}
+SIZES = {"minLength": msg("schema_min_length"), "maxLength": msg("schema_max_length"),
+         "minItems": msg("schema_min_items"), "maxItems": msg("schema_max_items"),
+         "minProperties": msg("schema_min_keys"), "maxProperties": msg("schema_max_keys")}
 
 
 def deepest(errors: list[jsonschema.ValidationError]) -> jsonschema.ValidationError:
@@ -26,8 +35,10 @@ def deepest(errors: list[jsonschema.ValidationError]) -> jsonschema.ValidationEr
     return max(errors, key=lambda e: (len(e.absolute_path), e.validator == "additionalProperties"))
 
 
-def problem(error: jsonschema.ValidationError) -> tuple[tuple, Msg]:
-    """(the key path the problem is at, what is wrong), for a person to find and mend."""
+def problem(error: jsonschema.ValidationError, synonyms: dict[str, str] | None = None) -> tuple[tuple, Msg]:
+    """(the key path the problem is at, what is wrong), for a person to find and mend. `synonyms`: keys as a
+    person may write them in their own language (folded, as vocabulary.fold with "_") -> the key meant, for an
+    unknown key's "did you mean" where spelling alone would not find it (nivå: level)."""
     at = tuple(error.absolute_path)
     kind, expected, found, schema = error.validator, error.validator_value, error.instance, error.schema
     if "propertyNames" in error.absolute_schema_path:  # a key's own name is wrong: at the key
@@ -37,7 +48,8 @@ def problem(error: jsonschema.ValidationError) -> tuple[tuple, Msg]:
         patterns = list(schema.get("patternProperties", {}))
         unknown = [str(k) for k in found if k not in allowed and not any(re.search(p, str(k)) for p in patterns)]
         key = unknown[0] if unknown else ""
-        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
+        meant = (synonyms or {}).get(fold(key, "_"))
+        close = [meant] if meant in allowed else difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
         return at + (key,), msg("schema_unknown_key", name=key,
                                 hint=msg("did_you_mean", value=close[0]) if close else "",
                                 allowed=", ".join(allowed))
@@ -55,38 +67,17 @@ def problem(error: jsonschema.ValidationError) -> tuple[tuple, Msg]:
     if kind == "type":
         wanted = expected if isinstance(expected, str) else expected[0]
         return at, msg("schema_type", value=shown(found), type=TYPE_WORDS.get(wanted, TYPE_WORDS["string"]))
-    return at, _limit(kind, expected, found)
-
-
-def _limit(kind: str, expected: Any, found: Any) -> Msg:
-    """A number too small or large, a text, list or object too short or long, or another shape."""
-    if kind == "minimum":
-        return msg("schema_minimum", value=shown(found), limit=shown(expected))
-    if kind == "maximum":
-        return msg("schema_maximum", value=shown(found), limit=shown(expected))
-    if kind == "exclusiveMinimum":
-        return msg("schema_above", value=shown(found), limit=shown(expected))
-    if kind == "exclusiveMaximum":
-        return msg("schema_below", value=shown(found), limit=shown(expected))
+    if kind in BOUNDS:
+        return at, dataclasses.replace(BOUNDS[kind], params={"value": shown(found), "limit": shown(expected)})
     if kind in ("minLength", "minItems", "minProperties") and expected == 1:
-        return msg("schema_empty")
-    if kind == "minLength":
-        return msg("schema_min_length", limit=expected)
-    if kind == "maxLength":
-        return msg("schema_max_length", limit=expected)
-    if kind == "minItems":
-        return msg("schema_min_items", limit=expected)
-    if kind == "maxItems":
-        return msg("schema_max_items", limit=expected)
-    if kind == "minProperties":
-        return msg("schema_min_keys", limit=expected)
-    if kind == "maxProperties":
-        return msg("schema_max_keys", limit=expected)
+        return at, msg("schema_empty")
+    if kind in SIZES:
+        return at, dataclasses.replace(SIZES[kind], params={"limit": expected})
     if kind == "uniqueItems":
-        return msg("schema_unique")
+        return at, msg("schema_unique")
     if kind == "pattern":
-        return msg("schema_pattern", value=shown(found), pattern=expected)
-    return msg("schema_shape", value=shown(found))
+        return at, msg("schema_pattern", value=shown(found), pattern=expected)
+    return at, msg("schema_shape", value=shown(found))
 
 
 def shown(value: Any) -> str:

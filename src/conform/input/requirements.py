@@ -34,7 +34,7 @@ from conform.yamlfile import load_located
 
 SKALL, BOR = "skall", "bor"
 LEVELS = {SKALL: SKALL, BOR: BOR, "bör": BOR}  # as written in a file -> as conform keeps it
-# The file's keys as a Swedish buyer may write them (folded), for "did you mean".
+# The file's keys as a Swedish buyer may write them (folded), for "did you mean" (schema_problems.problem).
 SWEDISH_KEYS = {"niva": "level", "vikt": "weight", "tolerans": "tolerance", "regel": "rule",
                 "motivering": "justification", "beslutad_av": "accepted_by", "godkand_av": "accepted_by",
                 "giltig_till": "expires", "utgar": "expires", "informationsmangder": "information_sets",
@@ -179,7 +179,7 @@ def load_requirements(path: Path, profile: Profile, rules: list[Rule]) -> Requir
 def _refuse(error, doc, profile: Profile, rules: set[str]) -> None:
     """A schema error as one line naming the file, line and key, in the catalogue's words; a level, a tolerance,
     a date, a rule code and an information set's name are worded for what a buyer most often writes instead."""
-    at, what = problem(error)
+    at, what = problem(error, SWEDISH_KEYS)
     if at[:1] == ("information_sets",) and len(at) == 2 and error.validator in ("propertyNames", "pattern"):
         _no_set(str(at[1]), doc.where(at), profile)
     if at[-1:] == ("expires",):
@@ -195,10 +195,7 @@ def _refuse(error, doc, profile: Profile, rules: set[str]) -> None:
         written = re.search(r"tolerance\s*:\s*(\d+,\d+)", doc.path.read_text(encoding="utf-8").splitlines()[line - 1])
         raise UsageError("requirements_decimal_comma", where=doc.where(at[:2] + ("tolerance",)),
                          value=written.group(1) if written else error.instance["tolerance"])
-    if error.validator == "additionalProperties" and fold(str(at[-1]), "_") in SWEDISH_KEYS:
-        what = msg("schema_unknown_key", name=at[-1], allowed=", ".join(sorted(error.schema.get("properties", {}))),
-                   hint=msg("did_you_mean", value=SWEDISH_KEYS[fold(str(at[-1]), "_")]))
-    elif at[-1:] == ("weight",) and error.validator == "not":
+    if at[-1:] == ("weight",) and error.validator == "not":
         what = msg("requirements_skall_weight")
     elif at[-1:] == ("tolerance",) and error.validator in ("type", "minimum", "maximum"):
         what = msg("requirements_tolerance", value=shown(error.instance))

@@ -85,8 +85,8 @@ class Tally:
         """Ask each table's context for the columns the figures need, where the export has them."""
         profile, holder = self.profile, self.holder
         above = profile.parent_chain(holder) if holder else []
+        self.available = next(iter(contexts.values())).available if contexts else {}
         for table, ctx in contexts.items():
-            self.available = ctx.available
             spec = profile.tables[table]
             plan = self.plans[table] = _Plan()
             if holder and (table == holder or holder in profile.parent_chain(table)):
@@ -259,23 +259,25 @@ class Tally:
         for s in profile.information_sets:
             if s.cardinality != "1..*" or status.get(s.id) is Status.MISSING:
                 continue
-            # A list field: its records with at least one item, and the most items one of them holds.
-            answers = [(table, self._texts(table, f.name)
-                        .select("records", n=pl.col("value").str.split(profile.list_delimiter)
-                                .list.eval(pl.element().filter(pl.element() != "")).list.len())
-                        .filter(pl.col("n") > 0).select(records=pl.col("records").sum(), most=pl.col("n").max()))
-                       for table, f in profile.fields_of_set(s.id) if f.is_list and (table, f.name) in self.texts]
+            # (table, records holding a value, the most values one of them holds): a list field's records with
+            # at least one item; a child table's parents with at least one record holding the set.
+            answers = []
+            for table, f in profile.fields_of_set(s.id):
+                if f.is_list and (table, f.name) in self.texts:
+                    held = (self._texts(table, f.name)
+                            .select("records", n=pl.col("value").str.split(profile.list_delimiter)
+                                    .list.eval(pl.element().filter(pl.element() != "")).list.len())
+                            .filter(pl.col("n") > 0))
+                    answers.append((table, held["records"].sum(), held["n"].max()))
             for (set_id, table), parts in sorted(self.children.items()):
                 if set_id != s.id:
                     continue
-                orphans = (pl.concat(self.orphans[(set_id, table)]).group_by("parent").agg(pl.col("n").sum())
-                           .select(records=pl.len(), most=pl.col("n").max()))
                 settled = pl.concat(parts)
-                answers.append((profile.tables[table].foreign_key[1], pl.DataFrame({
-                    "records": [int(settled["records"].sum()) + int(orphans["records"].item())],
-                    "most": [max(settled["most"].max() or 0, orphans["most"].item() or 0)]})))
-            for table, answer in answers:
-                n, most = int(answer["records"].item() or 0), int(answer["most"].item() or 0)
+                orphans = pl.concat(self.orphans[(set_id, table)]).group_by("parent").agg(pl.col("n").sum())
+                answers.append((profile.tables[table].foreign_key[1], settled["records"].sum() + orphans.height,
+                                max(settled["most"].max() or 0, orphans["n"].max() or 0)))
+            for table, records, most in answers:
+                n, most = int(records or 0), int(most or 0)
                 verdict = "unknown" if n < MIN_RECORDS_FOR_CAPABILITY else "problem" if most <= 1 else "ok"
                 items.append({"kind": "several", "status": verdict, "set": s.id, "table": table, "records": n,
                               "most": most, "minimum": MIN_RECORDS_FOR_CAPABILITY})
