@@ -200,17 +200,57 @@ def test_missing_table_is_a_finding_not_a_crash(tmp_path):
     assert statuses["juridiskt_kon"] == "conformant"
 
 
-def test_non_utf8_file_is_a_structure_finding(tmp_path):
+def test_a_windows_1252_file_is_read_as_such_with_a_note(tmp_path):
     write_export(tmp_path, {})
+    plain = json.loads(run("check", str(tmp_path), *AS_OF, "--format", "json").output)
     person = tmp_path / "person.csv"
     person.write_bytes(person.read_text(encoding="utf-8").encode("cp1252"))
+    result = run("check", str(tmp_path), *AS_OF, "--format", "json")
+    doc = json.loads(result.output)
+    assert result.exit_code == ExitCode.OK and "STR-004" not in {r["code"] for r in doc["rules"] if r["count"]}
+    assert doc["information_sets"] == plain["information_sets"] and doc["figures"] == plain["figures"]
+    assert doc["notes"] == ["read_other_encoding"]
+    assert [f["encoding"] for f in doc["export"]["files"] if f["table"] == "person"] == ["cp1252"]
+    text = run("check", str(tmp_path), *AS_OF, "--lang", "sv").output
+    assert "Windows-1252" in text and "cp1252" in text
+
+
+def test_a_utf8_file_damaged_in_one_place_stays_unreadable_and_its_sets_missing(tmp_path):
+    # UTF-8 with one Windows-1252 byte (a line pasted from another program): read as Windows-1252 every "ö"
+    # elsewhere would turn into "Ã¶", so the file is not guessed at but named with its bad line.
+    write_export(tmp_path, {})
+    person = tmp_path / "person.csv"
+    lines = person.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert any("ö" in line for line in lines[3:])
+    person.write_bytes("".join(lines[:2]).encode("utf-8") + lines[2].encode("cp1252")
+                       + "".join(lines[3:]).encode("utf-8"))
     result = run("check", str(tmp_path), *AS_OF, "--lang", "en")
     assert result.exit_code == ExitCode.FINDINGS
-    assert "STR-004" in result.output and "not UTF-8" in result.output and "line 2" in result.output
+    assert "STR-004" in result.output and "not UTF-8" in result.output and "line 3" in result.output
+    doc = json.loads(run("check", str(tmp_path), *AS_OF, "--format", "json").output)
+    statuses = {s["id"]: s["status"] for s in doc["information_sets"]}
+    assert statuses["juridiskt_kon"] == statuses["ursprung"] == "missing"
 
 
-def test_semicolon_file_gets_a_delimiter_hint(tmp_path):
-    write_export(tmp_path, {"raw": {"person": "person_id;juridiskt_kon;ursprung\n201401042385;Flicka/Kvinna;\n"}})
+@pytest.mark.parametrize("separator", [";", "\t", "|"])
+def test_a_table_with_another_separator_is_read_with_it(tmp_path, separator):
+    write_export(tmp_path, {})
+    plain = json.loads(run("check", str(tmp_path), *AS_OF, "--format", "json").output)
+    for table in ("person", "insats"):
+        path = tmp_path / f"{table}.csv"
+        rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, delimiter=separator, lineterminator="\r\n").writerows(rows)
+    doc = json.loads(run("check", str(tmp_path), *AS_OF, "--format", "json").output)
+    assert doc["information_sets"] == plain["information_sets"] and doc["figures"] == plain["figures"]
+    assert [(r["code"], r["count"]) for r in doc["rules"]] == [(r["code"], r["count"]) for r in plain["rules"]]
+    assert doc["notes"] == ["read_other_separator"]
+    assert {f["table"]: f["delimiter"] for f in doc["export"]["files"]} == {
+        "person": separator, "aktualisering": ",", "beslut": ",", "insats": separator, "uppfoljning": ","}
+
+
+def test_a_header_of_unknown_names_gets_a_delimiter_hint(tmp_path):
+    write_export(tmp_path, {"raw": {"person": "pnr;kon;urspr\n201401042385;Flicka/Kvinna;\n"}})
     result = run("check", str(tmp_path), *AS_OF, "--lang", "en")
     assert "STR-002" in result.output and "the file seems to use ; as its delimiter, not a comma" in result.output
 

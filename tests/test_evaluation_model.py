@@ -1,7 +1,7 @@
 """The evaluation model `conform compare` ranks by (docs/requirements.md): skall-krav qualify a vendor or not,
 the bör score ranks the qualified, the conformance figure orders ties and the rest. A ranking a losing vendor
 could not fairly contest is monotone: a vendor whose findings are a subset of another's never ranks below it,
-under any requirements file."""
+under any requirements file, the buyer's own requirements on rules the standard does not require included."""
 
 from __future__ import annotations
 
@@ -28,10 +28,15 @@ def base(tmp_path_factory) -> dict:
     return make_document(tmp_path_factory.mktemp("model"), "base", {})
 
 
-def with_errors(base: dict, errors: dict[str, int | None]) -> dict:
+def with_errors(base: dict, errors: dict[str, int | None], rules: dict[str, tuple[int, bool]] | None = None) -> dict:
     """The base result with, per set, that many records with krav findings (None: the set is missing), and the
-    conformance figure that follows (the mean of the sets' conforming shares, a missing set counting 0)."""
+    conformance figure that follows (the mean of the sets' conforming shares, a missing set counting 0); and per
+    rule in `rules`, (records with its findings, whether one concerns a whole file or column)."""
     document = copy.deepcopy(base)
+    for r in document["rules"]:
+        if r["code"] in (rules or {}):
+            r["records_with_findings"], r["column_failure"] = rules[r["code"]]
+            r["count"] = r["records_with_findings"] + r["column_failure"]
     shares = []
     for s in document["information_sets"]:
         n = errors[s["id"]]
@@ -46,6 +51,28 @@ def with_errors(base: dict, errors: dict[str, int | None]) -> dict:
         shares.append(1 - n / s["records"])
     document["summary"]["conformance"] = round(sum(shares) / len(shares), 6)
     return document
+
+
+def own_rules(base: dict) -> list[tuple[str, int]]:
+    """The rules a buyer can raise into requirements of their own (not krav), with the records they check."""
+    return [(r["code"], r["records_checked"]) for r in base["rules"] if r["basis"] != "krav"]
+
+
+@st.composite
+def own_pair_and_requirements(draw, rules: list[tuple[str, int]]):
+    """For some rules the standard does not require: B's records with findings and whether one concerns a whole
+    file or column, A's a subset of them; and the buyer's own requirement on each: level, tolerance, weight."""
+    chosen = draw(st.lists(st.sampled_from(rules), max_size=4, unique=True))
+    more, fewer, wanted = {}, {}, {}
+    for code, records in chosen:
+        found, whole = draw(st.integers(0, records)), draw(st.booleans()) and draw(st.booleans())
+        more[code] = (found, whole)
+        fewer[code] = (draw(st.integers(0, found)), whole and draw(st.booleans()))
+        level = draw(st.sampled_from(LEVELS))
+        wanted[code] = {"level": level, "tolerance": draw(st.sampled_from(TOLERANCES))}
+        if level == "bör":
+            wanted[code]["weight"] = draw(st.integers(1, 3))
+    return fewer, more, wanted
 
 
 @st.composite
@@ -97,16 +124,39 @@ def test_among_vendors_that_do_not_qualify_fewer_errors_rank_first_not_more_skal
 def test_a_vendor_whose_findings_are_a_subset_never_ranks_below(base, data):
     sets = [(s["id"], s["records"]) for s in base["information_sets"]]
     fewer, more, wanted = data.draw(subset_pair_and_requirements(sets))
+    # The buyer's own requirements on rules the standard does not require, with A's findings of those rules a
+    # subset of B's as well.
+    fewer_rules, more_rules, own = data.draw(own_pair_and_requirements(own_rules(base)))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "krav.yaml"
-        path.write_text(yaml.safe_dump({"conform_requirements": 1, "information_sets": wanted}, allow_unicode=True),
-                        encoding="utf-8")
+        path.write_text(yaml.safe_dump({"conform_requirements": 1, "information_sets": wanted,
+                                        "own_requirements": own}, allow_unicode=True), encoding="utf-8")
         # In either order of the inputs: a tie must not fall to the position in the command line.
-        order = (fewer, more) if data.draw(st.booleans()) else (more, fewer)
-        documents = [with_errors(base, errors) for errors in order]
+        pairs = [(fewer, fewer_rules), (more, more_rules)]
+        order = pairs if data.draw(st.booleans()) else pairs[::-1]
+        documents = [with_errors(base, errors, rules) for errors, rules in order]
         matrix = compare(rejudge(documents, path, ["one.json", "two.json"]), names=["one", "two"])
-        rank = {id(errors): v["rank"] for errors, v in zip(order, matrix["vendors"])}
-        assert rank[id(fewer)] <= rank[id(more)], (matrix["vendors"], wanted)
+        rank = {id(errors): v["rank"] for (errors, _), v in zip(order, matrix["vendors"])}
+        assert rank[id(fewer)] <= rank[id(more)], (matrix["vendors"], wanted, own)
+
+
+def test_the_buyers_own_skall_requirement_decides_qualification_in_the_model(base, tmp_path):
+    """The property above can fail: the same two vendors, B with more records with a raised rule's findings than
+    its tolerance allows, rank apart only because of the buyer's own requirement, and the verdict against the
+    standard stays the same for both."""
+    code, records = next((c, n) for c, n in own_rules(base) if n >= 2)
+    path = tmp_path / "krav.yaml"
+    path.write_text(yaml.safe_dump({"conform_requirements": 1, "information_sets": {},
+                                    "own_requirements": {code: {"level": "skall", "tolerance": 0}}}),
+                    encoding="utf-8")
+    clean = with_errors(base, {s["id"]: 0 for s in base["information_sets"]}, {code: (0, False)})
+    found = with_errors(base, {s["id"]: 0 for s in base["information_sets"]}, {code: (1, False)})
+    judged = rejudge([found, clean], path, ["found.json", "clean.json"])
+    assert judged[0]["summary"]["verdict"] == judged[1]["summary"]["verdict"]
+    matrix = compare(judged, names=["found", "clean"])
+    by_name = {v["name"]: v for v in matrix["vendors"]}
+    assert not by_name["found"]["qualified"] and by_name["clean"]["qualified"]
+    assert (by_name["clean"]["rank"], by_name["found"]["rank"]) == (1, 2)
 
 
 # The trial of a procurement team: three generated vendors, a requirements file edited by hand (two bör sets, a

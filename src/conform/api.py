@@ -22,7 +22,7 @@ from conform.profile import Profile, load_profile
 from conform.resources import DEFAULT_PROFILE, rules_dir
 from conform.result import figures as report_figures
 from conform.result.attribution import attribute_findings, attribution, field_sets, set_results
-from conform.result.evaluation import accepted_mask, evaluate
+from conform.result.evaluation import accepted_mask, evaluate, rule_figures
 
 # Columns the engine computes when an export lacks them: the standard says Ålder "bör uträknas från person-ID".
 DERIVABLE = frozenset({("aktualisering", "alder")})
@@ -100,7 +100,8 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     sets = set_results(profile, rules, attributed, records, export.available(), DERIVABLE)
     severities = {r.code: r.severity for r in rules}
     warnings = any(severities[c] is Severity.WARNING for c in hits["rule"].unique().cast(pl.String))
-    evaluation = evaluate(wanted, sets, warnings, deviations)
+    evaluation = evaluate(wanted, sets, warnings, deviations,
+                          rule_figures(list(rules), hits, records, compiled.checks, compiled.not_evaluated))
     notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")}
                    | set(export.notes))
     counted = tally.figures(list(rules), hits, attributed, sets) if tally else None

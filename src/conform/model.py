@@ -91,13 +91,16 @@ class ExitCode(IntEnum):
     """Process exit codes of `conform check` (and every command that judges an export).
 
     Priority, highest first: NOT_CHECKED (the export could not be judged at all: bad usage, no such path,
-    an invalid profile or rule file) beats FINDINGS (at least one finding at or above ``--fail-on``) beats OK.
+    an invalid profile or rule file) beats PROVISIONAL (checked through a mapping that still holds unreviewed
+    guesses: the verdict is preliminär, whatever the findings, so that no pipeline passes it by mistake; see
+    docs/mapping.md) beats FINDINGS (at least one finding at or above ``--fail-on``) beats OK.
     Problems *inside* the export (a missing table, an unreadable file) are findings, not NOT_CHECKED.
     """
 
     OK = 0
     FINDINGS = 1
     NOT_CHECKED = 2
+    PROVISIONAL = 3
 
 
 # Columns of the tidy findings table, in order. `row` is the 1-based position among the table's data rows
@@ -287,6 +290,24 @@ class CheckResult:
         return {code: (listed.get(code, 0), n) for code, n in self.counts_by_rule().items()
                 if n > listed.get(code, 0)}
 
+    @property
+    def provisional(self) -> bool:
+        """Checked through a mapping that still holds guesses nobody has reviewed (conform.input.mapping.spec
+        Mapping.open_items): no verdict through it is final."""
+        return bool(self.mapping and self.mapping.get("open_items"))
+
+    def provisional_figures(self) -> dict | None:
+        """For a provisional result: how many items are left to review (the draft as a whole counts as one) and
+        how many findings concern a field still to review (a field marked for review, or one an unsettled
+        question names), the findings that review may change."""
+        if not self.provisional:
+            return None
+        open_items = self.mapping["open_items"]
+        named = {f"{i['table']}.{i['field']}" for i in open_items["fields"] + open_items["unmapped"] if i["field"]}
+        where = pl.concat_str([pl.col("table").cast(pl.String), pl.lit("."), pl.col("field").cast(pl.String)])
+        return {"open_items": int(open_items["draft"]) + len(open_items["fields"]) + len(open_items["unmapped"]),
+                "findings": self.hits.filter(where.is_in(sorted(named))).height}
+
     def counts_by_severity(self) -> dict[Severity, int]:
         by_rule = self.counts_by_rule()
         totals = {s: 0 for s in Severity}
@@ -296,7 +317,10 @@ class CheckResult:
 
     def exit_code(self, fail_on: Severity) -> ExitCode:
         """At error level, the verdict under the requirements decides (krav findings within a tolerance or
-        accepted as deviations do not fail); at warning or info level, any finding at or above it."""
+        accepted as deviations do not fail); at warning or info level, any finding at or above it. Through a
+        mapping with unreviewed guesses, PROVISIONAL at every level."""
+        if self.provisional:
+            return ExitCode.PROVISIONAL
         if fail_on is Severity.ERROR and self.evaluation is not None:
             failing = self.evaluation.verdict is Status.NONCONFORMANT
         else:

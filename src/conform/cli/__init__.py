@@ -28,7 +28,7 @@ from conform.catalogue import fill, labels
 from conform.cli.localised import LANGUAGES, Commands, fail, language, option, progress_printer, say, words, write
 from conform.formatting import int_text
 from conform.input.convert import FORMATS as CONVERT_FORMATS
-from conform.model import ExitCode, Severity
+from conform.model import Severity
 from conform.profile import field_titles
 from conform.render.document import build
 from conform.render.findings import filled
@@ -149,6 +149,7 @@ def _html_report(result, profile: str, lang: str, reveal_ids: bool, vendor: str 
 @click.argument("export", type=click.Path(path_type=Path), required=False)
 @option("--from", "stored", type=click.Path(path_type=Path, dir_okay=False), help_key="from_result")
 @option("--html", "html", type=click.Path(path_type=Path, dir_okay=False), help_key="html_report")
+@option("--pdf", "pdf", type=click.Path(path_type=Path, dir_okay=False), help_key="pdf_report")
 @PROFILE_OPTION
 @AS_OF_OPTION
 @LANG_OPTION
@@ -158,44 +159,61 @@ def _html_report(result, profile: str, lang: str, reveal_ids: bool, vendor: str 
 @option("--system-version", help_key="system_version")
 @MAPPING_OPTION
 @REQUIREMENTS_OPTION
-def report(export: Path | None, stored: Path | None, html: Path | None, profile: str, as_of, lang: str,
-           fail_on: str, reveal_ids: bool, vendor: str | None, system_version: str | None, mapping: Path | None,
-           requirements: Path | None) -> None:
+def report(export: Path | None, stored: Path | None, html: Path | None, pdf: Path | None, profile: str, as_of,
+           lang: str, fail_on: str, reveal_ids: bool, vendor: str | None, system_version: str | None,
+           mapping: Path | None, requirements: Path | None) -> None:
     """Check EXPORT and write one self-contained HTML report: verdict, information sets per target group,
     value-set coverage, capability findings, findings per rule and follow-up figures. Opens offline and prints
     to A4. Exit codes as for `check`. With --from RESULT.json instead of EXPORT: the same report from a stored
-    result (`check --format json`), with no export present."""
-    if html is None and sys.stdout.isatty():
+    result (`check --format json`), with no export present. With --pdf: the same report as PDF/A-3, carrying
+    the result JSON as an attachment, for a diarium."""
+    if html is None and pdf is None and sys.stdout.isatty():
         # A page of HTML is of no use on a terminal, and would scroll the person-level examples past.
         fail("report_to_terminal", source=f"--from {stored}" if stored is not None else export or "EXPORT")
     if export is None and stored is None:
         fail("report_source_none")
     if export is not None and stored is not None:
         fail("report_source_both")
+    if html is not None and pdf is not None and _identities(html) & _identities(pdf):
+        fail("report_same_output", path=pdf)
+    if pdf is not None:
+        from conform.render.pdf import library
+
+        library()  # a missing system library is said now, not after the check
     if stored is not None:
-        _report_from(stored, html, profile, lang, fail_on, reveal_ids, vendor, system_version,
+        _report_from(stored, html, pdf, profile, lang, fail_on, reveal_ids, vendor, system_version,
                      ignored=[name for name, given in (("--as-of", as_of), ("--mapping", mapping),
                                                        ("--requirements", requirements)) if given])
         return
-    _refuse_overwriting_input(export, html, mapping=mapping, requirements=requirements)
+    _refuse_overwriting_input(export, html, pdf, mapping=mapping, requirements=requirements)
     result = _checked(export, profile, as_of, mapping, requirements)
-    write(_html_report(result, profile, lang, reveal_ids, vendor, system_version), html)
-    if html is not None:
-        say("html", path=html)
+    if pdf is None:
+        _write_html(_html_report(result, profile, lang, reveal_ids, vendor, system_version), html)
+    else:
+        from conform.render.html import extended, render_html
+
+        # One document for both: the JSON `check --format json` writes, and the page made from it (a page is the
+        # same made from a result with fingerprints or without: tests/test_report_from.py).
+        document = build(result, lang=lang, reveal_ids=reveal_ids, fingerprint_key=fingerprint.key())
+        page = render_html(extended(document, api.load(profile)[0], vendor, system_version))
+        if html is not None:
+            _write_html(page, html)
+        _write_pdf(page, document, lang, pdf)
     sys.exit(result.exit_code(Severity(fail_on)))
 
 
-def _report_from(stored: Path, html: Path | None, profile: str, lang: str, fail_on: str, reveal_ids: bool,
-                 vendor: str | None, system_version: str | None, ignored: list[str]) -> None:
+def _report_from(stored: Path, html: Path | None, pdf: Path | None, profile: str, lang: str, fail_on: str,
+                 reveal_ids: bool, vendor: str | None, system_version: str | None, ignored: list[str]) -> None:
     """The report of a stored result: its figures are the check's, worded in `lang` (conform.render.document
-    .reworded); what the check was given (reference date, mapping, requirements) is the result's."""
+    .reworded); what the check was given (reference date, mapping, requirements) is the result's. A PDF carries
+    the stored result as loaded, with person-IDs masked where the page masks them."""
     from conform.render.compare import load_result
     from conform.render.document import reworded
-    from conform.render.gate import failing
+    from conform.render.gate import exit_code as stored_exit_code
     from conform.render.html import extended, render_html
     from conform.render.stored import require_renderable
 
-    _refuse_overwriting_input(stored, html, key="overwrite_result")
+    _refuse_overwriting_input(stored, html, pdf, key="overwrite_result")
     if ignored:
         say("from_ignores", options=", ".join(ignored))
     document = load_result(stored)
@@ -205,11 +223,30 @@ def _report_from(stored: Path, html: Path | None, profile: str, lang: str, fail_
     if reveal_ids and document["person_ids_masked"]:
         say("from_masked")
     # A result made with --reveal-ids is shown in full only when this report asks for it too.
-    document = reworded(document, lang, rules, mask=not reveal_ids)
-    write(render_html(extended(document, loaded, vendor, system_version)), html)
+    shown = reworded(document, lang, rules, mask=not reveal_ids)
+    page = render_html(extended(shown, loaded, vendor, system_version))
+    if html is not None or pdf is None:
+        _write_html(page, html)
+    if pdf is not None:
+        # The stored result in its own language; its person-IDs masked if the page masks them.
+        _write_pdf(page, reworded(document, document["language"], rules, mask=not reveal_ids), lang, pdf)
+    sys.exit(stored_exit_code(shown, fail_on))
+
+
+def _write_html(page: str, html: Path | None) -> None:
+    write(page, html)
     if html is not None:
         say("html", path=html)
-    sys.exit(ExitCode.FINDINGS if failing(document, fail_on) else ExitCode.OK)
+
+
+def _write_pdf(page: str, document: dict, lang: str, pdf: Path) -> None:
+    """The report as PDF/A-3, carrying `document` as the JSON `check --format json` writes."""
+    from conform.render.pdf import report_pdf
+
+    data = report_pdf(page, json.dumps(document, ensure_ascii=False, indent=2) + "\n", lang)
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    pdf.write_bytes(data)
+    say("pdf", path=pdf)
 
 
 def _refuse_overwriting_input(export: Path, *targets: Path | None, mapping: Path | None = None,
@@ -320,13 +357,15 @@ def _standard_names(text: str, titles: dict[str, str]) -> str:
 @option("--name", "names", multiple=True, help_key="name")
 @option("--html", type=click.Path(path_type=Path, dir_okay=False), help_key="compare_html")
 @option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False), help_key="compare_csv")
+@option("--allow-provisional", is_flag=True, help_key="allow_provisional")
 @LANG_OPTION
 @REQUIREMENTS_OPTION
 def compare(results: tuple[Path, ...], names: tuple[str, ...], html: Path | None, csv_path: Path | None,
-            lang: str, requirements: Path | None) -> None:
+            allow_provisional: bool, lang: str, requirements: Path | None) -> None:
     """Compare several vendors' results (JSON from `conform check --format json`) side by side.
 
-    Refuses results made with different profile versions. Without --html or --csv the CSV goes to standard output.
+    Refuses results made with different profile versions, and provisional results (checked through an unreviewed
+    mapping) unless --allow-provisional. Without --html or --csv the CSV goes to standard output.
     """
     from conform.render.compare import compare as build_matrix
     from conform.render.compare import compare_csv, compare_html, load_results
@@ -334,6 +373,9 @@ def compare(results: tuple[Path, ...], names: tuple[str, ...], html: Path | None
     if names and len(names) != len(results):
         fail("names_count", names=len(names), results=len(results))
     documents = load_results(results)
+    provisional = [str(path) for path, d in zip(results, documents) if d["summary"]["verdict"] == "provisional"]
+    if provisional and not allow_provisional:
+        fail("compare_provisional", files=", ".join(provisional))
     if requirements is not None:
         from conform.render.compare import rejudge
 

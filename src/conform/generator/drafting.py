@@ -84,7 +84,8 @@ def reviewed_mapping(shape: str, canonical: dict[str, pl.DataFrame], delimiter: 
 
 def _normal(spec, list_delimiter: str = "|") -> dict:
     spec = {"column": spec} if isinstance(spec, str) else dict(spec)
-    for ignored in ("confidence", "note"):
+    # A reviewer's marks, not the mapping's meaning: deleting `review` is the act of reviewing, not an edit.
+    for ignored in ("confidence", "note", "review"):
         spec.pop(ignored, None)
     if spec.get("delimiter") == list_delimiter:  # the profile's own: the same as none
         spec.pop("delimiter")

@@ -7,12 +7,18 @@ list accepted deviations (a rule, optionally limited to some sets, with a justif
 expiry date): their findings are shown as accepterad avvikelse and do not count, until the deviation expires.
 A vendor uses the same file as a release baseline.
 
+A buyer may also raise a rule the standard does not require (its basis tolkning, rekommendation or förslag: a date
+order, a plausibility check) into a requirement of their own (`own_requirements`): skall or bör, with a tolerance
+on the share of the records the rule checks that carry its findings. Such a requirement is the buyer's, not the
+standard's: it never changes the verdict against the standard, only whether a vendor qualifies and its bör score.
+
 Without a file every set is skall with tolerance 0, so the verdict is the standard's own: any krav finding fails.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 import re
@@ -25,7 +31,7 @@ import polars as pl
 
 from conform.catalogue import labels
 from conform.errors import UsageError, msg
-from conform.model import Rule
+from conform.model import Basis, Rule
 from conform.profile import Profile
 from conform.resources import SCHEMAS_DIR
 from conform.schema_problems import deepest, problem, shown
@@ -38,7 +44,9 @@ LEVELS = {SKALL: SKALL, BOR: BOR, "bör": BOR}  # as written in a file -> as con
 SWEDISH_KEYS = {"niva": "level", "vikt": "weight", "tolerans": "tolerance", "regel": "rule",
                 "motivering": "justification", "beslutad_av": "accepted_by", "godkand_av": "accepted_by",
                 "giltig_till": "expires", "utgar": "expires", "informationsmangder": "information_sets",
-                "avvikelser": "accepted_deviations", "namn": "name"}
+                "avvikelser": "accepted_deviations", "namn": "name", "egna_krav": "own_requirements",
+                "bestallarens_krav": "own_requirements", "regelkrav": "own_requirements", "anteckning": "note",
+                "kommentar": "note", "notering": "note"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,18 @@ class SetRequirement:
     level: str = SKALL
     weight: float = 1.0
     tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class OwnRequirement:
+    """The buyer's own requirement on a rule the standard does not require: met when the share of the records of
+    the tables the rule checks that carry its findings is within `tolerance` (conform.result.evaluation)."""
+
+    rule: str
+    level: str = SKALL
+    weight: float = 1.0
+    tolerance: float = 0.0
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +134,7 @@ class Requirements:
     name: str | None = None
     path: str | None = None  # None: the default requirements
     sha256: str | None = None
+    own: tuple[OwnRequirement, ...] = ()  # the buyer's own requirements on rules, in the file's order
 
     def of(self, set_id: str) -> SetRequirement:
         return self.sets.get(set_id, SetRequirement())
@@ -144,7 +165,7 @@ def load_requirements(path: Path, profile: Profile, rules: list[Rule]) -> Requir
         raise UsageError("requirements_is_mapping", path=path)
     errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
     if errors:
-        _refuse(deepest(errors), doc, profile, {r.code for r in rules})
+        _refuse(deepest(errors), doc, profile, rules)
     known_sets = {s.id for s in profile.information_sets}
     known_rules = {r.code for r in rules}
     if data.get("profile", profile.name) != profile.name:
@@ -160,7 +181,7 @@ def load_requirements(path: Path, profile: Profile, rules: list[Rule]) -> Requir
     for i, raw in enumerate(data.get("accepted_deviations") or []):
         at = ("accepted_deviations", i)
         if raw["rule"] not in known_rules:
-            raise UsageError("requirements_no_rule", where=doc.where(at + ("rule",)), rule=raw["rule"], hint="")
+            _no_rule(raw["rule"], doc.where(at + ("rule",)), rules)
         unknown = [s for s in raw.get("information_sets", []) if s not in known_sets]
         if unknown:
             _no_set(unknown[0], doc.where(at + ("information_sets",)), profile)
@@ -171,25 +192,60 @@ def load_requirements(path: Path, profile: Profile, rules: list[Rule]) -> Requir
         deviations.append(Deviation(raw["rule"], raw["justification"], raw["accepted_by"],
                                     tuple(raw.get("information_sets", [])), expires))
     practice = _practice(data.get("local_practice") or {}, profile, doc)
+    own = _own(data.get("own_requirements") or {}, rules, doc)
     return Requirements({s: sets.get(s, SetRequirement()) for s in (x.id for x in profile.information_sets)},
                         tuple(deviations), practice, data.get("name"), str(path),
-                        hashlib.sha256(path.read_bytes()).hexdigest())
+                        hashlib.sha256(path.read_bytes()).hexdigest(), own)
 
 
-def _refuse(error, doc, profile: Profile, rules: set[str]) -> None:
+def _own(raw: dict, rules: list[Rule], doc) -> tuple[OwnRequirement, ...]:
+    """The buyer's own requirements, each on a rule conform has that the standard does not require: a krav rule
+    is already the standard's requirement, judged per information set under `information_sets`."""
+    by_code = {r.code: r for r in rules}
+    own = []
+    for code, wanted in raw.items():
+        at = ("own_requirements", code)
+        rule = by_code.get(code)
+        if rule is None:
+            _no_rule(code, doc.where(at), rules, own=True)
+        if rule.basis is Basis.KRAV:
+            raise UsageError("requirements_own_krav", where=doc.where(at), rule=code, spec=rule.spec)
+        own.append(OwnRequirement(code, LEVELS[wanted["level"]], float(wanted.get("weight", 1)),
+                                  float(wanted.get("tolerance", 0)), wanted.get("note")))
+    return tuple(own)
+
+
+def _no_rule(written: str, where: str, rules: list[Rule], own: bool = False) -> None:
+    """A rule code conform does not have, with the code meant: the same in capitals and with a hyphen (dat-001,
+    DAT 001, DAT_1), a renamed rule's new code, the code of a rule written by its name, or the nearest code; for
+    a buyer's own requirement (`own`), the nearest of the rules the standard does not require."""
+    codes = {r.code for r in rules}
+    parts = re.fullmatch(r"\s*([A-Za-z]{3})[\s_-]*(\d{1,3})\s*", str(written))
+    meant = f"{parts.group(1).upper()}-{int(parts.group(2)):03d}" if parts else str(written).strip().upper()
+    if meant not in codes:
+        named = {alias: r.code for r in rules for alias in r.aliases} | {r.name: r.code for r in rules}
+        nearest = sorted(r.code for r in rules if not own or r.basis is not Basis.KRAV)
+        close = difflib.get_close_matches(meant, nearest, n=1, cutoff=0.6)
+        meant = named.get(meant) or named.get(str(written).strip()) or (close[0] if close else None)
+    raise UsageError("requirements_no_rule", where=where, rule=written,
+                     hint=msg("did_you_mean", value=meant) if meant else "")
+
+
+def _refuse(error, doc, profile: Profile, rules: list[Rule]) -> None:
     """A schema error as one line naming the file, line and key, in the catalogue's words; a level, a tolerance,
     a date, a rule code and an information set's name are worded for what a buyer most often writes instead."""
     at, what = problem(error, SWEDISH_KEYS)
     if at[:1] == ("information_sets",) and len(at) == 2 and error.validator in ("propertyNames", "pattern"):
         _no_set(str(at[1]), doc.where(at), profile)
+    if at[:1] == ("own_requirements",) and len(at) == 2 and error.validator in ("propertyNames", "pattern"):
+        _no_rule(str(at[1]), doc.where(at), rules, own=True)  # a code in lower case, or without its hyphen
     if at[-1:] == ("expires",):
         raise UsageError("requirements_not_date", where=doc.where(at), value=error.instance)
     if at[-1:] == ("rule",) and error.validator == "pattern" and isinstance(error.instance, str):
-        meant = error.instance.strip().upper().replace(" ", "-")
-        raise UsageError("requirements_no_rule", where=doc.where(at), rule=error.instance,
-                         hint=msg("did_you_mean", value=meant) if meant in rules else "")
-    if (len(at) == 3 and at[0] == "information_sets" and error.validator == "additionalProperties"
-            and str(at[-1]).isdigit() and isinstance(error.instance, dict) and "tolerance" in error.instance):
+        _no_rule(error.instance, doc.where(at), rules)
+    if (len(at) == 3 and at[0] in ("information_sets", "own_requirements")
+            and error.validator == "additionalProperties" and str(at[-1]).isdigit()
+            and isinstance(error.instance, dict) and "tolerance" in error.instance):
         # `tolerance: 0,02` in braces: YAML reads the comma as between two keys, `tolerance: 0` and `02`.
         line = doc.line(at[:2] + ("tolerance",))
         written = re.search(r"tolerance\s*:\s*(\d+,\d+)", doc.path.read_text(encoding="utf-8").splitlines()[line - 1])
@@ -260,7 +316,12 @@ def init_requirements_yaml(profile: Profile, lang: str = "sv") -> str:
     ]
     for s in profile.information_sets:
         lines.append(f"  {s.id}: {{level: skall, tolerance: 0}}  # {s.name}, [{s.cardinality}]")
-    lines += [f"# {words['bor_example']}"] + [f"# {line}" for line in words["deviations"]] + [
+    lines += [f"# {words['bor_example']}"] + [f"# {line}" for line in words["own_requirements"]] + [
+        # Commented out so that removing the # leaves the YAML as meant (as the deviation example below).
+        "#own_requirements:",
+        f"#  DAT-001: {{level: skall, tolerance: 0.01, note: {json.dumps(words['example_note'], ensure_ascii=False)}}}",
+        "#  PLA-002: {level: bör, weight: 2, tolerance: 0.05}",
+    ] + [f"# {line}" for line in words["deviations"]] + [
         "accepted_deviations: []",
         "#  - rule: VAL-013",
         "#    information_sets: [insats]",

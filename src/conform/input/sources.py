@@ -7,10 +7,12 @@ which CSV readers otherwise pad or drop silently.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,10 +24,12 @@ import polars as pl
 from conform import jsonfile
 from conform.details import detail, detail_expr
 from conform.errors import UsageError, msg, utf8_reason
+from conform.input.readers import _temp
 from conform.input.readers.core import extract, outside
-from conform.input.readers.source import ROW
+from conform.input.readers.extent import MAX_SHEET_CELLS
+from conform.input.readers.source import ROW, ReaderError
 from conform.input.readers.text import (bare_carriage_return, field_count, first_undecodable, is_not_utf8,
-                                        misplaced_quotes, odd_quotes)
+                                        misplaced_quotes, odd_quotes, transcode)
 from conform.model import FINDING_COLUMNS, InputFile
 from conform.profile import Profile
 
@@ -42,6 +46,9 @@ PROBLEM_COLUMNS = {"check": pl.String(), **FINDING_COLUMNS}
 HASHERS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conform-sha256")
 QUOTE = '"'
 SEPARATOR = ","
+WORKBOOKS = (".xlsx", ".xlsm")
+# The separators a canonical table may use: the standard's comma, Swedish Excel's semicolon, tab and bar.
+SEPARATORS = (",", ";", "\t", "|")
 
 
 @dataclass
@@ -125,6 +132,8 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     refuses a table."""
     if not path.exists():
         raise UsageError("no_such_path", path=path)
+    if path.is_file() and path.suffix.lower() in WORKBOOKS:
+        return _open_workbook(path, profile, derivable, careful)
     if path.is_file() and zipfile.is_zipfile(path):
         return _open_zipped(path, profile, derivable, careful)
     if not path.is_dir():
@@ -134,7 +143,7 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     resources = package.get("resources")
     declared = {r.get("name"): r.get("path") for r in (resources if isinstance(resources, list) else [])
                 if isinstance(r, dict) and isinstance(r.get("name"), str) and isinstance(r.get("path"), str)}
-    files, headers = {}, {}
+    files, headers, separators, readable, encodings = {}, {}, {}, {}, {}
     root = path.resolve()
     for table in profile.tables:
         name = declared.get(table) or f"{table}.csv"
@@ -147,8 +156,12 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
             export.problem("missing_table", table, value=name[:200])
             continue
         files[table] = file
+        if _utf16(file):
+            # Excel's "Unicode text": read from a UTF-8 copy, line for line.
+            readable[table], encodings[table] = transcode(file, "utf-16", _temp.private_dir("utf16")), "utf-16"
         try:
-            headers[table] = _read_header(file)
+            separators[table] = _separator(readable.get(table, file), profile.tables[table].field_names)
+            headers[table] = _read_header(readable.get(table, file), separators[table])
         except UnicodeDecodeError:
             headers[table] = None
         except HeaderTooLong:
@@ -158,11 +171,28 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
         found = sorted(p.name for p in path.iterdir() if p.is_file())[:8]
         raise UsageError("export_no_tables", path=path, files=[t + ".csv" for t in profile.tables],
                          found=found or msg("no_files"))
-    scans = _ragged_rows({t: (files[t], len(h)) for t, h in headers.items() if h is not None}, careful)
+    readable = {t: readable.get(t, f) for t, f in files.items()}
+    encodings = {t: encodings.get(t) or _utf8_name(f) for t, f in files.items()}
+    scans = _ragged_rows({t: (readable[t], len(h), separators[t]) for t, h in headers.items() if h is not None},
+                         careful)
+    for table, file in files.items():
+        if (headers[table] is None or scans.get(table) is None) and readable[table] is file and _windows_1252(file):
+            # Saved by Excel ("CSV (semikolonavgränsad)") or another Windows program: read from a UTF-8 copy,
+            # line for line, so that findings name the rows of the file as sent.
+            readable[table] = transcode(file, "cp1252", _temp.private_dir("cp1252"))
+            encodings[table] = "cp1252"
+            headers[table] = _read_header(readable[table], separators[table])
+            scans[table] = _collect_utf8(_ragged_query(table, readable[table], len(headers[table] or []),
+                                                       separators[table], careful))
     for table, file in files.items():
         spec = profile.tables[table]
-        _open_table(export, table, file, headers[table], scans.get(table), list(spec.field_names),
-                    {f for t, f in derivable if t == table}, spec.keys)
+        _open_table(export, table, file, readable[table], encodings[table], separators[table], headers[table],
+                    scans.get(table), list(spec.field_names), {f for t, f in derivable if t == table}, spec.keys)
+    read = [t for t in export.tables.values() if t.frame is not None]
+    if any(t.encoding in ("cp1252", "utf-16") for t in read):
+        export.notes.append("read_other_encoding")
+    if any(t.delimiter != SEPARATOR for t in read):
+        export.notes.append("read_other_separator")
     return export
 
 
@@ -184,6 +214,68 @@ def _open_zipped(archive: Path, profile: Profile, derivable: frozenset[tuple[str
         table.shown = f"{archive.name}:{table.path.relative_to(top).as_posix()}"
     export.notes.append("read_from_zip")
     return export
+
+
+def _open_workbook(workbook: Path, profile: Profile, derivable: frozenset[tuple[str, str]], careful: bool
+                   ) -> Export:
+    """The canonical tables as the sheets of one workbook, each sheet named as its table (in any case). Each
+    sheet is written cell by cell, as the text of what Excel stored, to a CSV file in a private temporary folder,
+    and read as that folder would be. A sheet whose values reach too far for the workbook reader's memory is
+    refused unread (conform.input.readers.extent): its table is unreadable, and the others are read."""
+    from conform.input.readers.core import excel_reader
+    from conform.input.readers.extent import sheet_extent
+
+    book = excel_reader(workbook, str(workbook))
+    sheets = {name.strip().casefold(): name for name in book.sheet_names}
+    found = {table: sheets[table.casefold()] for table in profile.tables if table.casefold() in sheets}
+    extents = {table: sheet_extent(workbook, sheet) for table, sheet in found.items()}
+    if not any(extents[t] is None and set(_sheet_header(book, s)) & set(profile.tables[t].field_names)
+               for t, s in found.items()):
+        # A vendor's workbook may well have a sheet called "Beslut": it is canonical only where a sheet named as
+        # a table also holds a column of it, named as the standard's.
+        raise UsageError("export_no_tables", path=workbook, files=", ".join(profile.tables),
+                         found=", ".join(book.sheet_names[:8]) or msg("no_files"))
+    folder = _temp.private_dir("xlsx")
+    too_large = {}
+    for table, sheet in found.items():
+        extent = extents[table]
+        if extent is not None:
+            too_large[table] = extent
+            continue
+        try:
+            book.load_sheet(sheet, dtypes="string").to_polars().write_csv(folder / f"{table}.csv")
+        except Exception as exc:  # fastexcel raises its own CalamineError family
+            raise ReaderError(str(workbook), "reader_sheet_bad", sheet=sheet, detail=str(exc).strip()[:200]) \
+                from exc
+    export = open_export(folder, profile, derivable, careful) if len(too_large) < len(found) \
+        else Export(folder, {}, rescans_text=True)
+    export.path = workbook
+    # Tables without a sheet are named as the sheet they lack; a refused sheet is unreadable, not missing.
+    export.problems = [p.with_columns(value=pl.when(pl.col("check") == "missing_table")
+                                      .then(pl.lit(f"{workbook.name}:") + pl.col("table")).otherwise("value"))
+                       .filter(~((pl.col("check") == "missing_table") & pl.col("table").is_in(list(too_large))))
+                       for p in export.problems]
+    for table, extent in too_large.items():
+        export.problem("unreadable", table, other=detail("sheet_too_large", found[table], extent.far_cell,
+                                                         _grouped(extent.cells), _grouped(MAX_SHEET_CELLS)))
+    digest = HASHERS.submit(sha256_of, workbook)
+    for table, source in export.tables.items():
+        source.path, source.digest, source.shown = workbook, digest, f"{workbook.name}:{found[table]}"
+        source.format, source.sheet, source.encoding, source.delimiter = "xlsx", found[table], None, None
+    export.notes = [n for n in export.notes if n not in ("read_other_encoding", "read_other_separator")]
+    export.notes.append("read_from_workbook")
+    return export
+
+
+def _sheet_header(book, sheet: str) -> list[str]:
+    try:
+        return [c.name for c in book.load_sheet(sheet, n_rows=0, dtypes="string").available_columns()]
+    except Exception:  # fastexcel raises its own CalamineError family; the sheet is read, and reported, later
+        return []
+
+
+def _grouped(number: int) -> str:
+    return f"{number:,}".replace(",", "\u00a0")
 
 
 # A data package descriptor is a few kilobytes; a larger one inside a zip is refused unread (it could be a bomb).
@@ -235,29 +327,32 @@ def _parse_package(descriptor: Path, read) -> dict:
     return package
 
 
-def _open_table(export: Export, table: str, file: Path, header: list[str] | None, ragged: pl.DataFrame | None,
-                expected: list[str], derivable: set[str], spec_keys: list[str]) -> None:
-    """`ragged` is the ragged-row scan of the file, None when the scan found it is not UTF-8 text."""
+def _open_table(export: Export, table: str, file: Path, readable: Path, encoding: str, separator: str,
+                header: list[str] | None, ragged: pl.DataFrame | None, expected: list[str], derivable: set[str],
+                spec_keys: list[str]) -> None:
+    """`readable` is `file` or its UTF-8 copy (a Windows-1252 file); `ragged` is the ragged-row scan of it, None
+    when the scan found it is not UTF-8 text."""
     # Hashing runs beside the checks (hashlib releases the GIL); the digest is the report's evidence.
-    source = TableSource(table, file, [], digest=HASHERS.submit(sha256_of, file))
+    source = TableSource(table, file, [], digest=HASHERS.submit(sha256_of, file), encoding=encoding,
+                         delimiter=separator)
     export.tables[table] = source
-    line = _bare_carriage_return(file)
+    line = _bare_carriage_return(readable)
     if line is not None:
         # Old Mac (CR-only) or mixed line endings: the CSV reader sees one endless line, so the file cannot be
         # read record by record; it is a finding naming the line, and the other tables are still checked.
         export.problem("unreadable", table, other=detail("cr_line_endings", line))
         return
-    readable = file
     if ragged is not None and ragged.height > MAX_BROKEN_LINES:
         # A file this broken is not a CSV of the table (a multi-megabyte cell, another file's content): listing
         # every line would say nothing more and could fill the memory.
         export.problem("unreadable", table, other=detail("too_many_broken_lines", MAX_BROKEN_LINES))
         return
+    scanned = readable
     if ragged is not None and ragged.height:
         export.problems.append(ragged)
         broken = ragged.filter(pl.col("check") == "unreadable_row")["row"]
         if len(broken):
-            readable = _without_lines(file, broken + 1)
+            readable = _without_lines(scanned, broken + 1, separator)
             source.left_out = len(broken)
     if header is None or ragged is None:
         bad = first_undecodable(file, "utf-8")
@@ -278,8 +373,8 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
         export.problem("unreadable", table, other=detail("duplicate_columns", ", ".join(duplicates)))
         return
     hint = None
-    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-        sep = next(s for s in ";\t|" if s in header[0])
+    if len(header) == 1 and any(sep in header[0] for sep in SEPARATORS if sep != separator):
+        sep = next(s for s in SEPARATORS if s != separator and s in header[0])
         hint = detail("delimiter", {"\t": "TAB"}.get(sep, sep))
     for column in expected:
         if column not in header:
@@ -289,9 +384,9 @@ def _open_table(export: Export, table: str, file: Path, header: list[str] | None
             export.problem("unknown_column", table, field=column)
     present = [c for c in header if c in expected]
     # The copy without the malformed lines keeps each record's number in its first column.
-    numbered = {"row_index_name": ROW, "row_index_offset": 1} if readable is file else {}
+    numbered = {"row_index_name": ROW, "row_index_offset": 1} if readable is scanned else {}
     frame = pl.scan_csv(readable, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
-                        quote_char=QUOTE, separator=SEPARATOR, **numbered)
+                        quote_char=QUOTE, separator=separator, **numbered)
     source.frame = with_missing_keys(frame.select(ROW, *present).with_columns(pl.col(ROW).cast(pl.Int64)),
                                      spec_keys, present)
 
@@ -304,18 +399,16 @@ def with_missing_keys(frame: pl.LazyFrame, keys: list[str], present: list[str]) 
     return frame.with_columns(pl.lit(None, pl.String).alias(k) for k in missing) if missing else frame
 
 
-def _without_lines(file: Path, lines: pl.Series) -> Path:
+def _without_lines(file: Path, lines: pl.Series, separator: str) -> Path:
     """A copy of `file` in a private temporary folder without `lines` (1-based), each record led by its number
     in the original (``__row``), so that findings name the rows of the file as sent."""
-    from conform.input.readers import _temp
-
     copy = _temp.private_dir("quotes") / file.name
     number = pl.col("line")
     text = pl.col("text")
     (pl.scan_lines(file, name="text").with_row_index("line", offset=1)
      .filter(~number.is_in(lines.implode()))
-     .select(pl.when(number == 1).then(pl.lit(ROW + SEPARATOR) + text.str.strip_prefix("\ufeff"))
-             .otherwise((number - 1).cast(pl.String) + pl.lit(SEPARATOR) + text))
+     .select(pl.when(number == 1).then(pl.lit(ROW + separator) + text.str.strip_prefix("\ufeff"))
+             .otherwise((number - 1).cast(pl.String) + pl.lit(separator) + text))
      .sink_csv(copy, include_header=False, quote_style="never"))
     return copy
 
@@ -337,7 +430,7 @@ def sha256_of(file: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_header(file: Path) -> list[str] | None:
+def _read_header(file: Path, separator: str) -> list[str] | None:
     """The header's column names; None for a file without one. Raises :class:`HeaderTooLong` for a first line
     longer than MAX_LINE_BYTES, read no further."""
     with file.open(encoding="utf-8-sig", newline="") as fh:
@@ -348,7 +441,7 @@ def _read_header(file: Path) -> list[str] | None:
         return None
     previous = csv.field_size_limit(MAX_LINE_BYTES)
     try:
-        return next(csv.reader(io.StringIO(first), delimiter=SEPARATOR, quotechar=QUOTE))
+        return next(csv.reader(io.StringIO(first), delimiter=separator, quotechar=QUOTE))
     finally:
         csv.field_size_limit(previous)
 
@@ -357,16 +450,65 @@ class HeaderTooLong(ValueError):
     pass
 
 
-def _ragged_query(table: str, file: Path, width: int, careful: bool) -> pl.LazyFrame:
+def _separator(file: Path, expected) -> str:
+    """The separator of a table's header line: of the common ones (comma, semicolon as Swedish Excel saves,
+    tab, bar), the one that splits it into the most of the table's own column names; a comma where none
+    splits out any, or where the comma does as well as another. The names are ASCII, so the line is read
+    byte for byte whatever the file's encoding."""
+    with file.open("rb") as fh:
+        first = fh.readline(MAX_LINE_BYTES + 1)
+    if len(first) > MAX_LINE_BYTES:
+        raise HeaderTooLong
+    line = first.removeprefix(codecs.BOM_UTF8).decode("latin-1").rstrip("\r\n")
+    names = set(expected)
+
+    def found(separator: str) -> int:
+        return len(names & {c.strip().strip(QUOTE) for c in line.split(separator)})
+
+    return max(SEPARATORS, key=lambda s: (found(s), s == SEPARATOR))
+
+
+def _utf16(file: Path) -> bool:
+    with file.open("rb") as fh:
+        head = fh.read(4)
+    return head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not head.startswith(codecs.BOM_UTF32_LE)
+
+
+def _utf8_name(file: Path) -> str:
+    with file.open("rb") as fh:
+        return "utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"
+
+
+# Two or more bytes that together are one UTF-8 character beyond ASCII.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _windows_1252(file: Path) -> bool:
+    """Whether a file that is not UTF-8 is Windows-1252 text, as Excel and other Windows programs save CSV:
+    every byte defined in Windows-1252, no NUL, and no character written as UTF-8 in it. A file with both is UTF-8
+    damaged in places, not another encoding, and read as Windows-1252 every å in it would become "Ã¥": it stays
+    unreadable, naming its first bad byte."""
+    if first_undecodable(file, "cp1252") is not None:
+        return False
+    with file.open("rb") as fh:
+        tail = b""
+        while chunk := fh.read(CHUNK):
+            if b"\x00" in chunk or _UTF8_SEQUENCE.search(tail + chunk):  # NUL: UTF-16 or UTF-32 without a mark
+                return False
+            tail = chunk[-3:]
+    return True
+
+
+def _ragged_query(table: str, file: Path, width: int, separator: str, careful: bool) -> pl.LazyFrame:
     """Data lines that cannot be read (a malformed quote, a line longer than MAX_LINE_BYTES) and data rows whose
     number of fields differs from the header's, found line by line as one vectorised scan (quoted sections are
     removed before separators are counted); at most MAX_BROKEN_LINES + 1 of them."""
     lines = pl.scan_lines(file, name="text").with_row_index("line", offset=1)
     text, length = pl.col("text"), pl.col("text").str.len_bytes()
-    fields = field_count(text, SEPARATOR, QUOTE)
+    fields = field_count(text, separator, QUOTE)
     malformed = odd_quotes(text, QUOTE) == 1
     if careful:
-        malformed = malformed | misplaced_quotes(text, SEPARATOR, QUOTE)
+        malformed = malformed | misplaced_quotes(text, separator, QUOTE)
     too_long = length > MAX_LINE_BYTES
     return (
         lines.filter((pl.col("line") > 1) & (length > 0) & (too_long | malformed | (fields != width)))
@@ -383,10 +525,10 @@ def _ragged_query(table: str, file: Path, width: int, careful: bool) -> pl.LazyF
     )
 
 
-def _ragged_rows(files: dict[str, tuple[Path, int]], careful: bool) -> dict[str, pl.DataFrame | None]:
+def _ragged_rows(files: dict[str, tuple[Path, int, str]], careful: bool) -> dict[str, pl.DataFrame | None]:
     """The ragged-row scans of all files at once; None for a file the scan found not to be UTF-8 text (the scan
     proves that as it goes, so the bytes are decoded in Python only to locate a bad one)."""
-    queries = {t: _ragged_query(t, file, width, careful) for t, (file, width) in files.items()}
+    queries = {t: _ragged_query(t, file, width, separator, careful) for t, (file, width, separator) in files.items()}
     try:
         return dict(zip(queries, pl.collect_all(list(queries.values()))))
     except pl.exceptions.ComputeError:

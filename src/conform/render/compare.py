@@ -25,14 +25,16 @@ from conform import __version__, clock, jsonfile
 from conform.catalogue import fill, labels
 from conform.check.ruleset import load_rules
 from conform.errors import ConformError, UsageError, msg, utf8_reason
+from conform.formatting import Formatter
 from conform.input.requirements import load_requirements
 from conform.model import SEVERITY_RANK, SetResult, Status
 from conform.profile import field_titles, load_profile
 from conform.render.document import FORMAT, READABLE_VERSIONS, stored_sets
 from conform.render.spreadsheet import neutralised
+from conform.render.summary import requirement_text
 from conform.render.templates import CSP, environment, printable
 from conform.resources import SCHEMAS_DIR, rules_dir
-from conform.result.evaluation import evaluate
+from conform.result.evaluation import RuleFigures, evaluate
 
 COMPARE_FORMAT = "conform-compare"
 COMPARE_FORMAT_VERSION = "1.0"
@@ -129,9 +131,10 @@ def _sources(documents: Sequence[dict], sources: Sequence[str] | None) -> list[s
 
 def rejudge(documents: Sequence[dict], requirements: Path, sources: Sequence[str] | None = None) -> list[dict]:
     """The results as a requirements file judges them: each set's level, tolerance and whether it is met, the
-    skall-krav met, the bör score and the verdict, from the figures each result holds. Accepted deviations take
-    findings out of a check, which a result no longer holds: a file that lists any is applied only to results
-    checked with it (the same SHA-256), and refused for the others."""
+    skall-krav met, the buyer's own requirements on rules, the bör score, whether the vendor qualifies and the
+    verdict, from the figures each result holds. Accepted deviations take findings out of a check, which a result
+    no longer holds: a file that lists any is applied only to results checked with it (the same SHA-256), and
+    refused for the others."""
     profile = load_profile(documents[0]["profile"]["name"])
     rules = load_rules(rules_dir(profile.name), profile)
     wanted = load_requirements(requirements, profile, list(rules))
@@ -143,12 +146,22 @@ def rejudge(documents: Sequence[dict], requirements: Path, sources: Sequence[str
             continue
         if wanted.deviations or wanted.practice.declared:
             raise UsageError("rejudge_deviations", source=source, requirements=requirements)
-        if "violated_rules" not in document["information_sets"][0]:
+        if "violated_rules" not in document["information_sets"][0] or (
+                wanted.own and any("records_checked" not in r for r in document["rules"])):
             raise UsageError("rejudge_old", source=source, version=document["format_version"])
         sets = stored_sets(document)
-        evaluation = evaluate(wanted, sets, bool(document["summary"]["findings"]["warning"]))
+        evaluation = evaluate(wanted, sets, bool(document["summary"]["findings"]["warning"]),
+                              rules=_stored_rule_figures(document))
         judged.append(_with_evaluation(document, evaluation, sets))
     return judged
+
+
+def _stored_rule_figures(document: dict) -> dict[str, RuleFigures]:
+    """Each rule's figures as the result holds them (conform.result.evaluation.RuleFigures), for the buyer's own
+    requirements on rules."""
+    return {r["code"]: RuleFigures(r["records_checked"], r["records_with_findings"], r["column_failure"],
+                                   not r["not_evaluated_in"])
+            for r in document["rules"] if "records_checked" in r}
 
 
 def _with_evaluation(document: dict, evaluation, sets: list[SetResult]) -> dict:
@@ -156,9 +169,13 @@ def _with_evaluation(document: dict, evaluation, sets: list[SetResult]) -> dict:
 
     by_id = {e.id: e for e in evaluation.sets}
     out = dict(document)
-    out["summary"] = dict(document["summary"]) | evaluation_summary(evaluation) | {
-        "verdict": evaluation.verdict.value, "blocking_rules": evaluation.blocking_rules(sets)}
+    # Judged again, a provisional result stays provisional: the requirements do not review the mapping.
+    verdict = ({"verdict_if_reviewed": evaluation.verdict.value} if document["summary"]["verdict"] == "provisional"
+               else {"verdict": evaluation.verdict.value})
+    out["summary"] = dict(document["summary"]) | evaluation_summary(evaluation) | verdict | {
+        "blocking_rules": evaluation.blocking_rules(sets)}
     out["information_sets"] = [dict(s) | by_id[s["id"]].fields() for s in document["information_sets"]]
+    out["own_requirements"] = evaluation.own_fields()
     return out
 
 
@@ -203,6 +220,14 @@ def compare(documents: Sequence[dict], names: Sequence[str] | None = None,
                for i, (d, name) in enumerate(zip(documents, vendor_names))]
     for vendor, rank in zip(vendors, ranks([_standing(v) for v in vendors])):
         vendor["rank"] = rank
+    own_rows: dict[str, dict] = {}  # the buyer's own requirements on rules: rule × vendor, apart from the sets
+    for i, vendor in enumerate(vendors):
+        for o in vendor["own"]:
+            row = own_rows.setdefault(o["rule"], {key: o[key] for key in ("rule", "spec", "level", "weight",
+                                                                          "tolerance", "note")}
+                                      | {"cells": [None] * len(vendors)})
+            row["cells"][i] = {key: o[key] for key in ("met", "share", "records", "records_with_findings",
+                                                       "column_failure", "evaluated")}
     return {
         "format": COMPARE_FORMAT,
         "format_version": COMPARE_FORMAT_VERSION,
@@ -213,6 +238,7 @@ def compare(documents: Sequence[dict], names: Sequence[str] | None = None,
         "sets": sets,
         "rules": _rules(documents),
         "notes": _notes(documents, vendors),
+        "own_requirements": list(own_rows.values()),
         # The requirements every result was judged by, when they were the same (else a note says they differ).
         "requirements": vendors[0]["requirements"] if len({_sha(v) for v in vendors}) == 1 else None,
     }
@@ -251,6 +277,7 @@ def _vendor(document: dict, name: str, source: str | None) -> dict:
     with_warnings = sum(1 for s in sets if s["status"] == Status.WARNINGS)
     rules = sorted((r for r in document["rules"] if r["count"]),
                    key=lambda r: (-SEVERITY_RANK[r["severity"]], -r["count"], r["code"]))
+    own = [o | {"spec": by_code.get(o["rule"], {}).get("spec", "")} for o in document.get("own_requirements") or []]
     return {
         "name": name,
         "source": source,
@@ -274,9 +301,14 @@ def _vendor(document: dict, name: str, source: str | None) -> dict:
         # Named by the standard's words each rests on: a rule's own name is an internal id.
         "blocking_top": [{"code": code, "spec": by_code[code]["spec"], "count": by_code[code]["count"]}
                          for code in blocking[:3] if code in by_code],
-        # Every skall-krav met: the vendor qualifies (LOU: a skall-krav not met rejects the tender).
-        "qualified": document["summary"]["verdict"] != Status.NONCONFORMANT,
+        # Every skall-krav met, the standard's and the buyer's own on rules: the vendor qualifies (LOU: a
+        # skall-krav not met rejects the tender). A result from before the buyer's own requirements: its verdict.
+        "qualified": document["summary"].get("qualified", document["summary"]["verdict"] != Status.NONCONFORMANT),
         "shortfall": _shortfall(sets),
+        # The buyer's own requirements on rules, each with the standard's words its rule rests on (its name is an
+        # internal id), and those of them that are skall and not met.
+        "own": own,
+        "own_shortfall": [o for o in own if o["level"] == "skall" and not o["met"]],
         "requirements": document["summary"].get("requirements"),
         # The mapping shaped what was read and which local values counted as the standard's (None without one).
         "mapping": document.get("mapping"),
@@ -310,7 +342,12 @@ def _standing(vendor: dict) -> tuple:
     every qualified vendor ranks before every one that is not; among the qualified the bör score ranks; ties,
     and the vendors that do not qualify, are ordered by the conformance figure. Not by the number of skall-krav
     met: with tolerance 0 one record decides a set, so that count is noise (a vendor with fewer errors could
-    meet fewer). A figure missing from an older result ranks last. Equal standings share a rank."""
+    meet fewer). A figure missing from an older result ranks last. Equal standings share a rank.
+
+    The buyer's own requirements on rules count as the sets' do: a skall one not met disqualifies (`qualified`),
+    a bör one met adds its weight to the bör score; both are decided in the result (summary.qualified,
+    summary.bor_score), from the share of the records the rule checks that carry its findings. The model stays
+    monotone: fewer findings never meet fewer of them."""
     def desc(x):
         return -x if x is not None else float("inf")
     qualified = vendor["qualified"]
@@ -365,21 +402,26 @@ def compare_html(matrix: dict, lang: str = "sv") -> str:
     """One self-contained page: the matrix with coloured status cells and shares, a legend, the summary per
     vendor, and the evidence (as_of, tool version, input hashes) of each result."""
     template = environment(html=True).get_template("compare.html.j2")
+    # The buyer's own requirements in words, as the report's first page words them ("bör (vikt 2) (tolerans 5 %)").
+    own = [requirement_text(o["level"], o["weight"], o["tolerance"], Formatter(lang), labels(lang))
+           for o in matrix.get("own_requirements") or []]
     return template.render(m=matrix, L=labels(lang), C=labels(lang)["compare"], lang=lang, csp=CSP,
-                           F=field_titles(matrix["profile"]["name"]))
+                           F=field_titles(matrix["profile"]["name"]), own_texts=own)
 
 
 def compare_csv(matrix: dict, lang: str = "sv") -> str:
     """The comparison as CSV, one row per vendor in rank order: its rank, verdict, whether it qualifies, bör score
     and conformance figure, then per information set its status and share of conforming records (0..1, with a
-    decimal point, empty where the set is missing). Headings and words in `lang`; the sets by the standard's
-    names."""
+    decimal point, empty where the set is missing), then per buyer's own requirement on a rule whether it is met.
+    Headings and words in `lang`; the sets by the standard's names."""
     L, C = labels(lang), labels(lang)["compare"]["csv"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     header = [C["rank"], C["vendor"], C["verdict"], C["qualified"], C["bor_score"], C["conformance"]]
     for s in matrix["sets"]:
         header += [fill(C["set_status"], set=s["name"]), fill(C["set_share"], set=s["name"])]
+    own = matrix.get("own_requirements") or []
+    header += [fill(C["own_met"], rule=o["rule"]) for o in own]
     writer.writerow([neutralised(h) for h in header])
     for i in sorted(range(len(matrix["vendors"])), key=lambda i: (matrix["vendors"][i]["rank"], i)):
         v = matrix["vendors"][i]
@@ -393,6 +435,7 @@ def compare_csv(matrix: dict, lang: str = "sv") -> str:
                 within = cell["status"] == Status.NONCONFORMANT and cell.get("met")
                 status = "within_tolerance" if within else cell["status"]
                 row += [C["statuses"][status], _decimal(cell["conforming_share"])]
+        row += ["" if o["cells"][i] is None else C["yes"] if o["cells"][i]["met"] else C["no"] for o in own]
         writer.writerow([neutralised(str(v)) for v in row])
     return out.getvalue()
 

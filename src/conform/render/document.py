@@ -15,8 +15,10 @@ from conform.render.findings import coded_rules, masked, overall_verdict, with_m
 from conform.result.fingerprint import ALGORITHM, fingerprints, key_id
 
 FORMAT = "conform-result"
-FORMAT_VERSION = "1.5"
-READABLE_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5")  # each version only added fields
+FORMAT_VERSION = "1.6"
+READABLE_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6")  # each version only added fields and values
+# The verdict through a mapping that still holds unreviewed guesses (format 1.6 on): never godkänd or ej godkänd.
+PROVISIONAL = "provisional"
 EXAMPLES_PER_RULE = 20
 EXAMPLE_COLUMNS = ["table", "row", "key", "field", "value", "other", "message"]
 # What an example holds in no language: enough to word its message again.
@@ -66,7 +68,7 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
             "package": result.package,
         },
         "summary": {
-            "verdict": overall_verdict(result).value,
+            **_verdict(result),
             "findings": {s.value: severities[s] for s in Severity},
             "rules_evaluated": len(result.rules) - len(not_evaluated),
             "rules_total": len(result.rules),
@@ -92,12 +94,14 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
              "reading": r.reading[lang] if r.reading else None,
              "count": counts.get(r.code, 0), "listed": listed.get(r.code, 0),
              "not_evaluated_in": sorted(not_evaluated.get(r.code, [])),
+             **(evaluation.rule_figures[r.code].fields() if evaluation and r.code in evaluation.rule_figures else {}),
              "examples": _rows(examples.get((r.code,)))}
             for r in result.rules
         ],
         "notes": list(result.notes),
         "mapping": result.mapping,
         "accepted_deviations": evaluation.deviations if evaluation else [],
+        "own_requirements": evaluation.own_fields() if evaluation else [],
         "local_practice": (evaluation.requirements.practice.as_dict()
                            if evaluation and evaluation.requirements.practice.declared else None),
         "figures": result.figures,
@@ -107,6 +111,15 @@ def build(result: CheckResult, lang: str = "sv", reveal_ids: bool = False,
                       for (code,), group in findings.select("rule", "fingerprint").partition_by(
                           "rule", as_dict=True, maintain_order=True).items()}},
     }
+
+
+def _verdict(result: CheckResult) -> dict:
+    """The verdict; through a mapping with unreviewed guesses it is "provisional" (preliminär), with the verdict
+    the findings give once the mapping is reviewed as it stands, and what is left to review."""
+    verdict = overall_verdict(result).value
+    if not result.provisional:
+        return {"verdict": verdict}
+    return {"verdict": PROVISIONAL, "verdict_if_reviewed": verdict, "provisional": result.provisional_figures()}
 
 
 def stored_sets(document: dict) -> list[SetResult]:
@@ -126,6 +139,7 @@ def evaluation_summary(evaluation) -> dict:
         "skall_met": evaluation.skall_met,
         "skall_total": len(evaluation.skall),
         "bor_score": None if bor is None else round(bor, 6),
+        "qualified": evaluation.qualified,
     }
 
 

@@ -8,7 +8,7 @@ every rule with a finding at or above that level fails.
 
 from __future__ import annotations
 
-from conform.model import SEVERITY_RANK
+from conform.model import SEVERITY_RANK, ExitCode
 
 LEVELS = ("error", "warning", "info")
 
@@ -22,9 +22,19 @@ def failing_rules(document: dict, fail_on: str = "error") -> set[str]:
     return {r["code"] for r in document["rules"] if r["count"] and SEVERITY_RANK[r["severity"]] >= floor}
 
 
+def exit_code(document: dict, fail_on: str = "error") -> ExitCode:
+    """The exit code the result's check gave (conform.model.CheckResult.exit_code), from the document alone."""
+    if document["summary"]["verdict"] == "provisional":
+        return ExitCode.PROVISIONAL
+    return ExitCode.FINDINGS if failing(document, fail_on) else ExitCode.OK
+
+
 def failing(document: dict, fail_on: str = "error") -> bool:
     """Whether the result fails at `fail_on`, as its exit code said (conform.model.CheckResult.exit_code): at
-    error the verdict under the requirements decides, below it any finding at or above the level."""
+    error the verdict under the requirements decides, below it any finding at or above the level. A provisional
+    verdict fails at every level: no pipeline passes a guess nobody has reviewed."""
+    if document["summary"]["verdict"] == "provisional":
+        return True
     if fail_on == "error":
         return document["summary"]["verdict"] == "nonconformant"
     floor = SEVERITY_RANK[fail_on]

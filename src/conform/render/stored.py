@@ -15,11 +15,13 @@ from conform.catalogue import labels
 from conform.errors import Msg, UsageError, msg
 from conform.input.requirements import Requirements, SetRequirement
 from conform.profile import Profile
-from conform.render.document import FORMAT_VERSION, stored_sets
+from conform.render.document import PROVISIONAL, stored_sets
 from conform.result.evaluation import evaluate
 from conform.result.figures import OTHER_GROUP, group_codes
 
 # The fields a result of this format always holds, beyond what the schema requires of every version.
+# The formats with the report's figures (1.5 added them; 1.6 only added the provisional verdict).
+RENDERABLE_VERSIONS = ("1.5", "1.6")
 WRITTEN = {
     (): ("mapping", "accepted_deviations", "local_practice", "figures"),
     ("summary",): ("blocking_rules", "conformance", "requirements", "skall_met", "skall_total", "bor_score"),
@@ -41,7 +43,7 @@ class Inconsistent(Exception):
 def require_renderable(document: dict, source: str, profile: Profile) -> None:
     """Raises a UsageError naming `source` and the first place where the stored result disagrees with itself,
     with the profile (which must be the one it was made with) or with the catalogue."""
-    if document["format_version"] != FORMAT_VERSION or not document.get("figures"):
+    if document["format_version"] not in RENDERABLE_VERSIONS or not document.get("figures"):
         raise UsageError("result_without_figures", source=source, version=document["format_version"])
     if (document["profile"]["name"], document["profile"]["version"]) != (profile.name, profile.version):
         raise UsageError("result_other_profile", source=source,
@@ -182,6 +184,12 @@ def _verdict(document: dict) -> None:
     judged = evaluate(wanted, sets, bool(document["summary"]["findings"]["warning"]))
     for i, (s, e) in enumerate(zip(stored, judged.sets)):
         _check(s["met"] == e.met, f"information_sets/{i}/met", msg("stored_met"))
-    _check(document["summary"]["verdict"] == judged.verdict.value, "summary/verdict",
+    # A provisional verdict stands for the one the findings give (verdict_if_reviewed), and only through a
+    # mapping with something left to review.
+    summary = document["summary"]
+    provisional = summary["verdict"] == PROVISIONAL
+    _check(provisional == bool((document.get("mapping") or {}).get("open_items")), "summary/verdict",
            msg("stored_verdict"))
+    _check(summary.get("verdict_if_reviewed" if provisional else "verdict") == judged.verdict.value,
+           "summary/verdict", msg("stored_verdict"))
     _check(document["summary"]["skall_met"] == judged.skall_met, "summary/skall_met", msg("stored_skall_met"))

@@ -25,6 +25,7 @@ def build_summary(document: dict, fmt: Formatter, labels: dict) -> dict:
         "blocking": blocking[:BLOCKING_SHOWN],
         "blocking_more": max(0, len(blocking) - BLOCKING_SHOWN),
         "in_force": _in_force(document, names, fmt, S),
+        **_own(document, rules, fmt, labels),
         "next_steps": _next_steps(document, names, blocking, fmt, labels),
     }
 
@@ -58,14 +59,50 @@ def _requirements(document: dict, S: dict) -> str:
                 file=basename(wanted["path"]), hash=wanted["sha256"][:12])
 
 
+def requirement_text(level: str, weight: float | None, tolerance: float | None, fmt: Formatter, L: dict) -> str:
+    """A requirement in words: its level, a bör-krav's weight (where not 1) and its tolerance (where not 0)."""
+    S = L["summary"]
+    requirement = L["level_names"][level]
+    if level == "bor" and weight not in (None, 1):
+        requirement += " " + fill(S["weight"], weight=fmt.number(weight))
+    if tolerance:
+        requirement += " " + fill(S["tolerance"], share=fmt.percent(tolerance).replace("\u00a0%", " %"))
+    return requirement
+
+
+def _own(document: dict, rules: dict, fmt: Formatter, L: dict) -> dict:
+    """The buyer's own requirements on rules the standard does not require, apart from the sets' (they never
+    change the verdict against the standard): each with its rule's code and the standard's words it rests on
+    (its name is an internal id), the requirement, the records with the rule's findings among those it checks,
+    whether it is met, and the buyer's note; and whether the vendor qualifies under the file."""
+    S = L["summary"]
+    own = document.get("own_requirements") or []
+    rows = []
+    for o in own:
+        if not o["evaluated"]:
+            share = S["own_not_evaluated"]
+        elif o["column_failure"]:
+            share = S["own_column_failure"]
+        else:
+            share = fill(S["own_share"], n=fmt.int(o["records_with_findings"]), records=fmt.int(o["records"]),
+                         share=fmt.percent(o["share"] or 0).replace("\u00a0%", " %"))
+        rows.append({"code": o["rule"], "spec": rules[o["rule"]]["spec"] if o["rule"] in rules else "",
+                     "requirement": requirement_text(o["level"], o["weight"], o["tolerance"], fmt, L),
+                     "share": share, "met": o["met"], "met_text": S["met"][str(o["met"]).lower()],
+                     "note": o["note"] or ""})
+    skall = [o for o in own if o["level"] == "skall"]
+    qualified = document["summary"].get("qualified")
+    return {
+        "own": rows,
+        "own_met": fill(S["own_met"], met=sum(o["met"] for o in skall), total=len(skall)) if skall else "",
+        "own_qualified": S["own_qualified"][str(qualified).lower()] if own and qualified is not None else "",
+    }
+
+
 def _set_row(s: dict, rules: dict, fmt: Formatter, L: dict) -> dict:
     S = L["summary"]
     level = s.get("level", "skall")
-    requirement = L["level_names"][level]
-    if level == "bor" and s.get("weight") not in (None, 1):
-        requirement += " " + fill(S["weight"], weight=fmt.number(s["weight"]))
-    if s.get("tolerance"):
-        requirement += " " + fill(S["tolerance"], share=fmt.percent(s["tolerance"]).replace("\u00a0%", " %"))
+    requirement = requirement_text(level, s.get("weight"), s.get("tolerance"), fmt, L)
     met = s.get("met")
     blocked_by = s.get("blocking_rule") if met is False else None
     return {
@@ -108,6 +145,11 @@ def _next_steps(document: dict, names: dict, blocking: list[dict], fmt: Formatte
     bor_missed = [s["name"] for s in sets if s.get("level") == "bor" and s.get("met") is False]
     if bor_missed:
         steps.append(fill(plural(S["bor_missed"], len(bor_missed)), sets=", ".join(bor_missed)))
+    # The buyer's own requirements on rules: apart from the verdict, but they decide whether the vendor qualifies.
+    for level, key in (("skall", "own_skall_missed"), ("bor", "own_bor_missed")):
+        missed = [o["rule"] for o in document.get("own_requirements") or [] if o["level"] == level and not o["met"]]
+        if missed:
+            steps.append(fill(plural(S[key], len(missed)), rules=", ".join(missed)))
     warnings = sorted((r for r in document["rules"] if r["count"] and r["severity"] == "warning"),
                       key=lambda r: (-r["count"], r["code"]))
     if warnings:

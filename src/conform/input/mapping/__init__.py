@@ -96,6 +96,7 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         "unmapped_columns": unmapped,
         "derived_fields": derived_fields(mapping),
         "unmapped_fields": not_mapped,
+        "open_items": mapping.open_items(),
     }
     return export
 
@@ -129,24 +130,28 @@ def _unreadable_sources(path: Path, mapping: Mapping, named: dict[str, readers.S
     table is checked; each gets a finding naming the file and the problem."""
     if not failed:
         return {}
-    by_id = source_ids(path, [readers.Source("", f.path, readers.UNREADABLE, origin=f.where) for f in failed])
+    by_id = source_ids(path, [readers.Source("", f.path, readers.UNREADABLE, origin=f.where, sheet=f.sheet)
+                              for f in failed])
     found = {}
     for table, tmap in mapping.tables.items():
         if tmap.source in named:
             continue
-        sid = next((s for s in by_id if tmap.source == s or tmap.source.startswith(s + ":")), None)
+        sid = next((s for s in by_id if tmap.source == s
+                    or (by_id[s].sheet is None and tmap.source.startswith(s + ":"))), None)
         if sid is None and len(by_id) == 1 and next(iter(by_id)).lower().endswith((".xlsx", ".xlsm")):
             sid = next(iter(by_id))  # a lone workbook's sheet, named by the sheet alone
+        if sid is None and len({s.path for s in named.values()} | {f.path for f in failed}) == 1:
+            sid = next((s for s, u in by_id.items() if u.sheet == tmap.source), None)  # ditto, one sheet refused
         if sid is None:
             continue
         unreadable = by_id[sid]
         # Every column any table reads from the file (a wide file feeds several), this table's among them.
         columns = sorted({c for other in mapping.tables.values() if other.source == tmap.source
                           for f in other.fields.values() for c in f.source_columns})
-        error = next(f.error for f in failed if f.where == unreadable.origin)
+        error = next(f.error for f in failed if f.where == unreadable.origin and f.sheet == unreadable.sheet)
         found[table] = (tmap.source, readers.Source(unreadable.name, unreadable.path, readers.UNREADABLE,
                                                     header=columns, origin=unreadable.origin, records=0,
-                                                    blank_lines=False), error)
+                                                    blank_lines=False, sheet=unreadable.sheet), error)
     return found
 
 

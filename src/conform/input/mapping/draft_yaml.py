@@ -28,6 +28,10 @@ def render_yaml(draft: Draft) -> str:
         "conform_mapping: 1",
         f"profile: {_q(profile.name)}",
         f"vendor: {_q(export.stem)}",
+        "# Until a person has reviewed this draft, every verdict through it is preliminary (preliminär) and exit",
+        "# code 3: delete each `review:` line once its field is checked, each item under `unmapped` once it is",
+        "# settled, and then this `draft` line.",
+        "draft: true",
         "tables:",
     ]
     for table in profile.tables:
@@ -58,6 +62,12 @@ def render_yaml(draft: Draft) -> str:
                     out.append(f"          {_q(local)}: {_q(c.standard)}  # {flag}{c.confidence:.2f} "
                                f"({c.basis.text()})")
             out.append(f"        confidence: {d.confidence:.2f}")
+            reasons = ([d.why.text()] if d.confidence < REVIEW_BELOW and d.why else
+                       ["a guess"] if d.confidence < REVIEW_BELOW else [])
+            reasons += [f"crosswalk {_q(local)} -> {_q(c.standard)} ({c.basis.text()})"
+                        for local, c in (d.values or {}).items() if c.confidence < REVIEW_BELOW]
+            if reasons:
+                out.append(f"        review: {_q('; '.join(reasons))}")
     out.append("unmapped:" if draft.unmapped else "unmapped: []")
     out += [f"  - {_q(u.text())}" for u in draft.unmapped]
     return "\n".join(out) + "\n"

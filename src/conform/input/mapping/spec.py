@@ -8,6 +8,7 @@ options that fit the field's type, derived keys that line up with their parent's
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -38,6 +39,7 @@ class FieldMap:
     date_formats: tuple[str, ...] = ()
     values: dict[str, str] = field(default_factory=dict)
     line: int = 1
+    review: str | None = None  # why the draft asks a person to look at this field; None once reviewed
 
     @property
     def source_columns(self) -> tuple[str, ...]:
@@ -59,9 +61,26 @@ class Mapping:
     vendor: str | None
     tables: dict[str, TableMap]
     doc: Located
+    draft: bool = False
+    unmapped: tuple[str, ...] = ()
 
     def where(self, *at) -> str:
         return self.doc.where(at)
+
+    def open_items(self) -> dict | None:
+        """What a person has still to review before a verdict through this mapping is final: the draft as a whole
+        (``draft: true``), each field marked for review, and each of the draft's unsettled questions
+        (``unmapped``, with the field it names when it names one). None once reviewed, as a mapping written by
+        hand is."""
+        fields = [{"table": t, "field": f.name, "reason": f.review}
+                  for t, tmap in self.tables.items() for f in tmap.fields.values() if f.review]
+        if not (self.draft or fields or self.unmapped):
+            return None
+        questions = []
+        for text in self.unmapped:
+            named = re.match(r"(\w+)\.(\w+):", text)
+            questions.append({"table": named and named.group(1), "field": named and named.group(2), "text": text})
+        return {"draft": self.draft, "fields": fields, "unmapped": questions}
 
     def shared_sources(self) -> set[str]:
         """Sources that hold more than one table (wide files): each table is then one record per key."""
@@ -94,7 +113,8 @@ def load_mapping(path: Path, profile: Profile) -> Mapping:
         for name, spec in raw["fields"].items():
             fields[name] = _field(doc, profile, table, name, spec)
         tables[table] = TableMap(table, raw["source"], fields, doc.line(("tables", table)))
-    mapping = Mapping(Path(path), data["profile"], data.get("vendor"), tables, doc)
+    mapping = Mapping(Path(path), data["profile"], data.get("vendor"), tables, doc, bool(data.get("draft")),
+                      tuple(data.get("unmapped") or ()))
     _check_keys(mapping, profile)
     return mapping
 
@@ -156,7 +176,7 @@ def _field(doc: Located, profile: Profile, table: str, name: str, spec) -> Field
     return FieldMap(
         name=name, column=spec.get("column"), columns=tuple(spec.get("columns", ())), value=spec.get("value"),
         derive=tuple(spec.get("derive", ())), delimiter=spec.get("delimiter"), date_formats=formats,
-        values=dict(crosswalk), line=doc.line(at),
+        values=dict(crosswalk), line=doc.line(at), review=spec.get("review"),
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 import polars as pl
 
 from conform.input.readers.source import ROW
-from conform.input.readers import _temp, text
+from conform.input.readers import _temp, extent, text
 from conform.errors import msg
 from conform.input.readers.source import ReaderError, Source
 
@@ -60,11 +60,13 @@ def detect(path: str | Path, failed: list[Unreadable] | None = None) -> list[Sou
 
 @dataclass(frozen=True)
 class Unreadable:
-    """A file of a folder or archive that cannot be read: where it is (as :attr:`Source.where`) and why."""
+    """A file of a folder or archive (or a workbook's sheet) that cannot be read: where it is (as
+    :attr:`Source.where`) and why."""
 
     path: Path
     where: str
     error: ReaderError
+    sheet: str | None = None  # one sheet of a workbook, the others read
 
 
 @contextmanager
@@ -153,8 +155,9 @@ def _detect_file(file: Path, where: str, depth: int, failed: list[Unreadable] | 
             raise ReaderError(where, "reader_zip_depth", depth=MAX_ZIP_DEPTH)
         folder = extract(file, where)
         return _walk(folder, lambda relative: f"{where}:{relative.as_posix()}", depth + 1, failed)
-    return {"csv": _detect_csv, "xlsx": _detect_xlsx, "parquet": _detect_parquet,
-            "jsonl": _detect_jsonl}[kind](file, where)
+    if kind == "xlsx":
+        return _detect_xlsx(file, where, failed)
+    return {"csv": _detect_csv, "parquet": _detect_parquet, "jsonl": _detect_jsonl}[kind](file, where)
 
 
 def _unsafe(name: str) -> bool:
@@ -250,7 +253,7 @@ def _csv_source(file: Path, readable: Path, encoding: str, where: str) -> Source
                   blank_lines=blank)
 
 
-def _excel_reader(file: Path, where: str):
+def excel_reader(file: Path, where: str):
     import fastexcel
 
     try:
@@ -263,10 +266,19 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _detect_xlsx(file: Path, where: str) -> list[Source]:
-    workbook = _excel_reader(file, where)
+def _detect_xlsx(file: Path, where: str, failed: list[Unreadable] | None = None) -> list[Source]:
+    """One source per sheet with a header. A sheet whose values reach too far to be loaded (readers.extent) is
+    added to `failed` on its own, and the workbook's other sheets are read; without `failed` it is raised."""
+    workbook = excel_reader(file, where)
     found = []
     for sheet in workbook.sheet_names:
+        try:
+            extent.guard(file, sheet, where)
+        except ReaderError as error:
+            if failed is None:
+                raise
+            failed.append(Unreadable(file, where, error, sheet))
+            continue
         try:
             # Inside `opened` the whole sheet is loaded now and kept for read(): calamine parses a whole sheet
             # even to give its header, so loading it twice would read the workbook twice.
@@ -378,7 +390,8 @@ def read(source: Source) -> pl.LazyFrame:
         if cached is not None:
             frame = cached.lazy()
         else:
-            workbook = _excel_reader(source.path, source.where)
+            workbook = excel_reader(source.path, source.where)
+            extent.guard(source.path, source.sheet, source.where)
             try:
                 frame = workbook.load_sheet(source.sheet, dtypes="string").to_polars().lazy()
             except Exception as exc:

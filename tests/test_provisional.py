@@ -1,0 +1,148 @@
+"""No final verdict on an unreviewed guess (issue 24): a check through a drafted mapping that still holds
+`draft: true`, a `review:` mark or an `unmapped` item is provisional (preliminär): JSON verdict "provisional"
+with the open items and the verdict it would have once reviewed, exit code 3 whatever the findings, page 1 says
+what is left to review, and compare refuses to rank it unless asked to. Once the marks are gone, the verdict is
+final. Real files throughout: the normalised vendor fixture, drafted by `conform init-mapping`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conform.cli import main
+from conform.model import ExitCode
+
+ROOT = Path(__file__).resolve().parents[1]
+VENDOR = ROOT / "fixtures" / "vendors" / "normalised"
+AS_OF = ("--as-of", "2025-06-30")
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, env=env)
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("provisional")
+    shutil.copytree(VENDOR / "export", folder / "export")
+    done = run("init-mapping", folder / "export")
+    assert done.exit_code == 0, done.output
+    (folder / "draft.yaml").write_text(done.stdout, encoding="utf-8")
+    return folder
+
+
+def reviewed(text: str) -> str:
+    """The draft as a reviewer leaves it having accepted every guess: the `draft` line, each `review:` line and
+    the `unmapped` items gone."""
+    text = re.sub(r"(?m)^draft: true\n", "", text)
+    text = re.sub(r"(?m)^\s+review: .*\n", "", text)
+    return re.sub(r"(?ms)^unmapped:\n(  - .*\n)+", "unmapped: []\n", text)
+
+
+def check_json(export: Path, mapping: Path, *more: str):
+    done = run("check", export, "--mapping", mapping, *AS_OF, "--format", "json", *more)
+    return done.exit_code, json.loads(done.stdout)
+
+
+def test_a_draft_gives_a_provisional_verdict_and_exit_code_3(drafted):
+    code, document = check_json(drafted / "export", drafted / "draft.yaml")
+    assert code == ExitCode.PROVISIONAL == 3
+    summary = document["summary"]
+    assert summary["verdict"] == "provisional"
+    # The verdict the findings would give is kept, to show what review could change.
+    assert summary["verdict_if_reviewed"] in ("conformant", "warnings", "nonconformant")
+    open_items = document["mapping"]["open_items"]
+    assert open_items["draft"] is True
+    assert open_items["unmapped"], "the normalised fixture's rare non-standard values are left for review"
+    assert summary["provisional"]["open_items"] == 1 + len(open_items["fields"]) + len(open_items["unmapped"])
+    # Findings on a field still to review depend on the review: never more than all findings.
+    depending = summary["provisional"]["findings"]
+    assert 0 < depending <= sum(summary["findings"].values())
+
+
+def test_the_same_mapping_reviewed_gives_the_final_verdict(drafted, tmp_path):
+    _, provisional = check_json(drafted / "export", drafted / "draft.yaml")
+    final_mapping = tmp_path / "reviewed.yaml"
+    final_mapping.write_text(reviewed((drafted / "draft.yaml").read_text(encoding="utf-8")), encoding="utf-8")
+    code, document = check_json(drafted / "export", final_mapping)
+    assert document["summary"]["verdict"] == provisional["summary"]["verdict_if_reviewed"]
+    assert "provisional" not in document["summary"] and not document["mapping"]["open_items"]
+    assert code == (ExitCode.FINDINGS if document["summary"]["verdict"] == "nonconformant" else ExitCode.OK)
+    # Review changes nothing but the verdict's standing: the same findings and figures.
+    assert document["summary"]["findings"] == provisional["summary"]["findings"]
+    assert document["information_sets"] == provisional["information_sets"]
+
+
+@pytest.mark.parametrize("left", ["draft", "review", "unmapped"])
+def test_any_one_open_item_left_keeps_it_provisional(drafted, tmp_path, left):
+    text = reviewed((drafted / "draft.yaml").read_text(encoding="utf-8"))
+    if left == "draft":
+        text = text.replace("tables:\n", "draft: true\ntables:\n", 1)
+    elif left == "review":
+        text = re.sub(r"(?m)^(\s+)(column: \"[^\"]+\"\n)", r"\1\2\1review: \"checked by nobody yet\"\n", text, count=1)
+    else:
+        text = text.replace("unmapped: []\n", "unmapped:\n  - \"person.ursprung: 'Sverige' left as written\"\n")
+    mapping = tmp_path / f"{left}.yaml"
+    mapping.write_text(text, encoding="utf-8")
+    code, document = check_json(drafted / "export", mapping)
+    assert (code, document["summary"]["verdict"]) == (ExitCode.PROVISIONAL, "provisional")
+
+
+def test_a_provisional_result_fails_ci_at_every_level(drafted):
+    for level in ("error", "warning", "info"):
+        done = run("check", drafted / "export", "--mapping", drafted / "draft.yaml", *AS_OF, "--fail-on", level,
+                   "--format", "junit")
+        assert done.exit_code == ExitCode.PROVISIONAL
+        assert 'name="verdict" value="provisional"' in done.stdout
+
+
+def test_page_one_says_preliminar_and_what_is_left_to_review(drafted, tmp_path):
+    page = tmp_path / "rapport.html"
+    done = run("report", drafted / "export", "--mapping", drafted / "draft.yaml", *AS_OF, "--html", page)
+    assert done.exit_code == ExitCode.PROVISIONAL
+    text = page.read_text(encoding="utf-8")
+    first = text[:text.index('id="sets"')] if 'id="sets"' in text else text
+    assert "Preliminär" in first
+    assert 'id="provisional"' in first and "draft.yaml" in first
+    assert "Godkänd" not in re.sub(r"<[^>]+>", "", first.split('id="verdict"')[1][:400])
+
+
+def test_text_output_says_preliminar(drafted):
+    done = run("check", drafted / "export", "--mapping", drafted / "draft.yaml", *AS_OF)
+    assert done.exit_code == ExitCode.PROVISIONAL
+    assert "PRELIMINÄR" in done.stdout
+
+
+def test_report_from_a_stored_provisional_result_stays_provisional(drafted, tmp_path):
+    stored = tmp_path / "resultat.json"
+    done = run("check", drafted / "export", "--mapping", drafted / "draft.yaml", *AS_OF, "--format", "json",
+               "--output", stored)
+    assert done.exit_code == ExitCode.PROVISIONAL
+    again = run("report", "--from", stored, "--html", tmp_path / "igen.html")
+    assert again.exit_code == ExitCode.PROVISIONAL, again.output
+    assert "Preliminär" in (tmp_path / "igen.html").read_text(encoding="utf-8")
+
+
+def test_compare_refuses_a_provisional_result_unless_asked(drafted, tmp_path):
+    provisional = tmp_path / "utkast.json"
+    run("check", drafted / "export", "--mapping", drafted / "draft.yaml", *AS_OF, "--format", "json",
+        "--output", provisional)
+    final = tmp_path / "granskad.json"
+    mapping = tmp_path / "reviewed.yaml"
+    mapping.write_text(reviewed((drafted / "draft.yaml").read_text(encoding="utf-8")), encoding="utf-8")
+    run("check", drafted / "export", "--mapping", mapping, *AS_OF, "--format", "json", "--output", final)
+    refused = run("compare", provisional, final, env={"CONFORM_LANG": "sv"})
+    assert refused.exit_code == ExitCode.NOT_CHECKED
+    assert "utkast.json" in refused.output and "--allow-provisional" in refused.output
+    assert "Traceback" not in refused.output
+    page = tmp_path / "jamforelse.html"
+    allowed = run("compare", provisional, final, "--allow-provisional", "--html", page, "--csv", tmp_path / "j.csv")
+    assert allowed.exit_code == 0, allowed.output
+    assert "Preliminär" in page.read_text(encoding="utf-8")
+    assert "preliminär" in (tmp_path / "j.csv").read_text(encoding="utf-8")
