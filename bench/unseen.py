@@ -3,15 +3,18 @@
 
     python bench/unseen.py [--as-of 2025-06-30]
 
-For each shape: the unedited draft's REVIEW lines and open items; the check through the draft against the check
-through the hand-written mapping, finding by finding (rule, table, row, field): recall and precision; the verdict
-each gives and the exit code. A shape that neither mapping can read is said so, with the error.
+For each shape: the unedited draft's REVIEW lines and open items; its wrong crosswalks (a local value the writer's
+mapping sends to another standard value); the check through the draft against the check through the hand-written
+mapping, finding by finding (rule, table, row, field): recall and precision; the verdict each gives and the exit
+code. A shape that neither mapping can read is said so, with the error.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+import yaml
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -32,9 +35,28 @@ def findings(result) -> set[tuple]:
                .iter_rows())
 
 
+def wrong_crosswalks(drafted: dict, written: dict) -> list[str]:
+    """The draft's crosswalk entries whose local value the writer's mapping sends elsewhere, for the same field."""
+    wrong = []
+    for table, tmap in (drafted.get("tables") or {}).items():
+        for name, spec in tmap["fields"].items():
+            theirs = ((written["tables"].get(table) or {}).get("fields", {}).get(name) or {})
+            theirs = theirs.get("values") or {} if isinstance(theirs, dict) else {}
+            for local, standard in ((spec.get("values") or {}) if isinstance(spec, dict) else {}).items():
+                if local in theirs and theirs[local] != standard:
+                    wrong.append(f"{table}.{name}: {local!r} -> {standard!r}, not {theirs[local]!r}")
+    return wrong
+
+
+def export_of(shape: Path) -> Path:
+    """The shape's export: its folder, or the one file in it."""
+    files = list((shape / "export").iterdir())
+    return files[0] if len(files) == 1 else shape / "export"
+
+
 def measure(shape: Path, as_of: date, work: Path) -> dict:
     profile = api.load()[0]
-    export = next((shape / "export").iterdir()) if len(list((shape / "export").iterdir())) == 1 else shape / "export"
+    export = export_of(shape)
     row = {"shape": shape.name}
     try:
         text = draft_mapping(export, profile)
@@ -43,6 +65,8 @@ def measure(shape: Path, as_of: date, work: Path) -> dict:
     drafted = work / f"{shape.name}-draft.yaml"
     drafted.write_text(text, encoding="utf-8")
     row["review_lines"] = text.count("# REVIEW")
+    row["wrong_crosswalks"] = wrong_crosswalks(yaml.safe_load(text),
+                                               yaml.safe_load((shape / "mapping.yaml").read_text(encoding="utf-8")))
     try:
         truth = api.check(export, as_of=as_of, mapping=shape / "mapping.yaml", figures=False)
     except ConformError as exc:

@@ -7,6 +7,7 @@ final. Real files throughout: the normalised vendor fixture, drafted by `conform
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -60,7 +61,8 @@ def test_a_draft_gives_a_provisional_verdict_and_exit_code_3(drafted):
     open_items = document["mapping"]["open_items"]
     assert open_items["draft"] is True
     assert open_items["unmapped"], "the normalised fixture's rare non-standard values are left for review"
-    assert summary["provisional"]["open_items"] == 1 + len(open_items["fields"]) + len(open_items["unmapped"])
+    assert summary["provisional"]["open_items"] == 1 + len(open_items["fields"]) + len(open_items["unmapped"]) + len(
+        open_items["questions"])
     # Findings on a field still to review depend on the review: never more than all findings.
     depending = summary["provisional"]["findings"]
     assert 0 < depending <= sum(summary["findings"].values())
@@ -146,3 +148,66 @@ def test_compare_refuses_a_provisional_result_unless_asked(drafted, tmp_path):
     assert allowed.exit_code == 0, allowed.output
     assert "Preliminär" in page.read_text(encoding="utf-8")
     assert "preliminär" in (tmp_path / "j.csv").read_text(encoding="utf-8")
+
+
+# -- mapping questions: a non-standard value in a large share of a field's records --------------------------------
+
+@pytest.fixture(scope="module")
+def worded(drafted, tmp_path_factory) -> Path:
+    """The normalised export with a fifth of its SIP answers in the system's own words, which no mapping
+    crosswalks: a mapping question, not a fifth of the records in error."""
+    folder = tmp_path_factory.mktemp("worded")
+    shutil.copytree(drafted / "export", folder / "export")
+    path = folder / "export" / "uppfoljningar.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for i, row in enumerate(rows):
+        if i % 5 == 0:
+            row["SIP"] = "SIP upprättad"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    (folder / "reviewed.yaml").write_text(reviewed((drafted / "draft.yaml").read_text(encoding="utf-8")),
+                                          encoding="utf-8")
+    return folder
+
+
+def with_sip(mapping: Path, out: Path, extra: str) -> Path:
+    text = mapping.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^(      sip:.*\n        column: "SIP"\n)', lambda m: m.group(1) + extra, text, count=1)
+    assert extra in text
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def test_a_reviewed_mapping_with_an_open_mapping_question_stays_provisional(worded):
+    code, document = check_json(worded / "export", worded / "reviewed.yaml")
+    assert (code, document["summary"]["verdict"]) == (ExitCode.PROVISIONAL, "provisional")
+    questions = document["mapping"]["open_items"]["questions"]
+    assert [(q["table"], q["field"], q["value"]) for q in questions] == [("uppfoljning", "sip", "SIP upprättad")]
+    records = sum(1 for _ in open(worded / "export" / "uppfoljningar.csv", encoding="utf-8")) - 1
+    assert questions[0]["records"] == len(range(0, records, 5)) and 0.05 <= questions[0]["share"] <= 1
+    # The rare slips ('Ja', 1×) are the vendor's errors, never questions.
+    assert all(q["records"] > 1 for q in questions)
+
+
+def test_page_one_and_the_text_list_the_mapping_question(worded, tmp_path):
+    done = run("check", worded / "export", "--mapping", worded / "reviewed.yaml", *AS_OF)
+    assert "Mappningsfrågor" in done.stdout and '"SIP upprättad" i' in done.stdout
+    assert "uppfoljning.sip" not in done.stdout.split("Mappningsfrågor")[1].split("\n\n")[0]
+    page = tmp_path / "r.html"
+    run("report", worded / "export", "--mapping", worded / "reviewed.yaml", *AS_OF, "--html", page)
+    assert "SIP upprättad" in page.read_text(encoding="utf-8").split('id="provisional"')[1].split("</div>")[0]
+
+
+@pytest.mark.parametrize("settled", ['        as_written: ["SIP upprättad"]\n',
+                                     '        values:\n          "SIP upprättad": "Ja, SIP finns"\n'])
+def test_a_crosswalk_or_as_written_settles_the_question(worded, tmp_path, settled):
+    mapping = with_sip(worded / "reviewed.yaml", tmp_path / "settled.yaml", settled)
+    code, document = check_json(worded / "export", mapping)
+    assert document["summary"]["verdict"] != "provisional" and not document["mapping"]["open_items"]
+    assert code in (ExitCode.OK, ExitCode.FINDINGS)
+    sip_errors = next(r for r in document["rules"] if r["code"] == "VAL-017")["count"]
+    # Left as written, the values are the vendor's errors; crosswalked, they are standard values.
+    assert (sip_errors > 50) == ("as_written" in settled)

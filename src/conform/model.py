@@ -299,13 +299,14 @@ class CheckResult:
     def provisional_figures(self) -> dict | None:
         """For a provisional result: how many items are left to review (the draft as a whole counts as one) and
         how many findings concern a field still to review (a field marked for review, or one an unsettled
-        question names), the findings that review may change."""
+        question or a mapping question names), the findings that review may change."""
         if not self.provisional:
             return None
         open_items = self.mapping["open_items"]
-        named = {f"{i['table']}.{i['field']}" for i in open_items["fields"] + open_items["unmapped"] if i["field"]}
+        listed = open_items["fields"] + open_items["unmapped"] + open_items["questions"]
+        named = {f"{i['table']}.{i['field']}" for i in listed if i["field"]}
         where = pl.concat_str([pl.col("table").cast(pl.String), pl.lit("."), pl.col("field").cast(pl.String)])
-        return {"open_items": int(open_items["draft"]) + len(open_items["fields"]) + len(open_items["unmapped"]),
+        return {"open_items": int(open_items["draft"]) + len(listed),
                 "findings": self.hits.filter(where.is_in(sorted(named))).height}
 
     def counts_by_severity(self) -> dict[Severity, int]:

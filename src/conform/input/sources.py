@@ -157,8 +157,13 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
             continue
         files[table] = file
         if _utf16(file):
-            # Excel's "Unicode text": read from a UTF-8 copy, line for line.
-            readable[table], encodings[table] = transcode(file, "utf-16", _temp.private_dir("utf16")), "utf-16"
+            # Excel's "Unicode text": read from a UTF-8 copy, line for line. A UTF-16 mark before bytes that are no
+            # UTF-16 text is read as any file is, and so unreadable, naming its first bad byte.
+            try:
+                readable[table] = transcode(file, "utf-16", _temp.private_dir("utf16"))
+                encodings[table] = "utf-16"
+            except UnicodeDecodeError:
+                pass
         try:
             separators[table] = _separator(readable.get(table, file), profile.tables[table].field_names)
             headers[table] = _read_header(readable.get(table, file), separators[table])

@@ -19,8 +19,9 @@ from conform.profile import Profile, field_titles, load_profile
 from conform.render.charts import follow_up_charts
 from conform.render.document import build
 from conform.render.findings import filled, shown_message
+from conform.render.provisional import provisional
 from conform.render.summary import build_summary
-from conform.render.templates import CSP, basename, environment, printable
+from conform.render.templates import CSP, environment, printable
 from conform.resources import DEFAULT_PROFILE
 from conform.result.figures import OTHER_GROUP
 
@@ -85,31 +86,10 @@ def extended(document: dict, profile: str | Profile = DEFAULT_PROFILE, vendor: s
         "not_evaluated": [{"code": r["code"], "tables": ", ".join(r["not_evaluated_in"])}
                           for r in document["rules"] if r["not_evaluated_in"]],
         "charts": follow_up_charts(prof, figures, groups, coverage, fmt, L),
-        "provisional": _provisional(document, prof, fmt, labels(lang)),
+        "provisional": provisional(document, field_titles(prof.name), labels(lang)),
     }
     document["report"]["summary"] = build_summary(document, fmt, labels(lang))
     return document
-
-
-def _provisional(document: dict, profile: Profile, fmt: Formatter, L: dict) -> dict | None:
-    """What page 1 says of a provisional verdict: the mapping file, how much is left to review, the fields it
-    concerns (by the standard's names: the drafter's reasons are in the mapping file, in its own words), how many
-    findings depend on it, and the verdict the findings give once reviewed as the mapping stands."""
-    if document["summary"]["verdict"] != "provisional":
-        return None
-    figures, open_items = document["summary"]["provisional"], document["mapping"]["open_items"]
-    titles = field_titles(profile.name)
-    named = dict.fromkeys(f"{i['table']}.{i['field']}" for i in open_items["fields"] + open_items["unmapped"]
-                          if i["field"])
-    P = L["html"]["provisional"]
-    return {
-        "lead": P["lead"].format(file=printable(basename(document["mapping"]["path"])),
-                                 open=fmt.int(figures["open_items"])),
-        "draft": P["draft"] if open_items["draft"] else None,
-        "fields": list(dict.fromkeys(titles.get(key, key.split(".", 1)[1]) for key in named)),
-        "findings": P["findings"].format(findings=fmt.int(figures["findings"])),
-        "if_reviewed": P["if_reviewed"].format(verdict=L["verdict_names"][document["summary"]["verdict_if_reviewed"]]),
-    }
 
 
 def _counts_text(findings: dict[str, int], fmt: Formatter, L: dict) -> str:

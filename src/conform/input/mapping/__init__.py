@@ -27,6 +27,7 @@ from conform.details import detail, in_languages
 from conform.personnummer import mask_text
 from conform.input.mapping.apply import (MappedTable, SourceRefused, build_tables, crosswalk_uses, source_ids,
                                          unmapped_columns)
+from conform.input.mapping.questions import mapping_questions
 from conform.input.mapping.spec import Mapping, load_mapping
 from conform.profile import Profile
 from conform.input.sources import HASHERS, Export, TableSource, read_package, sha256_of, with_missing_keys
@@ -60,8 +61,11 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         for table, (_, _, error) in unreadable.items():
             export.problem("unreadable", table, other=detail("reader_problem", mask_text(in_languages(error))))
         unmapped = unmapped_columns(mapping, tables)
-        uses = crosswalk_uses(profile, {t: mapping.tables[t] for t in tables},
-                              {t: pl.scan_parquet(p) for t, p in parquet.items()})
+        built_frames = {t: pl.scan_parquet(p) for t, p in parquet.items()}
+        uses = crosswalk_uses(profile, {t: mapping.tables[t] for t in tables}, built_frames)
+        questions = mapping_questions(profile, {t: mapping.tables[t] for t in tables}, built_frames)
+        if any(built.source.header_row for built in tables.values()):
+            export.notes.append("read_below_title")
         for table, built in tables.items():
             source = built.source
             export.tables[table] = TableSource(
@@ -96,7 +100,8 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         "unmapped_columns": unmapped,
         "derived_fields": derived_fields(mapping),
         "unmapped_fields": not_mapped,
-        "open_items": mapping.open_items(),
+        # A value is shown by its shape where it looks like a person-ID, as everywhere conform shows a value.
+        "open_items": mapping.open_items([vars(q) | {"value": mask_text(q.value)} for q in questions]),
     }
     return export
 

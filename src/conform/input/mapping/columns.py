@@ -22,7 +22,10 @@ DISTINCT_LIMIT = 200
 RIVAL = 0.05            # a column this close in confidence to the chosen one makes the choice one to review
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d",
                 "%m/%d/%Y")
-LIST_DELIMITERS = ("|", ";", ",", "/")
+# What separates several values in one cell, as systems write them: a character, a line break (a workbook cell
+# with several lines), or a character with spaces around it, which stands apart from a value holding the bare
+# character ("Utövar våld/övergrepp" is one value; "A / B" is two). The values decide which, never the order.
+LIST_DELIMITERS = ("|", ";", ",", "/", "#", "+", "\n", " / ", " + ", " - ")
 NUMBERED = re.compile(r"^(.*?)[\s_-]*(\d{1,2})$")
 PERSON_ID = re.compile(r"^(\d{8}|\d{6})[-+]?\d{4}$")
 

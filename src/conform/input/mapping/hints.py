@@ -16,6 +16,7 @@ import yaml
 
 from conform.errors import ProfileError
 from conform.profile import Profile
+from conform.vocabulary import fold
 from conform.yamlfile import Located, load_located
 
 HEADINGS_FILE = "headings.yaml"
@@ -43,6 +44,8 @@ class DraftingHints:
     age: str | None = None                                          # the field of an age in years
     codes: dict[str, CodeField] = field(default_factory=dict)       # code field -> its form and names
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # value set -> columns of other names
+    abbreviations: dict[str, str] = field(default_factory=dict)     # a heading's short word, folded -> its words
+    distractors: tuple[str, ...] = ()                               # words of a change stamp's heading, folded
 
     def code_named_in(self, field_name: str) -> CodeField | None:
         """The code field whose codes' names `field_name` holds."""
@@ -106,4 +109,6 @@ def _read_drafting(doc: Located, profile: Profile, headings: dict[str, list[str]
         codes=codes,
         aliases={known(vs, value_sets, "aliases", vs): tuple(columns)
                  for vs, columns in (data.get("aliases") or {}).items()},
+        abbreviations={fold(short): str(words) for short, words in (data.get("abbreviations") or {}).items()},
+        distractors=tuple(fold(w) for w in data.get("distractors") or ()),
     )

@@ -40,6 +40,7 @@ class FieldMap:
     values: dict[str, str] = field(default_factory=dict)
     line: int = 1
     review: str | None = None  # why the draft asks a person to look at this field; None once reviewed
+    as_written: tuple[str, ...] = ()  # local values a person has reviewed and leaves to the rules as written
 
     @property
     def source_columns(self) -> tuple[str, ...]:
@@ -67,20 +68,20 @@ class Mapping:
     def where(self, *at) -> str:
         return self.doc.where(at)
 
-    def open_items(self) -> dict | None:
+    def open_items(self, questions: list[dict] = ()) -> dict | None:
         """What a person has still to review before a verdict through this mapping is final: the draft as a whole
-        (``draft: true``), each field marked for review, and each of the draft's unsettled questions
-        (``unmapped``, with the field it names when it names one). None once reviewed, as a mapping written by
-        hand is."""
+        (``draft: true``), each field marked for review, each of the draft's unsettled questions (``unmapped``,
+        with the field it names when it names one), and the mapping questions the check found (`questions`:
+        conform.input.mapping.questions). None once all are settled, as in a reviewed mapping that fits."""
         fields = [{"table": t, "field": f.name, "reason": f.review}
                   for t, tmap in self.tables.items() for f in tmap.fields.values() if f.review]
-        if not (self.draft or fields or self.unmapped):
+        if not (self.draft or fields or self.unmapped or questions):
             return None
-        questions = []
+        unsettled = []
         for text in self.unmapped:
             named = re.match(r"(\w+)\.(\w+):", text)
-            questions.append({"table": named and named.group(1), "field": named and named.group(2), "text": text})
-        return {"draft": self.draft, "fields": fields, "unmapped": questions}
+            unsettled.append({"table": named and named.group(1), "field": named and named.group(2), "text": text})
+        return {"draft": self.draft, "fields": fields, "unmapped": unsettled, "questions": list(questions)}
 
     def shared_sources(self) -> set[str]:
         """Sources that hold more than one table (wide files): each table is then one record per key."""
@@ -177,6 +178,7 @@ def _field(doc: Located, profile: Profile, table: str, name: str, spec) -> Field
         name=name, column=spec.get("column"), columns=tuple(spec.get("columns", ())), value=spec.get("value"),
         derive=tuple(spec.get("derive", ())), delimiter=spec.get("delimiter"), date_formats=formats,
         values=dict(crosswalk), line=doc.line(at), review=spec.get("review"),
+        as_written=tuple(spec.get("as_written", ())),
     )
 
 

@@ -22,13 +22,19 @@ STOPWORDS = {"och", "i", "av", "for", "pa", "med", "att", "det", "som", "till", 
 QUALIFIERS = ("planer", "planned", "berakn", "expected", "forvant", "nasta", "next", "onskad", "vardnadshavar",
               "foralder", "foraldr", "anhorig", "narstaend", "guardian", "relative", "handlaggar", "caseworker")
 BIRTH = ("fodelsedat", "fodd", "birth", "dob")   # a date column about the person, never a step of the case
+# A comparison written as a symbol, as report writers shorten "mindre än"/"mer än" ("Ja, < 2 år sedan"): read
+# as its word, so that the value shares it with the standard's wording.
+SYMBOLS = str.maketrans({"<": " mindre ", "≤": " mindre ", ">": " mer ", "≥": " mer "})
+# A heading that names a field only through abbreviations is a guess, scaled so that even with values that fit
+# perfectly its confidence (0.6 heading + 0.4 values) stays below the draft's review threshold of 0.8.
+ABBREVIATED = 0.66
 CAMEL = re.compile(r"(?<=[a-zåäö])(?=[A-ZÅÄÖ])|(?<=[A-ZÅÄÖ])(?=[A-ZÅÄÖ][a-zåäö])")
 
 
 @lru_cache(maxsize=1 << 16)
 def words(text: str) -> frozenset[str]:
     """The words of a value or heading that carry meaning, folded: "ReferralNo" and "Referral no." -> {referral}."""
-    return frozenset(w for w in (fold(t) for t in re.split(r"[^\w]+|_", CAMEL.sub(" ", text)))
+    return frozenset(w for w in (fold(t) for t in re.split(r"[^\w]+|_", CAMEL.sub(" ", text.translate(SYMBOLS))))
                      if len(w) >= 3 and w not in STOPWORDS)
 
 
@@ -77,6 +83,8 @@ class FieldNames:
     def __init__(self, profile: Profile, hints: DraftingHints):
         sets = {s.id: s.name for s in profile.information_sets}
         self.table_words = hints.table_words
+        self.abbreviations = hints.abbreviations
+        self.distractors = hints.distractors
         self.dates = {f.name for spec in profile.tables.values() for f in spec.fields if f.type == "date"}
         self.names: dict[str, set[str]] = {}
         self.words: dict[str, list[set[str]]] = {}
@@ -88,8 +96,27 @@ class FieldNames:
                 self.names.setdefault(f.name, set()).update(fold(n) for n in names if fold(n))
                 self.words.setdefault(f.name, []).extend(w for w in map(words, names) if w)
 
+    def distractor(self, heading: str) -> bool:
+        """Whether a heading is that of a change stamp, a signature, a user or a system time stamp (drafting.yaml,
+        ``distractors``): "ANDR_DAT", "HANDL_SIGN", "Senast ändrad", "LastModified"."""
+        parts = fold(CAMEL.sub(" ", heading), " ").split()
+        joined = "".join(parts)
+        return any(d in joined if len(d) > 8 else any(p.startswith(d) for p in parts) for d in self.distractors)
+
     def heading_score(self, heading: str, table: str, field_name: str) -> float:
-        """How well `heading` names the field (0-1): the whole heading against each name, then word by word."""
+        """How well `heading` names the field (0-1): the whole heading against each name, then word by word; a
+        heading of abbreviations ("VERK_DAT") also as its words, but then scaled down (left for review);
+        a change stamp's heading never (0)."""
+        if self.distractor(heading) and not any(self.distractor(n) for n in self.names.get(field_name, ())):
+            return 0.0
+        score = self._score(heading, table, field_name)
+        parts = fold(CAMEL.sub(" ", heading), " ").split()
+        if any(p in self.abbreviations for p in parts):
+            spelled = " ".join(self.abbreviations.get(p, p) for p in parts)
+            score = max(score, ABBREVIATED * self._score(spelled, table, field_name))
+        return score
+
+    def _score(self, heading: str, table: str, field_name: str) -> float:
         h = fold(heading)
         if not h:
             return 0.0

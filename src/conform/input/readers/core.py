@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 import polars as pl
 
 from conform.input.readers.source import ROW
-from conform.input.readers import _temp, extent, text
+from conform.input.readers import _temp, extent, headings, text
 from conform.errors import msg
 from conform.input.readers.source import ReaderError, Source
 
@@ -284,12 +284,21 @@ def _detect_xlsx(file: Path, where: str, failed: list[Unreadable] | None = None)
             # even to give its header, so loading it twice would read the workbook twice.
             loaded = workbook.load_sheet(sheet, n_rows=None if _OPEN_BLOCKS[0] else 0, dtypes="string")
             header = [c.name for c in loaded.available_columns()]
+            at = 0
+            if headings.untitled(header):  # a title above the headings? (readers.headings)
+                first = workbook.load_sheet(sheet, header_row=None, n_rows=headings.SAMPLE_ROWS, dtypes="string")
+                at = headings.heading_row(first.to_polars().rows())
+                if at:
+                    loaded = workbook.load_sheet(sheet, header_row=at, n_rows=None if _OPEN_BLOCKS[0] else 0,
+                                                 dtypes="string")
+                    header = [c.name for c in loaded.available_columns()]
             if _OPEN_BLOCKS[0] and header:
                 _SHEETS[(file.resolve(), sheet)] = loaded.to_polars()
         except Exception as exc:
             raise ReaderError(where, "reader_sheet_bad", sheet=sheet, detail=_first_line(exc)) from exc
         if header:
-            found.append(Source(f"{file.stem}:{sheet}", file, "xlsx", sheet=sheet, header=header, origin=where))
+            found.append(Source(f"{file.stem}:{sheet}", file, "xlsx", sheet=sheet, header=header, origin=where,
+                                header_row=at))
     return found
 
 
@@ -393,7 +402,8 @@ def read(source: Source) -> pl.LazyFrame:
             workbook = excel_reader(source.path, source.where)
             extent.guard(source.path, source.sheet, source.where)
             try:
-                frame = workbook.load_sheet(source.sheet, dtypes="string").to_polars().lazy()
+                frame = workbook.load_sheet(source.sheet, header_row=source.header_row,
+                                            dtypes="string").to_polars().lazy()
             except Exception as exc:
                 raise ReaderError(source.where, "reader_sheet_bad", detail=_first_line(exc),
                                   sheet=source.sheet) from exc

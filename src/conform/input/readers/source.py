@@ -42,6 +42,8 @@ class Source:
     ``origin``      where the table came from, for messages: the path, or ``archive.zip:member``.
     ``records``     number of data records (CSV: counted while checking field counts), None if not counted.
     ``blank_lines`` whether rows whose fields are all empty may occur (CSV: proven absent when False).
+    ``header_row``  the 0-based row of a workbook sheet that holds the headings (below a report's title lines;
+                    see readers.headings); 0 elsewhere.
     """
 
     name: str
@@ -56,6 +58,7 @@ class Source:
     origin: str = ""
     records: int | None = None
     blank_lines: bool = True
+    header_row: int = 0
 
     @property
     def where(self) -> str:

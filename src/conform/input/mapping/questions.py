@@ -1,0 +1,75 @@
+"""Mapping questions: a non-standard value in a large share of a mapped field's records. One record with "Ja" in
+a field of "Ja, SIP finns" is a vendor's slip; a fifth of the records with "Ingen SIP, behov finns" is the system's
+own wording that the mapping does not yet crosswalk, almost always a question for the mapping, not a defect to fix
+in the system (conform's own reading: the standard says nothing of mappings).
+
+Each question names the value, its records, their share of the field's filled records, and the standard value it
+is closest to (a hint, never a crosswalk). A question stays open until the mapping settles it: a crosswalk for the
+value, or the value listed under the field's `as_written` (a person's word that it is the vendor's own value,
+which the rules then report). While one is open the verdict is provisional (conform.model.CheckResult).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from conform.input.mapping.hints import drafting_hints
+from conform.input.mapping.spec import TableMap
+from conform.profile import Profile
+from conform.vocabulary import closest, profile_lexicon
+
+# A non-standard value in at least this share of a field's filled records, and in more than one, is a question.
+QUESTION_SHARE = 0.05
+MOST_QUESTIONS = 50  # per export: a mapping with more open questions has not been reviewed at all
+
+
+@dataclass(frozen=True)
+class Question:
+    table: str
+    field: str
+    value: str
+    records: int
+    share: float
+    closest: str | None
+
+
+def mapping_questions(profile: Profile, tmaps: dict[str, TableMap], frames: dict[str, pl.LazyFrame]) \
+        -> list[Question]:
+    """The open questions of the mapped fields of a value set (not of codes, which are compared as written), from
+    the built tables (`frames`: the standard values after the crosswalks), counted in one pass."""
+    codes = drafting_hints(profile).codes
+    fields = [(t, name, f) for t, tmap in tmaps.items() for name, f in tmap.fields.items()
+              if _allowed(profile, t, name) and name not in codes and f.value is None]
+    queries = [_counts(frames[t], name, profile.tables[t].field(name).is_list, profile.list_delimiter)
+               for t, name, _ in fields]
+    questions = []
+    for (table, name, f), counted in zip(fields, pl.collect_all(queries)):
+        spec = profile.tables[table].field(name)
+        allowed = _allowed(profile, table, name)
+        filled = int(counted["len"].sum())
+        settled = set(allowed) | set(f.as_written)
+        for value, records in counted.filter(~pl.col("v").is_in(list(settled))).iter_rows():
+            if records > 1 and records >= QUESTION_SHARE * filled:
+                near, _ = closest(value, allowed, profile_lexicon(profile).of(spec.value_set))
+                questions.append(Question(table, name, value, records, records / filled, near))
+    return sorted(questions, key=lambda q: (-q.records, q.table, q.field, q.value))[:MOST_QUESTIONS]
+
+
+def _allowed(profile: Profile, table: str, name: str) -> list[str]:
+    """The standard values of a field ([] for a field of no value set, or of codes: compared as written)."""
+    spec = profile.tables[table].field(name)
+    if not spec.value_set or profile.field_value_column(name, spec.value_set) == "kod":
+        return []
+    column = profile.field_value_column(name, spec.value_set)
+    return profile.value_set(spec.value_set)[column].drop_nulls().to_list()
+
+
+def _counts(frame: pl.LazyFrame, name: str, is_list: bool, delimiter: str) -> pl.LazyFrame:
+    """(value, records) of a field: each item of a list field, an item repeated in one record counting twice."""
+    values = frame.select(pl.col(name).alias("v")).drop_nulls()
+    if is_list:
+        values = values.with_columns(pl.col("v").str.split(delimiter)).explode("v") \
+            .with_columns(pl.col("v").str.strip_chars()).filter(pl.col("v") != "")
+    return values.group_by("v").len()
