@@ -24,11 +24,16 @@ from click.testing import CliRunner
 
 from conform import api
 from conform.cli import main
+from conform.input.mapping.apply import field_expr
 from conform.input.mapping.code_tables import read_code_table
+from conform.input.mapping.columns import best_format, serial_share
+from conform.input.mapping.crosswalks import standard_for
 from conform.input.mapping.hints import drafting_hints
+from conform.input.mapping.spec import EXCEL_SERIAL, FieldMap
 from conform.input.mapping.words import FieldNames
 from conform.input.readers.headings import heading_row
 from conform.model import ExitCode
+from conform.vocabulary import key, profile_lexicon
 
 SHAPES = Path(__file__).parent / "unseen_dumps"
 NAMES = ["sql_dump", "report_workbook"]
@@ -197,3 +202,40 @@ def test_an_abbreviated_heading_names_its_field_but_only_for_review(names, headi
     assert max(scores, key=scores.get) == field
     # Even with values that fit perfectly, the draft's confidence (0.6 heading + 0.4 values) stays below 0.8.
     assert 0.45 <= scores[field] and 0.6 * scores[field] + 0.4 < 0.8
+
+
+@pytest.mark.parametrize("written, fmt", [
+    (["200701", "201231", "210115"], "%y%m%d"),
+    (["2020-07-01 10:15", "2020-12-31 23:59"], "%Y-%m-%d %H:%M"),
+    (["2020-07-01T10:15:00", "2020-12-31T23:59:00"], "%Y-%m-%dT%H:%M:%S"),
+    (["1/7/2020", "31/12/2020"], "%d/%m/%Y"),  # day first, and without leading zeros
+    (["01.07.2020 10:15", "31.12.2020 08:00"], "%d.%m.%Y %H:%M"),
+])
+def test_dates_are_read_in_every_common_form(written, fmt):
+    assert best_format(pl.Series(written)) == (fmt, 1.0)
+
+
+def test_excel_serial_day_numbers_are_read_as_dates_only_through_a_date_field():
+    # 44013 is 2020-07-01 in Excel; its day 0 is 1899-12-30.
+    assert serial_share(pl.Series(["44013", "44196.0", None])) == 1.0
+    assert serial_share(pl.Series(["1000165", "501176"])) == 0.0  # IDs of other lengths
+    profile = api.load()[0]
+    spec = profile.tables["beslut"].field("datum_beslut")
+    read = pl.DataFrame({"D": ["44013", "44196", "2020-07-01", "x"]}).select(
+        field_expr(FieldMap(name="datum_beslut", column="D", date_formats=(EXCEL_SERIAL,)), spec, "|"))
+    assert read.to_series().to_list() == ["2020-07-01", "2020-12-31", "2020-07-01", "x"]
+
+
+@pytest.mark.parametrize("local, standard", [("ÄO", "Äldre"), ("OF", "Funk"), ("EB", "EkB"), ("Ek.bistånd", "EkB"),
+                                             ("IFO-BoU", "BoU"), ("ifo vux", "Vux")])
+def test_the_target_groups_abbreviations_are_in_the_lexicon(local, standard):
+    known = profile_lexicon(api.load()[0]).of("malgrupp")
+    assert known[key(local)].standard == standard
+
+
+@pytest.mark.parametrize("ambiguous", ["IFO", "SoL"])
+def test_an_abbreviation_of_several_target_groups_is_never_guessed(ambiguous):
+    profile = api.load()[0]
+    known = profile_lexicon(profile).of("malgrupp")
+    assert key(ambiguous) not in known
+    assert standard_for(ambiguous, set(profile.values("malgrupp")), known, {}) is None

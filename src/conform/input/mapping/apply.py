@@ -24,7 +24,7 @@ import polars as pl
 from conform.input import readers
 from conform.input.readers.source import ROW
 from conform.errors import MappingError, msg
-from conform.input.mapping.spec import FieldMap, Mapping, TableMap
+from conform.input.mapping.spec import EXCEL_EPOCH, EXCEL_SERIAL, FieldMap, Mapping, TableMap
 from conform.profile import FieldSpec, Profile
 
 PRESENT = "__present"
@@ -109,8 +109,16 @@ def _date(expr: pl.Expr, formats: tuple[str, ...]) -> pl.Expr:
     """ISO dates from the vendor's formats; a value none of them reads stays as written, for the date rules."""
     if not formats:
         return expr
-    readings = [expr.str.to_datetime(fmt, strict=False, exact=True).dt.strftime("%Y-%m-%d") for fmt in formats]
+    readings = [_serial(expr) if fmt == EXCEL_SERIAL else
+                expr.str.to_datetime(fmt, strict=False, exact=True).dt.strftime("%Y-%m-%d") for fmt in formats]
     return pl.coalesce(*readings, expr)
+
+
+def _serial(expr: pl.Expr) -> pl.Expr:
+    """An Excel serial day number (five digits, 1927 to 2173, a whole day: "44013" or "44013.0") as its ISO date;
+    null for anything else, which the date rules then report as written."""
+    days = expr.str.extract(r"^\s*(\d{5})(?:\.0+)?\s*$").cast(pl.Int64)
+    return (pl.lit(EXCEL_EPOCH).str.to_date() + pl.duration(days=days)).dt.strftime("%Y-%m-%d")
 
 
 def _list(items: pl.Expr, f: FieldMap, delimiter: str) -> pl.Expr:

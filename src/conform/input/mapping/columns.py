@@ -14,14 +14,20 @@ import polars as pl
 from conform.input.mapping.crosswalks import standard_for
 from conform.input.mapping.hints import drafting_hints
 from conform.input.mapping.proposals import Candidate, Drafted, Note, masked
+from conform.input.mapping.spec import EXCEL_SERIAL
 from conform.input.mapping.words import FieldNames
 from conform.profile import FieldSpec, Profile
 from conform.vocabulary import ANSWERS, Lexicon, fold
 
 DISTINCT_LIMIT = 200
 RIVAL = 0.05            # a column this close in confidence to the chosen one makes the choice one to review
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y%m%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d",
-                "%m/%d/%Y")
+# Tried in this order, the first of equal fit winning: day before month where both could be read ("%d/%m/%Y" is
+# Swedish and European usage, "%m/%d/%Y" American).
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y%m%d", "%y%m%d",
+                "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d.%m.%Y %H:%M", "%d/%m/%Y %H:%M", "%Y/%m/%d", "%m/%d/%Y")
+# Excel serial day numbers a date field may hold (1950 to 2099): five digits, never taken for dates but by a
+# date field's heading (an ID column of five digits looks the same).
+SERIALS = (18264, 73050)
 # What separates several values in one cell, as systems write them: a character, a line break (a workbook cell
 # with several lines), or a character with spaces around it, which stands apart from a value holding the bare
 # character ("Utövar våld/övergrepp" is one value; "A / B" is two). The values decide which, never the order.
@@ -123,6 +129,9 @@ class Drafter:
             return float(texts.str.contains(PERSON_ID.pattern).mean()), Note("content_person_ids")
         if spec.type == "date":
             fmt, share = best_format(texts)
+            serials = serial_share(texts)
+            if serials > share:
+                return serials, Note("content_dates", {"format": EXCEL_SERIAL})
             return share, Note("content_dates", {"format": fmt})
         if spec.name == self.hints.age:
             ages = texts.cast(pl.Int64, strict=False)
@@ -189,6 +198,15 @@ class Drafter:
         the values of a value set do; dates, IDs and ages look alike in every column that holds them."""
         return spec.name == self.hints.person_id or spec.name in self.hints.codes or \
             (bool(spec.value_set) and spec.type != "date")
+
+
+def serial_share(values: pl.Series) -> float:
+    """The share of the values that are Excel serial day numbers of a plausible date (:data:`SERIALS`)."""
+    texts = values.drop_nulls()
+    if texts.is_empty():
+        return 0.0
+    days = texts.str.extract(r"^\s*(\d{5})(?:\.0+)?\s*$").cast(pl.Int64)
+    return float(days.is_between(*SERIALS).fill_null(False).mean())
 
 
 def best_format(values: pl.Series) -> tuple[str | None, float]:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from conform.input.mapping.columns import DISTINCT_LIMIT, Drafter, best_format, split_best
+from conform.input.mapping.columns import DISTINCT_LIMIT, Drafter, best_format, serial_share, split_best
 from conform.input.mapping.crosswalks import crosswalk
 from conform.input.mapping.proposals import Drafted, Note, masked
+from conform.input.mapping.spec import EXCEL_SERIAL
 from conform.profile import Profile
 
 SAMPLES = 5             # the values a review page shows of a column
@@ -29,7 +30,9 @@ def refine(drafter: Drafter, profile: Profile, plan: dict[str, tuple[str, dict[s
             d.samples = [(masked(str(v)), n) for v, n in common.iter_rows()]
             if d.spec.type == "date":
                 fmt, share = best_format(values)
-                if fmt and fmt != "%Y-%m-%d" and share > 0:
+                if serial_share(values) > share:
+                    d.date_format = EXCEL_SERIAL
+                elif fmt and fmt != "%Y-%m-%d" and share > 0:
                     d.date_format = fmt
             allowed = drafter.allowed(d.spec)
             table_codes = drafter.code_table(d.columns)

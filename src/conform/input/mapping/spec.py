@@ -24,6 +24,11 @@ from conform.vocabulary import closest, profile_lexicon
 from conform.yamlfile import Located, load_located
 
 DATE_TYPES = ("date",)
+# The date_format of a date written as Excel's serial day number (44013 is 2020-07-01): what a workbook's date
+# cell becomes when a report writer or a CSV export keeps the number instead of the date.
+EXCEL_SERIAL = "excel"
+# Excel's day 0 (its serials count from 1900-01-01 as 1, with Lotus's leap day 1900-02-29 counted: so from here).
+EXCEL_EPOCH = "1899-12-30"
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,7 @@ def _field(doc: Located, profile: Profile, table: str, name: str, spec) -> Field
     if formats and fspec.type not in DATE_TYPES:
         raise MappingError("mapping_not_date", where=doc.where(at + ("date_format",)), table=table, field=name)
     for fmt in formats:
-        if "%" not in fmt or not _readable_format(fmt):
+        if fmt != EXCEL_SERIAL and ("%" not in fmt or not _readable_format(fmt)):
             raise MappingError("mapping_bad_format", where=doc.where(at + ("date_format",)), format=fmt)
     if (spec.get("delimiter") or spec.get("columns")) and not fspec.is_list:
         key = "delimiter" if spec.get("delimiter") else "columns"
