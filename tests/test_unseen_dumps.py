@@ -162,8 +162,8 @@ def test_a_code_table_is_found_by_its_rows_whatever_its_headings():
                        "Vet ej"], "ORDNING": ["10", "20", "10", "20", "90"]},
         person={"PNR": ["191212121212"], "KON": ["1"]},
         arende={"ARENDE_ID": ["A1", "A2"], "TIDIG_KONT": ["9", "1"]})
-    source, codes = read_code_table(export)
-    assert source == "codes"
+    sources, codes = read_code_table(export)
+    assert set(sources.values()) == {"codes"}
     assert codes == {"kon": {"1": "Pojke/Man", "2": "Flicka/Kvinna"},
                      "tidigkont": {"1": "Ja, för mindre än 2 år sedan", "2": "Ja, för mer än 2 år sedan",
                                    "9": "Vet ej"}}
@@ -180,6 +180,20 @@ def test_a_group_that_could_name_two_columns_names_neither_but_a_column_takes_th
     # ORSAK could abbreviate AKT_ORS or BESL_ORS, so it names neither by its letters; AKT_ORS holds its codes.
     assert codes["aktors"] == {"01": "Brister i omsorg", "02": "Behov av omsorg"}
     assert "beslors" not in codes and set(codes) == {"kon", "sip", "aktors"}
+
+
+def test_a_small_file_per_code_list_named_as_the_column_it_explains():
+    export = frames(**{
+        "kodlista_KON.csv": {"KOD": ["1", "2"], "TEXT": ["Pojke/Man", "Flicka/Kvinna"]},
+        "AKT_TYP.csv": {"KOD": ["AS", "AM", "IA"], "BENAMNING": ["Ansökan", "Anmälan", "Information på annat sätt"],
+                        "SORT": ["10", "20", "30"]},
+        "BESLUT_ID.csv": {"KOD": ["B1", "B9"], "TEXT": ["Något helt annat", "Inte en kodlista"]},
+        "person.csv": {"PNR": ["191212121212", "191212121213"], "KON": ["1", "2"]},
+        "arende.csv": {"ARENDE_ID": ["A1", "A2"], "AKT_TYP": ["AS", "IA"], "BESLUT_ID": ["B7", "B8"]}})
+    sources, codes = read_code_table(export)
+    assert codes == {"kon": {"1": "Pojke/Man", "2": "Flicka/Kvinna"},
+                     "akttyp": {"AS": "Ansökan", "AM": "Anmälan", "IA": "Information på annat sätt"}}
+    assert sources == {"kon": "kodlista_KON.csv", "akttyp": "AKT_TYP.csv"}  # BESLUT_ID's codes are not its values
 
 
 @pytest.fixture(scope="module")

@@ -32,21 +32,76 @@ CODES_AT_MOST = 100     # distinct codes a coded column holds at most
 FITTING = 0.9           # share of a column's distinct tokens that must be a group's codes (the rest: data errors)
 
 
-def read_code_table(frames: dict[str, pl.LazyFrame]) -> tuple[str | None, dict[str, dict[str, str]]]:
-    """(its source id, folded column heading -> {code: text}) of the first file or sheet with a column naming the
-    coded column, one with the code and one with its text (:data:`CODE_TABLE_COLUMNS`), else of the file whose
-    rows are such a table (:func:`_by_rows`); (None, {}) if none."""
+def read_code_table(frames: dict[str, pl.LazyFrame]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """(folded column heading -> the source id it was read from, folded column heading -> {code: text}): from the
+    first file or sheet with a column naming the coded column, one with the code and one with its text
+    (:data:`CODE_TABLE_COLUMNS`), else from the file whose rows are such a table (:func:`_by_rows`); and from
+    small files of one code list each, named as the column they explain (:func:`_per_list`)."""
     headings = {sid: frame.collect_schema().names() for sid, frame in frames.items()}
+    source, codes = None, {}
     for sid, frame in frames.items():
         roles = {role: next((h for h in headings[sid] if fold(h) in names), None)
                  for role, names in CODE_TABLE_COLUMNS.items()}
         if None in roles.values():
             continue
-        found = _codes(frame.select(*(pl.col(roles[r]).str.strip_chars() for r in ("column", "code", "text")))
+        codes = _codes(frame.select(*(pl.col(roles[r]).str.strip_chars() for r in ("column", "code", "text")))
                        .collect())
-        if found:
-            return sid, found
-    return _by_rows(frames, headings)
+        if codes:
+            source = sid
+            break
+    if source is None:
+        source, codes = _by_rows(frames, headings)
+    sources = dict.fromkeys(codes, source)
+    for sid, (heading, listed) in _per_list(frames, headings, source).items():
+        if heading not in codes:
+            codes[heading], sources[heading] = listed, sid
+    return sources, codes
+
+
+# Words of a code list file's name that say it is one (kodlista_KON.csv, KON_koder.txt), folded.
+LIST_WORDS = {"kod", "koder", "kodlista", "kodtabell", "kodverk", "code", "codes", "codelist", "lista", "list",
+              "lookup", "ref", "referens"}
+LIST_ROWS_AT_MOST = 500
+CODE_LENGTH_AT_MOST = 6  # characters of a code list's codes, on average
+
+
+def _per_list(frames: dict[str, pl.LazyFrame], headings: dict[str, list[str]], taken: str | None) \
+        -> dict[str, tuple[str, dict[str, str]]]:
+    """Source id -> (folded heading, {code: text}) of each small file of two to four columns named as a column of
+    another file (its name, less words such as "kodlista": :data:`LIST_WORDS`), whose codes that column holds."""
+    found = {}
+    for sid, frame in frames.items():
+        own = [h for h in headings[sid] if not h.startswith("__")]
+        if sid == taken or not 2 <= len(own) <= 4:
+            continue
+        stem = re.sub(r"\.[^.]*$", "", sid.rsplit(":", 1)[-1].rsplit("/", 1)[-1])
+        words = [w for w in fold(stem, " ").split() if w not in LIST_WORDS]
+        if not words:
+            continue
+        others = {h: other for other, names in headings.items() if other != sid for h in names
+                  if not h.startswith("__")}
+        wanted = "".join(words)
+        heading = next((h for h in others if fold(h) == wanted), None) or _column_named(wanted, sorted(others))
+        if heading is None:
+            continue
+        rows = frame.head(LIST_ROWS_AT_MOST + 1).select(own).collect()
+        if not 2 <= rows.height <= LIST_ROWS_AT_MOST:
+            continue
+        held = _held(frames, {heading: others[heading]}).get(heading, set())
+        lengths = {c: rows[c].str.len_chars().mean() or 0 for c in own}
+        # A code is short (a record's ID is not: a small table of records is no code list, however named).
+        fitting = [c for c in own if held and lengths[c] <= CODE_LENGTH_AT_MOST
+                   and rows[c].drop_nulls().is_unique().all()
+                   and len(held & set(rows[c].drop_nulls())) >= FITTING * len(held)]
+        if not fitting:
+            continue
+        code = min(fitting, key=lambda c: lengths[c])
+        texts = [c for c in own if c != code and lengths[c] > lengths[code]]
+        if texts:
+            text = max(texts, key=lambda c: lengths[c])
+            listed = _codes(rows.select(pl.lit(heading), *(pl.col(c).str.strip_chars() for c in (code, text))))
+            found[sid] = (fold(heading), listed.get(fold(heading), {}))
+    return found
 
 
 def _by_rows(frames: dict[str, pl.LazyFrame], headings: dict[str, list[str]]) \

@@ -41,7 +41,7 @@ class Drafter:
     of the columns."""
 
     def __init__(self, profile: Profile, samples: dict[str, pl.DataFrame], lexicon: Lexicon,
-                 codes: dict[str, dict[str, str]] | None = None, code_source: str | None = None):
+                 codes: dict[str, dict[str, str]] | None = None, code_sources: dict[str, str] | None = None):
         self.profile = profile
         self.samples = samples
         self.hints = drafting_hints(profile)
@@ -49,7 +49,7 @@ class Drafter:
         self.key_fields = {spec.primary_key for spec in profile.tables.values()}
         self.lexicon = lexicon
         self.codes = codes or {}        # folded column heading -> {the system's code: its text}
-        self.code_source = code_source  # the file or sheet they were read from
+        self.code_sources = code_sources or {}  # folded column heading -> the file or sheet its codes are from
         self._meaning: dict[tuple[str, str], str | None] = {}
 
     def code_table(self, columns: tuple[str, ...]) -> dict[str, str]:
@@ -58,6 +58,11 @@ class Drafter:
             if fold(name) in self.codes:
                 return self.codes[fold(name)]
         return {}
+
+    def code_source(self, columns: tuple[str, ...]) -> str | None:
+        """The file or sheet the column's code table was read from."""
+        return next((self.code_sources[fold(n)] for n in (stem(columns), *columns) if fold(n) in self.code_sources),
+                    None)
 
     def read(self, sid: str, columns: tuple[str, ...]) -> pl.Series:
         """A column's (or numbered group's) sampled values as the system means them: codes read through its code

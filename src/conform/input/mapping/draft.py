@@ -51,9 +51,10 @@ def draft(export: Path, profile: Profile, lexicon: Lexicon | None = None) -> Dra
         named = source_ids(export, sources)
         frames = {sid: readers.read(s) for sid, s in named.items()}
         samples = dict(zip(frames, pl.collect_all([f.head(SAMPLE_ROWS) for f in frames.values()])))
-        code_source, codes = read_code_table(frames)
-        drafter = Drafter(profile, samples, lexicon or profile_lexicon(profile), codes, code_source)
-        plan, unmapped = plan_tables(drafter, profile, {sid: s for sid, s in named.items() if sid != code_source})
+        code_sources, codes = read_code_table(frames)
+        drafter = Drafter(profile, samples, lexicon or profile_lexicon(profile), codes, code_sources)
+        code_files = set(code_sources.values())
+        plan, unmapped = plan_tables(drafter, profile, {sid: s for sid, s in named.items() if sid not in code_files})
         refine(drafter, profile, plan, frames, unmapped)
         used = {sid: {c for s, fields in plan.values() if s == sid for d in fields.values()
                       for c in (*d.columns, *d.derive)} for sid in named}

@@ -70,6 +70,6 @@ def refine(drafter: Drafter, profile: Profile, plan: dict[str, tuple[str, dict[s
                         by_code[row["code"]] = by_code.get(row["code"], 0) + n
         crosswalk(profile, table, d, counts, allowed, unmapped, drafter.lexicon.of(d.spec.value_set or ""),
                   codes if "code" in distinct.columns else None, drafter.aliases(d.spec),
-                  (drafter.code_source, table_codes))
+                  (drafter.code_source(d.columns), table_codes))
         for c in d.values.values():  # a crosswalk is no surer than the column it reads
             c.confidence = min(c.confidence, d.confidence)
