@@ -253,3 +253,12 @@ def test_an_abbreviation_of_several_target_groups_is_never_guessed(ambiguous):
     known = profile_lexicon(profile).of("malgrupp")
     assert key(ambiguous) not in known
     assert standard_for(ambiguous, set(profile.values("malgrupp")), known, {}) is None
+
+
+def test_the_draft_says_which_sheets_hold_no_table_of_the_standard(drafts):
+    unmapped = yaml.safe_load(drafts["report_workbook"].read_text(encoding="utf-8"))["unmapped"]
+    said = [u for u in unmapped if "none of the standard's tables is read from it" in u]
+    assert [u.split(":")[1] for u in said] == ["Försättsblad", "Summering"]
+    tables = yaml.safe_load(drafts["report_workbook"].read_text(encoding="utf-8"))["tables"]
+    assert {t["source"].split(":")[1] for t in tables.values()} == {
+        "Personer", "Aktualiseringar", "Beslut", "Insatser", "Uppföljningar"}

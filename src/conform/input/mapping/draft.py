@@ -58,9 +58,13 @@ def draft(export: Path, profile: Profile, lexicon: Lexicon | None = None) -> Dra
         refine(drafter, profile, plan, frames, unmapped)
         used = {sid: {c for s, fields in plan.values() if s == sid for d in fields.values()
                       for c in (*d.columns, *d.derive)} for sid in named}
+    planned = {s for s, _ in plan.values()}
     for sid, source in named.items():
-        if sid in {s for s, _ in plan.values()}:
+        if sid in planned:
             rest = [c for c in source.header if c not in used[sid]]
             if rest:
                 unmapped.append(Note("unused_columns", {"source": sid, "columns": masked(", ".join(rest))}))
+        elif sid not in code_files:
+            # A cover sheet, a sheet of totals, a file of the system's own: no table of the standard is read from it.
+            unmapped.append(Note("unused_source", {"source": sid}))
     return Draft(export, profile, plan, unmapped)
