@@ -209,10 +209,13 @@ def test_a_change_stamp_names_no_field(names, heading):
 
 
 @pytest.mark.parametrize("heading, field", [("VERK_DAT", "datum_verkstallande"), ("AVSL_ORS", "orsak_avslut"),
-                                            ("BESL_DAT", "datum_beslut")])
+                                            ("BESL_DAT", "datum_beslut"),
+                                            # a word's consonants, and a word's beginning
+                                            ("BSLT_DT", "datum_beslut"), ("MLGRP", "malgrupp")])
 def test_an_abbreviated_heading_names_its_field_but_only_for_review(names, heading, field):
     scores = {f: names.heading_score(heading, "insats", f)
-              for f in ("datum_verkstallande", "datum_avslut", "datum_beslut", "orsak_avslut", "aktualiseringsorsak")}
+              for f in ("datum_verkstallande", "datum_avslut", "datum_beslut", "orsak_avslut", "aktualiseringsorsak",
+                        "beslut_id", "malgrupp", "alder")}
     assert max(scores, key=scores.get) == field
     # Even with values that fit perfectly, the draft's confidence (0.6 heading + 0.4 values) stays below 0.8.
     assert 0.45 <= scores[field] and 0.6 * scores[field] + 0.4 < 0.8

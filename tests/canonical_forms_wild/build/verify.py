@@ -81,7 +81,8 @@ def check_mangled():
                f"{len(diffs)} cells differ from the original, {sci} person_id in scientific notation, "
                f"e.g. {orig[1][col]} -> {rows[1][col]}")
     # two different persons can now share one shown ID
-    ids = [r[0] for r in rows_from_text(open(os.path.join(OUT, folder, "person.csv"), "rb").read().decode("cp1252"), ";")[1:]]
+    text = open(os.path.join(OUT, folder, "person.csv"), "rb").read().decode("cp1252")
+    ids = [r[0] for r in rows_from_text(text, ";")[1:]]
     report(f"{folder}/person.csv: distinct shown IDs", True, f"{len(set(ids))} distinct of {len(ids)} rows")
 
 

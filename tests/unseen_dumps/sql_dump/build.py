@@ -260,7 +260,8 @@ def main() -> None:
             s,
         ])
     write("SOC_PERSON.txt",
-          ["PERS_ID", "PNR", "KON", "FODL_OMR", "FODHEMORT", "SKYDD_ID", "FOLKB_KN", "REG_DAT", "ANDR_DAT", "ANDR_SIGN"],
+          ["PERS_ID", "PNR", "KON", "FODL_OMR", "FODHEMORT", "SKYDD_ID", "FOLKB_KN", "REG_DAT", "ANDR_DAT",
+           "ANDR_SIGN"],
           rows)
 
     # ---------------------------------------------------------------- ÄRENDE (aktualisering)

@@ -45,6 +45,17 @@ def related(a: str, b: str) -> bool:
     return a == b or prefix >= 5 or (prefix >= 3 and prefix == min(len(a), len(b)))
 
 
+def _shortens(part: str, word: str) -> bool:
+    """Whether a heading's part (3 letters or more) is a word's beginning, or its consonants from its first
+    ("bslt", "bsl" of "beslut"), as database headings shorten words."""
+    if len(part) < 3 or part == word:
+        return False
+    if word.startswith(part):
+        return True
+    consonants = word[0] + re.sub(r"[aeiouyåäö]", "", word[1:])
+    return not re.search(r"[aeiouyåäö]", part[1:]) and consonants.startswith(part)
+
+
 def same_heading_word(a: str, b: str) -> bool:
     """A heading's word and a name's: equal, or one the other with an ending ("beslutad", "beslut"), or sharing
     a beginning of 5 letters with short endings ("uppfoljd", "uppfoljning" no: "Beslutsfattare" is no date).
@@ -110,10 +121,13 @@ class FieldNames:
         if self.distractor(heading) and not any(self.distractor(n) for n in self.names.get(field_name, ())):
             return 0.0
         score = self._score(heading, table, field_name)
+        # Each part spelled out: a known abbreviation (drafting.yaml), else the beginning ("uppfoljn") or the
+        # consonants ("bslt") of a word of the field's names.
         parts = fold(CAMEL.sub(" ", heading), " ").split()
-        if any(p in self.abbreviations for p in parts):
-            spelled = " ".join(self.abbreviations.get(p, p) for p in parts)
-            score = max(score, ABBREVIATED * self._score(spelled, table, field_name))
+        own = sorted({w for name in self.words.get(field_name, ()) for w in name})
+        spelled = [self.abbreviations.get(p) or next((w for w in own if _shortens(p, w)), p) for p in parts]
+        if spelled != parts:
+            score = max(score, ABBREVIATED * self._score(" ".join(spelled), table, field_name))
         return score
 
     def _score(self, heading: str, table: str, field_name: str) -> float:
