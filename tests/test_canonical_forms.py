@@ -75,9 +75,12 @@ AS_OF = ["--as-of", "2025-06-30"]  # the example's own reference date (its datap
 TABLES = ["person", "aktualisering", "beslut", "insats", "uppfoljning"]
 
 
-def workbook(folder: Path, target: Path, far_corner: str | None = None, sheet_names=None) -> Path:
+def workbook(folder: Path, target: Path, far_corner: str | None = None, sheet_names=None,
+             empty_strings: bool = False) -> Path:
     """The five tables as the sheets of one workbook, every cell as text, as xlsxwriter (not conform) writes it;
-    with `far_corner`, that table's sheet also has one value in the sheet's last cell, XFD1048576."""
+    with `far_corner`, that table's sheet also has one value in the sheet's last cell, XFD1048576; with
+    `empty_strings`, an empty field is a cell holding "" (as report writers and a formula ="" leave it), not a
+    blank cell."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(target))
@@ -86,7 +89,7 @@ def workbook(folder: Path, target: Path, far_corner: str | None = None, sheet_na
         with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
             for i, row in enumerate(csv.reader(fh)):
                 for j, value in enumerate(row):
-                    if value:
+                    if value or empty_strings:
                         sheet.write_string(i, j, value)
         if table == far_corner:
             sheet.write_string(1_048_575, 16_383, "x")
@@ -118,6 +121,14 @@ def test_a_workbook_with_one_sheet_per_table_is_read_as_the_folder(tmp_path, exa
     files = {f["table"]: f for f in read["export"]["files"]}
     assert files["insats"]["path"] == "export.xlsx:INSATS" and files["insats"]["format"] == "xlsx"
     assert {f["sha256"] for f in files.values()} == {hashlib.sha256(book.read_bytes()).hexdigest()}
+
+
+def test_a_workbook_whose_empty_cells_hold_empty_strings_is_read_as_the_folder(tmp_path):
+    code, plain = checked_as_of(EXAMPLES / "example", tmp_path / "plain.json")
+    book = workbook(EXAMPLES / "example", tmp_path / "export.xlsx", empty_strings=True)
+    read_code, read = checked_as_of(book, tmp_path / "book.json")
+    assert (read_code, read["summary"]["findings"]) == (code, plain["summary"]["findings"])
+    same_judgement(read, plain)
 
 
 def test_a_workbook_without_a_sheet_named_as_a_table_names_its_sheets(tmp_path):

@@ -96,12 +96,50 @@ def test_any_one_open_item_left_keeps_it_provisional(drafted, tmp_path, left):
     assert (code, document["summary"]["verdict"]) == (ExitCode.PROVISIONAL, "provisional")
 
 
-def test_a_provisional_result_fails_ci_at_every_level(drafted):
+def test_a_provisional_result_fails_ci_at_every_level(drafted, tmp_path):
+    # A reviewed mapping of an export with no finding, but one item left to review: nothing but the review fails.
+    clean = tmp_path / "clean.yaml"
+    clean.write_text(reviewed(run("init-mapping", ROOT / "fixtures" / "example").stdout).replace(
+        "unmapped: []\n", "unmapped:\n  - \"person.ursprung: is Vet inte meant?\"\n"), encoding="utf-8")
     for level in ("error", "warning", "info"):
-        done = run("check", drafted / "export", "--mapping", drafted / "draft.yaml", *AS_OF, "--fail-on", level,
-                   "--format", "junit")
-        assert done.exit_code == ExitCode.PROVISIONAL
-        assert 'name="verdict" value="provisional"' in done.stdout
+        junit = run("check", ROOT / "fixtures" / "example", "--mapping", clean, *AS_OF, "--fail-on", level,
+                    "--format", "junit")
+        assert junit.exit_code == ExitCode.PROVISIONAL
+        assert 'name="verdict" value="provisional"' in junit.stdout
+        failures = int(re.search(r'<testsuites name="conform" tests="85" failures="(\d+)"', junit.stdout).group(1))
+        assert failures == junit.stdout.count("<failure ") and junit.stdout.count('type="provisional"') == 1
+        assert 'name="Mappningen granskad" classname="mapping"' in junit.stdout and 'type="provisional"' in junit.stdout
+        markdown = run("check", ROOT / "fixtures" / "example", "--mapping", clean, *AS_OF, "--fail-on", level,
+                       "--format", "markdown")
+        assert markdown.exit_code == ExitCode.PROVISIONAL
+        assert f"Med --fail-on {level} **stoppar** kontrollen: bedömningen är preliminär" in markdown.stdout
+        assert "släpper kontrollen igenom" not in markdown.stdout
+        assert "där 1 punkt ännu inte har granskats" in markdown.stdout  # one item, in the singular
+
+
+def test_an_unmapped_item_about_a_file_names_no_field(drafted, tmp_path):
+    text = reviewed((drafted / "draft.yaml").read_text(encoding="utf-8")).replace(
+        "unmapped: []\n", "unmapped:\n  - \"klienter.csv: column(s) no field uses: Anteckning\"\n")
+    mapping = tmp_path / "file_item.yaml"
+    mapping.write_text(text, encoding="utf-8")
+    _, document = check_json(drafted / "export", mapping)
+    assert document["mapping"]["open_items"]["unmapped"] == [
+        {"table": None, "field": None, "text": "klienter.csv: column(s) no field uses: Anteckning"}]
+    page = tmp_path / "r.html"
+    run("report", drafted / "export", "--mapping", mapping, *AS_OF, "--html", page)
+    assert "Fält att granska" not in page.read_text(encoding="utf-8")  # no field is named: none is shown
+
+
+def test_a_stored_provisional_result_without_its_figures_is_refused_not_a_crash(drafted, tmp_path):
+    stored = tmp_path / "resultat.json"
+    run("check", drafted / "export", "--mapping", drafted / "draft.yaml", *AS_OF, "--format", "json",
+        "--output", stored)
+    document = json.loads(stored.read_text(encoding="utf-8"))
+    del document["summary"]["provisional"]
+    stored.write_text(json.dumps(document), encoding="utf-8")
+    done = run("report", "--from", stored, "--html", tmp_path / "r.html")
+    assert done.exit_code == ExitCode.NOT_CHECKED
+    assert "resultat.json" in done.output and "oväntat fel" not in done.output
 
 
 def test_page_one_says_preliminar_and_what_is_left_to_review(drafted, tmp_path):

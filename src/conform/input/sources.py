@@ -248,7 +248,9 @@ def _open_workbook(workbook: Path, profile: Profile, derivable: frozenset[tuple[
             too_large[table] = extent
             continue
         try:
-            book.load_sheet(sheet, dtypes="string").to_polars().write_csv(folder / f"{table}.csv")
+            # A cell holding an empty string (xlsxwriter, a formula ="") is as empty as a blank one, not a value "".
+            book.load_sheet(sheet, dtypes="string").to_polars().with_columns(pl.all().replace("", None)) \
+                .write_csv(folder / f"{table}.csv")
         except Exception as exc:  # fastexcel raises its own CalamineError family
             raise ReaderError(str(workbook), "reader_sheet_bad", sheet=sheet, detail=str(exc).strip()[:200]) \
                 from exc

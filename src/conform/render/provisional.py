@@ -5,7 +5,7 @@ worded in its language, fields by the standard's names (the drafter's reasons ar
 
 from __future__ import annotations
 
-from conform.catalogue import fill
+from conform.catalogue import fill, plural
 from conform.formatting import Formatter
 from conform.personnummer import mask_text
 from conform.render.templates import basename, printable
@@ -23,15 +23,16 @@ def provisional(document: dict, titles: dict[str, str], L: dict) -> dict | None:
                           for i in open_items["fields"] + open_items["unmapped"] + questions if i["field"])
     P = L["html"]["provisional"]
     verdict = L["verdict_names"][document["summary"]["verdict_if_reviewed"]]
+    items = plural(L["items_word"], figures["open_items"])
     return {
-        "lead": P["lead"].format(file=printable(basename(document["mapping"]["path"])),
-                                 open=fmt.int(figures["open_items"])),
+        "lead": fill(P["lead"], file=printable(basename(document["mapping"]["path"])),
+                     open=fmt.int(figures["open_items"]), items=items),
         "draft": P["draft"] if open_items["draft"] else None,
         "fields": list(dict.fromkeys(titles.get(key, key.split(".", 1)[1]) for key in named)),
         "findings": P["findings"].format(findings=fmt.int(figures["findings"])),
         "if_reviewed": P["if_reviewed"].format(verdict=verdict),
         "text": fill(L["provisional_text"], file=printable(basename(document["mapping"]["path"])),
-                     open=fmt.int(figures["open_items"]), findings=fmt.int(figures["findings"]),
+                     open=fmt.int(figures["open_items"]), items=items, findings=fmt.int(figures["findings"]),
                      verdict=verdict.upper()),
         "questions": [fill(L["mapping_question"], field=titles.get(f"{q['table']}.{q['field']}", q["field"]),
                            value=printable(mask_text(q["value"])), records=fmt.int(q["records"]),

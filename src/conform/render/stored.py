@@ -192,4 +192,8 @@ def _verdict(document: dict) -> None:
            msg("stored_verdict"))
     _check(summary.get("verdict_if_reviewed" if provisional else "verdict") == judged.verdict.value,
            "summary/verdict", msg("stored_verdict"))
+    if provisional:
+        items = document["mapping"]["open_items"]
+        listed = int(items["draft"]) + sum(len(items.get(k) or []) for k in ("fields", "unmapped", "questions"))
+        _check(summary["provisional"]["open_items"] == listed, "summary/provisional/open_items", msg("stored_verdict"))
     _check(document["summary"]["skall_met"] == judged.skall_met, "summary/skall_met", msg("stored_skall_met"))

@@ -68,7 +68,7 @@ class Mapping:
     tables: dict[str, TableMap]
     doc: Located
     draft: bool = False
-    unmapped: tuple[str, ...] = ()
+    unmapped: tuple[tuple[str | None, str | None, str], ...] = ()  # (table, field it names, its text)
 
     def where(self, *at) -> str:
         return self.doc.where(at)
@@ -82,10 +82,7 @@ class Mapping:
                   for t, tmap in self.tables.items() for f in tmap.fields.values() if f.review]
         if not (self.draft or fields or self.unmapped or questions):
             return None
-        unsettled = []
-        for text in self.unmapped:
-            named = re.match(r"(\w+)\.(\w+):", text)
-            unsettled.append({"table": named and named.group(1), "field": named and named.group(2), "text": text})
+        unsettled = [{"table": table, "field": name, "text": text} for table, name, text in self.unmapped]
         return {"draft": self.draft, "fields": fields, "unmapped": unsettled, "questions": list(questions)}
 
     def shared_sources(self) -> set[str]:
@@ -120,7 +117,7 @@ def load_mapping(path: Path, profile: Profile) -> Mapping:
             fields[name] = _field(doc, profile, table, name, spec)
         tables[table] = TableMap(table, raw["source"], fields, doc.line(("tables", table)))
     mapping = Mapping(Path(path), data["profile"], data.get("vendor"), tables, doc, bool(data.get("draft")),
-                      tuple(data.get("unmapped") or ()))
+                      tuple(_named(text, profile) for text in data.get("unmapped") or ()))
     _check_keys(mapping, profile)
     return mapping
 
@@ -185,6 +182,15 @@ def _field(doc: Located, profile: Profile, table: str, name: str, spec) -> Field
         values=dict(crosswalk), line=doc.line(at), review=spec.get("review"),
         as_written=tuple(spec.get("as_written", ())),
     )
+
+
+def _named(text: str, profile: Profile) -> tuple[str | None, str | None, str]:
+    """(table, field, text) of an item under `unmapped`: the profile's field its text begins with ("insats.insats:
+    ..."), else none (an item about a file: "klienter.csv: column(s) no field uses")."""
+    named = re.match(r"(\w+)\.(\w+):", text)
+    if named and named.group(1) in profile.tables and named.group(2) in profile.tables[named.group(1)].field_names:
+        return named.group(1), named.group(2), text
+    return None, None, text
 
 
 def _readable_format(fmt: str) -> bool:
