@@ -103,6 +103,18 @@ class ExitCode(IntEnum):
     PROVISIONAL = 3
 
 
+def open_fields(open_items: dict) -> list[str]:
+    """The fields ("table.field", in order, once each) a mapping's open items name: a field marked for review,
+    an unsettled question or a mapping question about it (conform.input.mapping.spec.Mapping.open_items)."""
+    listed = open_items["fields"] + open_items["unmapped"] + open_items["questions"]
+    return list(dict.fromkeys(f"{i['table']}.{i['field']}" for i in listed if i["field"]))
+
+
+def open_item_count(open_items: dict) -> int:
+    """How many items a person has left to review: the unreviewed draft as a whole counts as one."""
+    return int(open_items["draft"]) + sum(len(open_items[k]) for k in ("fields", "unmapped", "questions"))
+
+
 # Columns of the tidy findings table, in order. `row` is the 1-based position among the table's data rows
 # (null for findings about a file or a column), `key` the record's primary key, `other` the value a
 # comparison was made against (e.g. the earlier date), when there is one.
@@ -303,11 +315,9 @@ class CheckResult:
         if not self.provisional:
             return None
         open_items = self.mapping["open_items"]
-        listed = open_items["fields"] + open_items["unmapped"] + open_items["questions"]
-        named = {f"{i['table']}.{i['field']}" for i in listed if i["field"]}
         where = pl.concat_str([pl.col("table").cast(pl.String), pl.lit("."), pl.col("field").cast(pl.String)])
-        return {"open_items": int(open_items["draft"]) + len(listed),
-                "findings": self.hits.filter(where.is_in(sorted(named))).height}
+        return {"open_items": open_item_count(open_items),
+                "findings": self.hits.filter(where.is_in(open_fields(open_items))).height}
 
     def counts_by_severity(self) -> dict[Severity, int]:
         by_rule = self.counts_by_rule()

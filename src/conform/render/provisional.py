@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from conform.catalogue import fill, plural
 from conform.formatting import Formatter
+from conform.model import open_fields
 from conform.personnummer import mask_text
 from conform.render.templates import basename, printable
 
@@ -18,9 +19,7 @@ def provisional(document: dict, titles: dict[str, str], L: dict) -> dict | None:
         return None
     fmt = Formatter(document["language"])
     figures, open_items = document["summary"]["provisional"], document["mapping"]["open_items"]
-    questions = open_items.get("questions", [])
-    named = dict.fromkeys(f"{i['table']}.{i['field']}"
-                          for i in open_items["fields"] + open_items["unmapped"] + questions if i["field"])
+    questions = open_items["questions"]
     P = L["html"]["provisional"]
     verdict = L["verdict_names"][document["summary"]["verdict_if_reviewed"]]
     items = plural(L["items_word"], figures["open_items"])
@@ -28,7 +27,7 @@ def provisional(document: dict, titles: dict[str, str], L: dict) -> dict | None:
         "lead": fill(P["lead"], file=printable(basename(document["mapping"]["path"])),
                      open=fmt.int(figures["open_items"]), items=items),
         "draft": P["draft"] if open_items["draft"] else None,
-        "fields": list(dict.fromkeys(titles.get(key, key.split(".", 1)[1]) for key in named)),
+        "fields": list(dict.fromkeys(titles.get(key, key.split(".", 1)[1]) for key in open_fields(open_items))),
         "findings": P["findings"].format(findings=fmt.int(figures["findings"])),
         "if_reviewed": P["if_reviewed"].format(verdict=verdict),
         "text": fill(L["provisional_text"], file=printable(basename(document["mapping"]["path"])),

@@ -14,6 +14,7 @@ import math
 from conform.catalogue import labels
 from conform.errors import Msg, UsageError, msg
 from conform.input.requirements import Requirements, SetRequirement
+from conform.model import open_item_count
 from conform.profile import Profile
 from conform.render.document import PROVISIONAL, stored_sets
 from conform.result.evaluation import evaluate
@@ -193,7 +194,6 @@ def _verdict(document: dict) -> None:
     _check(summary.get("verdict_if_reviewed" if provisional else "verdict") == judged.verdict.value,
            "summary/verdict", msg("stored_verdict"))
     if provisional:
-        items = document["mapping"]["open_items"]
-        listed = int(items["draft"]) + sum(len(items.get(k) or []) for k in ("fields", "unmapped", "questions"))
-        _check(summary["provisional"]["open_items"] == listed, "summary/provisional/open_items", msg("stored_verdict"))
+        _check(summary["provisional"]["open_items"] == open_item_count(document["mapping"]["open_items"]),
+               "summary/provisional/open_items", msg("stored_verdict"))
     _check(document["summary"]["skall_met"] == judged.skall_met, "summary/skall_met", msg("stored_skall_met"))
