@@ -249,3 +249,64 @@ def test_a_crosswalk_or_as_written_settles_the_question(worded, tmp_path, settle
     sip_errors = next(r for r in document["rules"] if r["code"] == "VAL-017")["count"]
     # Left as written, the values are the vendor's errors; crosswalked, they are standard values.
     assert (sip_errors > 50) == ("as_written" in settled)
+
+
+# -- mapping questions: a code the export's own code table explains, however rare ---------------------------------
+
+SQL_DUMP = ROOT / "tests" / "unseen_dumps" / "sql_dump" / "export"
+UNKNOWN_CODE = "9"
+
+
+@pytest.fixture(scope="module")
+def coded(tmp_path_factory) -> Path:
+    """The SQL dump shape (tests/unseen_dumps) whose code table gives juridiskt kön a third code, "Uppgift
+    saknas", which three persons carry: a code the system explains, and no standard value says, so a draft
+    cannot crosswalk it. Drafted, and the draft reviewed as a hurried reviewer would: every mark deleted."""
+    folder = tmp_path_factory.mktemp("coded")
+    export = folder / "export"
+    shutil.copytree(SQL_DUMP, export)
+    with (export / "SOC_KODTAB.txt").open("a", encoding="latin-1", newline="") as f:
+        f.write(f"KON|{UNKNOWN_CODE}|Uppgift saknas|90||20190301|SYS_KONV\r\n")
+    lines = (export / "SOC_PERSON.txt").read_bytes().decode("latin-1").split("\r\n")
+    for i in (1, 2, 3):
+        cells = lines[i].split("|")
+        cells[2] = UNKNOWN_CODE
+        lines[i] = "|".join(cells)
+    (export / "SOC_PERSON.txt").write_bytes("\r\n".join(lines).encode("latin-1"))
+    done = run("init-mapping", export)
+    assert done.exit_code == 0, done.output
+    (folder / "draft.yaml").write_text(done.stdout, encoding="utf-8")
+    (folder / "reviewed.yaml").write_text(reviewed(done.stdout), encoding="utf-8")
+    return folder
+
+
+def test_the_draft_writes_the_code_tables_text_of_a_code_it_cannot_crosswalk(coded):
+    text = (coded / "draft.yaml").read_text(encoding="utf-8")
+    kon = text.split("      juridiskt_kon:")[1].split("\n      ")[0:]
+    block = "\n      ".join(kon).split("      ursprung:")[0]
+    assert 'code_texts:  # the export\'s code table' in block and f'"{UNKNOWN_CODE}": "Uppgift saknas"' in block
+    assert f'"{UNKNOWN_CODE}": "' not in block.split("values:")[1].split("code_texts:")[0]  # no crosswalk
+
+
+def test_a_rare_code_the_code_table_explains_is_a_mapping_question(coded):
+    code, document = check_json(coded / "export", coded / "reviewed.yaml")
+    assert (code, document["summary"]["verdict"]) == (ExitCode.PROVISIONAL, "provisional")
+    questions = [q for q in document["mapping"]["open_items"]["questions"] if q["field"] == "juridiskt_kon"]
+    assert [(q["value"], q["records"], q["text"]) for q in questions] == [(UNKNOWN_CODE, 3, "Uppgift saknas")]
+    # Three persons in hundreds: far below the share that makes a plain value a question.
+    assert questions[0]["share"] < 0.05
+    done = run("check", coded / "export", "--mapping", coded / "reviewed.yaml", *AS_OF)
+    assert f'"{UNKNOWN_CODE}" (enligt systemets kodtabell "Uppgift saknas") i 3 poster' in done.stdout
+
+
+def test_as_written_settles_a_coded_question_and_leaves_the_code_to_the_rules(coded, tmp_path):
+    text = (coded / "reviewed.yaml").read_text(encoding="utf-8")
+    settled = re.sub(r'(?m)^(        code_texts:)', f'        as_written: ["{UNKNOWN_CODE}"]\n\\1', text, count=1)
+    assert settled != text
+    (tmp_path / "settled.yaml").write_text(settled, encoding="utf-8")
+    code, document = check_json(coded / "export", tmp_path / "settled.yaml")
+    assert not [q for q in (document["mapping"]["open_items"] or {"questions": []})["questions"]
+                if q["field"] == "juridiskt_kon"]
+    # Left as written, the three persons' code is the vendor's error against the value set.
+    assert any(e["value"] == UNKNOWN_CODE for r in document["rules"] for e in r.get("examples", [])
+               if "juridiskt_kon" in (e.get("field") or ""))

@@ -49,6 +49,7 @@ SEPARATOR = ","
 WORKBOOKS = (".xlsx", ".xlsm")
 # The separators a canonical table may use: the standard's comma, Swedish Excel's semicolon, tab and bar.
 SEPARATORS = (",", ";", "\t", "|")
+TITLE_LINES_AT_MOST = 20  # title and blank lines passed over to find a table's headings
 
 
 @dataclass
@@ -143,7 +144,7 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
     resources = package.get("resources")
     declared = {r.get("name"): r.get("path") for r in (resources if isinstance(resources, list) else [])
                 if isinstance(r, dict) and isinstance(r.get("name"), str) and isinstance(r.get("path"), str)}
-    files, headers, separators, readable, encodings = {}, {}, {}, {}, {}
+    files, headers, separators, readable, encodings, at = {}, {}, {}, {}, {}, {}
     root = path.resolve()
     for table in profile.tables:
         name = declared.get(table) or f"{table}.csv"
@@ -165,8 +166,10 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
             except UnicodeDecodeError:
                 pass
         try:
-            separators[table] = _separator(readable.get(table, file), profile.tables[table].field_names)
-            headers[table] = _read_header(readable.get(table, file), separators[table])
+            names = profile.tables[table].field_names
+            at[table] = _heading_line(readable.get(table, file), names)
+            separators[table] = _separator(readable.get(table, file), names, at[table])
+            headers[table] = _read_header(readable.get(table, file), separators[table], at[table])
         except UnicodeDecodeError:
             headers[table] = None
         except HeaderTooLong:
@@ -178,26 +181,29 @@ def open_export(path: Path, profile: Profile, derivable: frozenset[tuple[str, st
                          found=found or msg("no_files"))
     readable = {t: readable.get(t, f) for t, f in files.items()}
     encodings = {t: encodings.get(t) or _utf8_name(f) for t, f in files.items()}
-    scans = _ragged_rows({t: (readable[t], len(h), separators[t]) for t, h in headers.items() if h is not None},
-                         careful)
+    scans = _ragged_rows({t: (readable[t], len(h), separators[t], at[t]) for t, h in headers.items()
+                          if h is not None}, careful)
     for table, file in files.items():
         if (headers[table] is None or scans.get(table) is None) and readable[table] is file and _windows_1252(file):
             # Saved by Excel ("CSV (semikolonavgränsad)") or another Windows program: read from a UTF-8 copy,
             # line for line, so that findings name the rows of the file as sent.
             readable[table] = transcode(file, "cp1252", _temp.private_dir("cp1252"))
             encodings[table] = "cp1252"
-            headers[table] = _read_header(readable[table], separators[table])
+            headers[table] = _read_header(readable[table], separators[table], at[table])
             scans[table] = _collect_utf8(_ragged_query(table, readable[table], len(headers[table] or []),
-                                                       separators[table], careful))
+                                                       separators[table], at[table], careful))
     for table, file in files.items():
         spec = profile.tables[table]
         _open_table(export, table, file, readable[table], encodings[table], separators[table], headers[table],
-                    scans.get(table), list(spec.field_names), {f for t, f in derivable if t == table}, spec.keys)
+                    scans.get(table), list(spec.field_names), {f for t, f in derivable if t == table}, spec.keys,
+                    at.get(table, 1))
     read = [t for t in export.tables.values() if t.frame is not None]
     if any(t.encoding in ("cp1252", "utf-16") for t in read):
         export.notes.append("read_other_encoding")
     if any(t.delimiter != SEPARATOR for t in read):
         export.notes.append("read_other_separator")
+    if any(line > 1 for table, line in at.items() if export.tables[table].frame is not None):
+        export.notes.append("read_below_title")
     return export
 
 
@@ -234,10 +240,11 @@ def _open_workbook(workbook: Path, profile: Profile, derivable: frozenset[tuple[
     sheets = {name.strip().casefold(): name for name in book.sheet_names}
     found = {table: sheets[table.casefold()] for table in profile.tables if table.casefold() in sheets}
     extents = {table: sheet_extent(workbook, sheet) for table, sheet in found.items()}
-    if not any(extents[t] is None and set(_sheet_header(book, s)) & set(profile.tables[t].field_names)
+    if not any(extents[t] is None and _sheet_values(book, s) & set(profile.tables[t].field_names)
                for t, s in found.items()):
         # A vendor's workbook may well have a sheet called "Beslut": it is canonical only where a sheet named as
-        # a table also holds a column of it, named as the standard's.
+        # a table also holds a column of it, named as the standard's (below a report's title, where it has one:
+        # read as a folder, each table's headings are then found where they stand).
         raise UsageError("export_no_tables", path=workbook, files=", ".join(profile.tables),
                          found=", ".join(book.sheet_names[:8]) or msg("no_files"))
     folder = _temp.private_dir("xlsx")
@@ -274,11 +281,13 @@ def _open_workbook(workbook: Path, profile: Profile, derivable: frozenset[tuple[
     return export
 
 
-def _sheet_header(book, sheet: str) -> list[str]:
+def _sheet_values(book, sheet: str) -> set[str]:
+    """The values of a sheet's first rows: its headings, and any title above them."""
     try:
-        return [c.name for c in book.load_sheet(sheet, n_rows=0, dtypes="string").available_columns()]
+        rows = book.load_sheet(sheet, header_row=None, n_rows=TITLE_LINES_AT_MOST + 1, dtypes="string")
+        return {value for row in rows.to_polars().rows() for value in row if value}
     except Exception:  # fastexcel raises its own CalamineError family; the sheet is read, and reported, later
-        return []
+        return set()
 
 
 def _grouped(number: int) -> str:
@@ -336,9 +345,9 @@ def _parse_package(descriptor: Path, read) -> dict:
 
 def _open_table(export: Export, table: str, file: Path, readable: Path, encoding: str, separator: str,
                 header: list[str] | None, ragged: pl.DataFrame | None, expected: list[str], derivable: set[str],
-                spec_keys: list[str]) -> None:
+                spec_keys: list[str], heading: int = 1) -> None:
     """`readable` is `file` or its UTF-8 copy (a Windows-1252 file); `ragged` is the ragged-row scan of it, None
-    when the scan found it is not UTF-8 text."""
+    when the scan found it is not UTF-8 text; `heading` the line its headings stand on (below title lines)."""
     # Hashing runs beside the checks (hashlib releases the GIL); the digest is the report's evidence.
     source = TableSource(table, file, [], digest=HASHERS.submit(sha256_of, file), encoding=encoding,
                          delimiter=separator)
@@ -359,7 +368,7 @@ def _open_table(export: Export, table: str, file: Path, readable: Path, encoding
         export.problems.append(ragged)
         broken = ragged.filter(pl.col("check") == "unreadable_row")["row"]
         if len(broken):
-            readable = _without_lines(scanned, broken + 1, separator)
+            readable = _without_lines(scanned, broken + heading, separator, heading)
             source.left_out = len(broken)
     if header is None or ragged is None:
         bad = first_undecodable(file, "utf-8")
@@ -391,7 +400,8 @@ def _open_table(export: Export, table: str, file: Path, readable: Path, encoding
             export.problem("unknown_column", table, field=column)
     present = [c for c in header if c in expected]
     # The copy without the malformed lines keeps each record's number in its first column.
-    numbered = {"row_index_name": ROW, "row_index_offset": 1} if readable is scanned else {}
+    numbered = {"row_index_name": ROW, "row_index_offset": 1, "skip_lines": heading - 1} \
+        if readable is scanned else {}
     frame = pl.scan_csv(readable, infer_schema=False, encoding="utf8", truncate_ragged_lines=True,
                         quote_char=QUOTE, separator=separator, **numbered)
     source.frame = with_missing_keys(frame.select(ROW, *present).with_columns(pl.col(ROW).cast(pl.Int64)),
@@ -406,16 +416,17 @@ def with_missing_keys(frame: pl.LazyFrame, keys: list[str], present: list[str]) 
     return frame.with_columns(pl.lit(None, pl.String).alias(k) for k in missing) if missing else frame
 
 
-def _without_lines(file: Path, lines: pl.Series, separator: str) -> Path:
-    """A copy of `file` in a private temporary folder without `lines` (1-based), each record led by its number
-    in the original (``__row``), so that findings name the rows of the file as sent."""
+def _without_lines(file: Path, lines: pl.Series, separator: str, heading: int = 1) -> Path:
+    """A copy of `file` in a private temporary folder from its headings (on line `heading`) on, without `lines`
+    (1-based), each record led by its number in the original (``__row``), so that findings name the rows of the
+    file as sent."""
     copy = _temp.private_dir("quotes") / file.name
     number = pl.col("line")
     text = pl.col("text")
     (pl.scan_lines(file, name="text").with_row_index("line", offset=1)
-     .filter(~number.is_in(lines.implode()))
-     .select(pl.when(number == 1).then(pl.lit(ROW + separator) + text.str.strip_prefix("\ufeff"))
-             .otherwise((number - 1).cast(pl.String) + pl.lit(separator) + text))
+     .filter(~number.is_in(lines.implode()) & (number >= heading))
+     .select(pl.when(number == heading).then(pl.lit(ROW + separator) + text.str.strip_prefix("\ufeff"))
+             .otherwise((number - heading).cast(pl.String) + pl.lit(separator) + text))
      .sink_csv(copy, include_header=False, quote_style="never"))
     return copy
 
@@ -437,13 +448,15 @@ def sha256_of(file: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_header(file: Path, separator: str) -> list[str] | None:
-    """The header's column names; None for a file without one. Raises :class:`HeaderTooLong` for a first line
-    longer than MAX_LINE_BYTES, read no further."""
+def _read_header(file: Path, separator: str, heading: int = 1) -> list[str] | None:
+    """The header's column names (on line `heading`); None for a file without one. Raises
+    :class:`HeaderTooLong` for a line up to it longer than MAX_LINE_BYTES, read no further."""
+    first = ""
     with file.open(encoding="utf-8-sig", newline="") as fh:
-        first = fh.readline(MAX_LINE_BYTES + 1)
-    if len(first) > MAX_LINE_BYTES:
-        raise HeaderTooLong
+        for _ in range(heading):
+            first = fh.readline(MAX_LINE_BYTES + 1)
+            if len(first) > MAX_LINE_BYTES:
+                raise HeaderTooLong
     if not first.strip():
         return None
     previous = csv.field_size_limit(MAX_LINE_BYTES)
@@ -457,22 +470,46 @@ class HeaderTooLong(ValueError):
     pass
 
 
-def _separator(file: Path, expected) -> str:
-    """The separator of a table's header line: of the common ones (comma, semicolon as Swedish Excel saves,
-    tab, bar), the one that splits it into the most of the table's own column names; a comma where none
-    splits out any, or where the comma does as well as another. The names are ASCII, so the line is read
-    byte for byte whatever the file's encoding."""
+def _first_lines(file: Path, n: int) -> list[str]:
+    """The file's first `n` lines (fewer in a shorter file), without line ends or a byte-order mark, each read
+    byte for byte (the table's names are ASCII, so whatever the file's encoding). A line longer than
+    MAX_LINE_BYTES is read no further: the lines end before it, and on the first line it raises
+    :class:`HeaderTooLong` (a later one is a data line's finding)."""
+    lines = []
     with file.open("rb") as fh:
-        first = fh.readline(MAX_LINE_BYTES + 1)
-    if len(first) > MAX_LINE_BYTES:
-        raise HeaderTooLong
-    line = first.removeprefix(codecs.BOM_UTF8).decode("latin-1").rstrip("\r\n")
+        while len(lines) < n and (line := fh.readline(MAX_LINE_BYTES + 1)):
+            if len(line) > MAX_LINE_BYTES:
+                if not lines:
+                    raise HeaderTooLong
+                break
+            lines.append(line.removeprefix(codecs.BOM_UTF8).decode("latin-1").rstrip("\r\n"))
+    return lines
+
+
+def _names_found(line: str, names: set[str], separator: str) -> int:
+    return len(names & {c.strip().strip(QUOTE) for c in line.split(separator)})
+
+
+def _separator(file: Path, expected, heading: int = 1) -> str:
+    """The separator of a table's header line (line `heading`): of the common ones (comma, semicolon as Swedish
+    Excel saves, tab, bar), the one that splits it into the most of the table's own column names; a comma where
+    none splits out any, or where the comma does as well as another."""
+    line = (_first_lines(file, heading) or [""])[-1]
     names = set(expected)
+    return max(SEPARATORS, key=lambda s: (_names_found(line, names, s), s == SEPARATOR))
 
-    def found(separator: str) -> int:
-        return len(names & {c.strip().strip(QUOTE) for c in line.split(separator)})
 
-    return max(SEPARATORS, key=lambda s: (found(s), s == SEPARATOR))
+def _heading_line(file: Path, expected) -> int:
+    """The 1-based line a table's headings stand on: the first, unless it names none of the table's columns and
+    a line among the first TITLE_LINES_AT_MOST names at least two of them. A report generator's file often opens
+    with a title and a blank line (conform's own reading: the standard says nothing of files); a file whose
+    first line is a damaged header is read from it as before."""
+    names = set(expected)
+    lines = _first_lines(file, TITLE_LINES_AT_MOST + 1)
+    found = [max(_names_found(line, names, s) for s in SEPARATORS) for line in lines]
+    if not found or found[0] > 0:
+        return 1
+    return next((i + 1 for i, n in enumerate(found) if n >= min(2, len(names))), 1)
 
 
 def _utf16(file: Path) -> bool:
@@ -506,10 +543,11 @@ def _windows_1252(file: Path) -> bool:
     return True
 
 
-def _ragged_query(table: str, file: Path, width: int, separator: str, careful: bool) -> pl.LazyFrame:
-    """Data lines that cannot be read (a malformed quote, a line longer than MAX_LINE_BYTES) and data rows whose
-    number of fields differs from the header's, found line by line as one vectorised scan (quoted sections are
-    removed before separators are counted); at most MAX_BROKEN_LINES + 1 of them."""
+def _ragged_query(table: str, file: Path, width: int, separator: str, heading: int, careful: bool) -> pl.LazyFrame:
+    """Data lines (below the headings, on line `heading`) that cannot be read (a malformed quote, a line longer
+    than MAX_LINE_BYTES) and data rows whose number of fields differs from the header's, found line by line as
+    one vectorised scan (quoted sections are removed before separators are counted); at most MAX_BROKEN_LINES + 1
+    of them."""
     lines = pl.scan_lines(file, name="text").with_row_index("line", offset=1)
     text, length = pl.col("text"), pl.col("text").str.len_bytes()
     fields = field_count(text, separator, QUOTE)
@@ -518,12 +556,13 @@ def _ragged_query(table: str, file: Path, width: int, separator: str, careful: b
         malformed = malformed | misplaced_quotes(text, separator, QUOTE)
     too_long = length > MAX_LINE_BYTES
     return (
-        lines.filter((pl.col("line") > 1) & (length > 0) & (too_long | malformed | (fields != width)))
+        lines.filter((pl.col("line") > heading) & (length > 0) & (too_long | malformed | (fields != width)))
         .head(MAX_BROKEN_LINES + 1)
         .select(
             check=pl.when(too_long | malformed).then(pl.lit("unreadable_row")).otherwise(pl.lit("ragged_row")),
             rule=pl.lit(None, pl.String), table=pl.lit(table),
-            row=(pl.col("line") - 1).cast(pl.Int64), key=pl.lit(None, pl.String), field=pl.lit(None, pl.String),
+            row=(pl.col("line") - heading).cast(pl.Int64), key=pl.lit(None, pl.String),
+            field=pl.lit(None, pl.String),
             value=pl.lit(None, pl.String),
             other=pl.when(too_long).then(detail_expr("line_too_long", pl.col("line"), pl.lit(MAX_LINE_BYTES)))
             .when(malformed).then(detail_expr("stray_quote", pl.col("line")))
@@ -532,10 +571,10 @@ def _ragged_query(table: str, file: Path, width: int, separator: str, careful: b
     )
 
 
-def _ragged_rows(files: dict[str, tuple[Path, int, str]], careful: bool) -> dict[str, pl.DataFrame | None]:
+def _ragged_rows(files: dict[str, tuple[Path, int, str, int]], careful: bool) -> dict[str, pl.DataFrame | None]:
     """The ragged-row scans of all files at once; None for a file the scan found not to be UTF-8 text (the scan
     proves that as it goes, so the bytes are decoded in Python only to locate a bad one)."""
-    queries = {t: _ragged_query(t, file, width, separator, careful) for t, (file, width, separator) in files.items()}
+    queries = {t: _ragged_query(t, file, *layout, careful) for t, (file, *layout) in files.items()}
     try:
         return dict(zip(queries, pl.collect_all(list(queries.values()))))
     except pl.exceptions.ComputeError:

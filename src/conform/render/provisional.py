@@ -33,8 +33,15 @@ def provisional(document: dict, titles: dict[str, str], L: dict) -> dict | None:
         "text": fill(L["provisional_text"], file=printable(basename(document["mapping"]["path"])),
                      open=fmt.int(figures["open_items"]), items=items, findings=fmt.int(figures["findings"]),
                      verdict=verdict.upper()),
-        "questions": [fill(L["mapping_question"], field=titles.get(f"{q['table']}.{q['field']}", q["field"]),
-                           value=printable(mask_text(q["value"])), records=fmt.int(q["records"]),
-                           share=fmt.share(q["share"]), closest=q["closest"] or L["no_closest"])
-                      for q in questions],
+        "questions": [_question(q, titles, L, fmt) for q in questions],
     }
+
+
+def _question(q: dict, titles: dict[str, str], L: dict, fmt: Formatter) -> str:
+    """One mapping question's line; with the code table's text where the export's code table explains the value
+    (format 1.7 on)."""
+    text = q.get("text")
+    return fill(L["mapping_question_coded" if text else "mapping_question"],
+                field=titles.get(f"{q['table']}.{q['field']}", q["field"]), value=printable(mask_text(q["value"])),
+                text=printable(mask_text(text or "")), records=fmt.int(q["records"]), share=fmt.share(q["share"]),
+                closest=q["closest"] or L["no_closest"])

@@ -61,6 +61,7 @@ def crosswalk(profile: Profile, table: str, d: Drafted, counts: dict[str, int], 
             found = standard_for(text, allowed, known, aliases)
             if found is None:
                 unmapped.append(Note("code_text_unknown", {**about, "text": masked(text), "source": source}))
+                d.code_texts[value] = masked(text)
             else:
                 d.values[value] = Crosswalk(*found, Note("basis_code_table", {
                     "source": source, "code": masked(value), "text": masked(text)}), n)

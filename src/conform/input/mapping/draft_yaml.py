@@ -61,6 +61,9 @@ def render_yaml(draft: Draft) -> str:
                     flag = "REVIEW " if c.confidence < REVIEW_BELOW else ""
                     out.append(f"          {_q(local)}: {_q(c.standard)}  # {flag}{c.confidence:.2f} "
                                f"({c.basis.text()})")
+            if d.code_texts:
+                out.append("        code_texts:  # the export's code table: codes it explains that no crosswalk covers")
+                out += [f"          {_q(code)}: {_q(text)}" for code, text in d.code_texts.items()]
             out.append(f"        confidence: {d.confidence:.2f}")
             reasons = ([d.why.text()] if d.confidence < REVIEW_BELOW and d.why else
                        ["a guess"] if d.confidence < REVIEW_BELOW else [])

@@ -80,6 +80,9 @@ class Drafted:
     date_format: str | None = None
     delimiter: str | None = None
     values: dict[str, Crosswalk] = field(default_factory=dict)  # local value -> its proposed standard value
+    # The export's code table's text of each code it explains and no crosswalk covers (masked): the system's own
+    # word that the code means something, so the check asks about it however rare (mapping.questions).
+    code_texts: dict[str, str] = field(default_factory=dict)
     alternatives: list[Candidate] = field(default_factory=list)  # the other columns that could hold the field
     samples: list[tuple[str, int]] = field(default_factory=list)  # (value, records) of the column, masked
 

@@ -1,12 +1,15 @@
-"""Mapping questions: a non-standard value in a large share of a mapped field's records. One record with "Ja" in
-a field of "Ja, SIP finns" is a vendor's slip; a fifth of the records with "Ingen SIP, behov finns" is the system's
-own wording that the mapping does not yet crosswalk, almost always a question for the mapping, not a defect to fix
-in the system (conform's own reading: the standard says nothing of mappings).
+"""Mapping questions: a non-standard value in a large share of a mapped field's records, or one the export's own
+code table explains. One record with "Ja" in a field of "Ja, SIP finns" is a vendor's slip; a fifth of the records
+with "Ingen SIP, behov finns" is the system's own wording that the mapping does not yet crosswalk, almost always a
+question for the mapping, not a defect to fix in the system. So is a code of the system's code table, however
+rare: the system says it means something, and only what it means is open (the mapping's `code_texts`, written by
+the drafter). Both are conform's own reading: the standard says nothing of mappings.
 
-Each question names the value, its records, their share of the field's filled records, and the standard value it
-is closest to (a hint, never a crosswalk). A question stays open until the mapping settles it: a crosswalk for the
-value, or the value listed under the field's `as_written` (a person's word that it is the vendor's own value,
-which the rules then report). While one is open the verdict is provisional (conform.model.CheckResult).
+Each question names the value, its records, their share of the field's filled records, the code table's text
+where it has one, and the standard value it (or that text) is closest to (a hint, never a crosswalk). A question
+stays open until the mapping settles it: a crosswalk for the value, or the value listed under the field's
+`as_written` (a person's word that it is the vendor's own value, which the rules then report). While one is open
+the verdict is provisional (conform.model.CheckResult).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class Question:
     records: int
     share: float
     closest: str | None
+    text: str | None = None  # the export's code table's text for the value
 
 
 def mapping_questions(profile: Profile, tmaps: dict[str, TableMap], frames: dict[str, pl.LazyFrame]) \
@@ -50,10 +54,13 @@ def mapping_questions(profile: Profile, tmaps: dict[str, TableMap], frames: dict
         allowed = _allowed(profile, table, name)
         filled = int(counted["len"].sum())
         settled = set(allowed) | set(f.as_written)
+        lexicon = profile_lexicon(profile).of(spec.value_set)
         for value, records in counted.filter(~pl.col("v").is_in(list(settled))).iter_rows():
-            if records > 1 and records >= QUESTION_SHARE * filled:
-                near, _ = closest(value, allowed, profile_lexicon(profile).of(spec.value_set))
-                questions.append(Question(table, name, value, records, records / filled, near))
+            text = f.code_texts.get(value)
+            if text is not None or (records > 1 and records >= QUESTION_SHARE * filled):
+                near, _ = closest(text, allowed, lexicon) if text else (None, None)
+                near = near or closest(value, allowed, lexicon)[0]
+                questions.append(Question(table, name, value, records, records / filled, near, text))
     return sorted(questions, key=lambda q: (-q.records, q.table, q.field, q.value))[:MOST_QUESTIONS]
 
 

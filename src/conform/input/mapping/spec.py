@@ -46,6 +46,7 @@ class FieldMap:
     line: int = 1
     review: str | None = None  # why the draft asks a person to look at this field; None once reviewed
     as_written: tuple[str, ...] = ()  # local values a person has reviewed and leaves to the rules as written
+    code_texts: dict[str, str] = field(default_factory=dict)  # the export's code table: code -> text, uncrosswalked
 
     @property
     def source_columns(self) -> tuple[str, ...]:
@@ -180,7 +181,7 @@ def _field(doc: Located, profile: Profile, table: str, name: str, spec) -> Field
         name=name, column=spec.get("column"), columns=tuple(spec.get("columns", ())), value=spec.get("value"),
         derive=tuple(spec.get("derive", ())), delimiter=spec.get("delimiter"), date_formats=formats,
         values=dict(crosswalk), line=doc.line(at), review=spec.get("review"),
-        as_written=tuple(spec.get("as_written", ())),
+        as_written=tuple(spec.get("as_written", ())), code_texts=dict(spec.get("code_texts", {})),
     )
 
 

@@ -247,10 +247,11 @@ def _detect_csv(file: Path, where: str) -> list[Source]:
 
 def _csv_source(file: Path, readable: Path, encoding: str, where: str) -> Source:
     delimiter, quotechar, line_ending = text.sniff(file, encoding, where)
-    header = text.header_of(file, encoding, delimiter, quotechar, where)
-    records, blank = text.check_records(readable, delimiter, quotechar, len(header), where)
+    above = text.heading_line(file, encoding, delimiter, quotechar)  # a report's title lines (text.below_title)
+    header = text.header_of(file, encoding, delimiter, quotechar, where, above)
+    records, blank = text.check_records(readable, delimiter, quotechar, len(header), where, above)
     return Source(file.stem, file, "csv", encoding, delimiter, quotechar, line_ending, None, header, where, records,
-                  blank_lines=blank)
+                  blank_lines=blank, header_row=above)
 
 
 def excel_reader(file: Path, where: str):
@@ -388,7 +389,7 @@ def read(source: Source) -> pl.LazyFrame:
         frame = pl.scan_csv(
             _utf8_copy(source.path, source.encoding or "utf-8"), separator=source.delimiter or ",",
             quote_char=source.quotechar, has_header=True, schema={c: pl.String for c in columns},
-            encoding="utf8")
+            encoding="utf8", skip_lines=source.header_row)
     elif source.format == "jsonl":
         frame = pl.scan_ndjson(_utf8_copy(source.path, source.encoding or "utf-8"),
                                schema={c: pl.String for c in columns})

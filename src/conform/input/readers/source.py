@@ -42,8 +42,8 @@ class Source:
     ``origin``      where the table came from, for messages: the path, or ``archive.zip:member``.
     ``records``     number of data records (CSV: counted while checking field counts), None if not counted.
     ``blank_lines`` whether rows whose fields are all empty may occur (CSV: proven absent when False).
-    ``header_row``  the 0-based row of a workbook sheet that holds the headings (below a report's title lines;
-                    see readers.headings); 0 elsewhere.
+    ``header_row``  the 0-based row of a workbook sheet, or line of a CSV file, that holds the headings (below a
+                    report's title lines; see readers.headings and readers.text.below_title); 0 elsewhere.
     """
 
     name: str

@@ -91,18 +91,56 @@ def utf8_encoding(path: Path, where: str) -> str | None:
 
 
 def _records(text: str, delimiter: str, quotechar: str, complete: bool) -> list[list[str]]:
+    """The sample's records, blank ones (no field filled) included."""
     try:
-        rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quotechar) if any(r)]
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quotechar))
     except csv.Error:
         return []
     return rows if complete else rows[:-1]
 
 
 def _width(text: str, delimiter: str, quotechar: str, complete: bool) -> int | None:
-    """The field count shared by the sample's first records (counting only delimiters outside quotes), or None
-    when they disagree."""
-    widths = {len(r) for r in _records(text, delimiter, quotechar, complete)[:CONSISTENCY_RECORDS]}
+    """The field count shared by the sample's first non-blank records from the headings on (counting only
+    delimiters outside quotes), or None when they disagree."""
+    records = _records(text, delimiter, quotechar, complete)
+    widths = {len(r) for r in [r for r in records[below_title(records):] if any(r)][:CONSISTENCY_RECORDS]}
     return widths.pop() if len(widths) == 1 else None
+
+
+def _filled(record: list[str]) -> list[str]:
+    return [v for v in record if v.strip()]
+
+
+TITLE_RECORDS_AT_MOST = 20  # title and blank lines passed over to find the headings
+BODY_RECORDS = 5            # records below the headings that must share their width
+
+
+def below_title(records: list[list[str]]) -> int:
+    """The index of the heading record among a file's first records (blank ones included): 0, unless the file
+    opens with title lines, as a report generator's often does (a title, a printing stamp, "Kommun:;Exempelkommun",
+    a blank line).
+
+    The headings are the first record of two or more distinct values whose width the next non-blank records
+    share (all but one of them). A record above them is passed over only as a title: one value, or two with a
+    blank line between it and the headings (two values right above a wider table are a short header, not a
+    title). So a file whose first record is not a title is read from it, as before, whatever follows: a ragged or
+    damaged file stays one, never a table found further down. A file with no such headings is read from its
+    first record. conform's own reading: the standard says nothing of files."""
+    two_valued = False  # a title of two values passed over, with no blank line below it yet
+    for i, record in enumerate(records[:TITLE_RECORDS_AT_MOST + 1]):
+        values = _filled(record)
+        if not values:
+            two_valued = False
+            continue
+        body = [r for r in records[i + 1:i + 1 + 2 * BODY_RECORDS] if _filled(r)][:BODY_RECORDS]
+        # All but one of them: a ragged record among the first is then named on its own line, below the headings.
+        if (len(values) >= 2 and len(set(values)) == len(values) and not two_valued and body
+                and sum(len(r) == len(record) for r in body) >= max(1, len(body) - 1)):
+            return i
+        if len(values) > 2 or (len(values) == 2 and two_valued):
+            return 0
+        two_valued = two_valued or len(values) == 2
+    return 0
 
 
 def bare_carriage_return(sample: str | bytes, complete: bool) -> int | None:
@@ -158,21 +196,45 @@ def sniff(path: Path, encoding: str, where: str) -> tuple[str, str, str]:
     return (best if counts[best] else (delimiter or ",")), quotechar, line_ending
 
 
-def header_of(path: Path, encoding: str, delimiter: str, quotechar: str, where: str) -> list[str]:
-    """The first record whose fields are not all empty, read with the csv module (one record only)."""
+def heading_line(path: Path, encoding: str, delimiter: str, quotechar: str) -> int:
+    """The number of lines above the headings: those of the title and blank records :func:`below_title` passes
+    over; 0 where the headings open the file, or where its first records cannot be read (the header's own
+    reading then says why)."""
+    starts, records = [], []
     with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, quotechar=quotechar)
+        try:
+            while len(records) <= 2 * (TITLE_RECORDS_AT_MOST + BODY_RECORDS):
+                before = reader.line_num
+                record = next(reader, None)
+                if record is None:
+                    break
+                starts.append(before)
+                records.append(record)
+        except csv.Error:
+            return 0
+    return starts[below_title(records)] if records else 0
+
+
+def header_of(path: Path, encoding: str, delimiter: str, quotechar: str, where: str, skip: int = 0) -> list[str]:
+    """The first record whose fields are not all empty below the first `skip` lines (a title's:
+    :func:`heading_line`), read with the csv module (one record only)."""
+    with path.open(encoding=encoding, newline="") as fh:
+        for _ in range(skip):
+            fh.readline()
         reader = csv.reader(fh, delimiter=delimiter, quotechar=quotechar, strict=True)
         try:
             header = next(reader, None)
             while header is not None and not any(header):
                 header = next(reader, None)
         except csv.Error as exc:
-            raise ReaderError(where, "reader_quoting", line=reader.line_num, detail=exc) from exc
+            raise ReaderError(where, "reader_quoting", line=skip + reader.line_num, detail=exc) from exc
     if header is None:
         raise ReaderError(where, "reader_no_header")
     duplicates = sorted({c for c in header if header.count(c) > 1})
     if duplicates:
-        raise ReaderError(where, "reader_duplicate_columns", line=1, columns=[f"'{d}'" for d in duplicates])
+        raise ReaderError(where, "reader_duplicate_columns", line=skip + 1,
+                          columns=[f"'{d}'" for d in duplicates])
     return header
 
 
@@ -203,10 +265,11 @@ def is_not_utf8(exc: pl.exceptions.ComputeError) -> bool:
     return "utf8" in str(exc).lower() or "utf-8" in str(exc).lower()
 
 
-def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where: str) -> tuple[int, bool]:
+def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where: str, skip: int = 0) \
+        -> tuple[int, bool]:
     """(number of data records, whether the file has blank lines) of a UTF-8 CSV file (`utf8`, a transcoded copy
-    for other encodings), proving that every record has `width` fields; raises on the first that has not, and on
-    a quoted field never closed.
+    for other encodings) below its first `skip` lines (a title's), proving that every record has `width` fields;
+    raises on the first that has not, and on a quoted field never closed.
 
     One vectorised pass over the lines (no Python per record): a line inside a quoted field (an odd number of
     quote characters before it) continues the record above it; quoted sections are removed before delimiters are
@@ -220,7 +283,7 @@ def check_records(utf8: Path, delimiter: str, quotechar: str, width: int, where:
         "blank": pl.col("text").str.contains(f"^(?:{q}{q})?(?:{d}(?:{q}{q})?)*\r?$"),
         "odd": odd_quotes(pl.col("text"), quotechar),
     }
-    lines = pl.scan_lines(utf8, name="text").with_row_index("line", offset=1)
+    lines = pl.scan_lines(utf8, name="text").with_row_index("line", offset=1).filter(pl.col("line") > skip)
     per_line = lines.with_columns(**shape).with_columns(data_record=(~pl.col("blank")).cum_sum() - 1)
     # Most files have no line break inside a field: then each line is a record, and only odd lines matter.
     try:
