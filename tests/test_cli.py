@@ -379,14 +379,3 @@ def test_swedish_help_names_its_arguments_in_swedish(command, usage):
     assert not {"OLD", "NEW", "RESULTS", "CODE", "OUTDIR", "conform.generator"} & set(shown.replace(".", " ").split())
 
 
-def test_the_progress_line_ends_in_the_readers_language(monkeypatch, capsys):
-    from conform.cli import localised
-
-    monkeypatch.setattr(localised.sys.stderr, "isatty", lambda: True, raising=False)
-    monkeypatch.delenv("CI", raising=False)
-    monkeypatch.setenv("CONFORM_LANG", "sv")
-    show = localised.progress_printer()
-    show("beslut", 2, 5)
-    show("done", 5, 5)
-    shown = capsys.readouterr().err
-    assert "[2/5] beslut" in shown and "[5/5] klar" in shown and "done" not in shown

@@ -51,6 +51,8 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     profile, rules = load(profile_name, rules_path)
     wanted = (load_requirements(Path(requirements), profile, list(rules)) if requirements is not None
               else default_requirements(profile))
+    if progress:
+        progress("read", 0, 0)
     if mapping is not None:
         from conform.input.mapping import open_mapped_export
 
@@ -67,9 +69,10 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
         tally = report_figures.Tally(profile) if figures else None
         if tally:
             tally.ask(compiled.contexts)
+        step = _in_records(progress, records, compiled.tables) if progress else None
         return records, compiled, tally, _findings(profile, compiled, export,
                                                    partition.bucket_count(sum(records.values()), bucket_records),
-                                                   progress, listed, tally.observe if tally else None)
+                                                   step, listed, tally.observe if tally else None)
 
     try:
         records, compiled, tally, (found, hits) = evaluated(export)
@@ -83,6 +86,8 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
             records, compiled, tally, (found, hits) = evaluated(export)
         except pl.exceptions.PolarsError as again:
             raise _unreadable(export_path, again) from again
+    if progress:
+        progress("figures", sum(records.values()), sum(records.values()))
     outside_sets = {field for field, set_id in field_sets(profile).items() if not set_id}
     structure = export.structure_findings(structure_codes, outside_sets)
     structure = structure.with_columns(_shortened("field"))
@@ -105,6 +110,8 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     notes = sorted({c for frame in export.problems for c in frame["check"].unique() if c.startswith("derived_")}
                    | set(export.notes))
     counted = tally.figures(list(rules), hits, attributed, sets) if tally else None
+    if progress:
+        progress("done", sum(records.values()), sum(records.values()))
     return CheckResult(
         tool_version=__version__, profile_name=profile.name, profile_version=profile.version,
         as_of=as_of.isoformat(), as_of_source=as_of_source, export_path=str(export_path),
@@ -194,6 +201,20 @@ def _reference_date(as_of: date | None, package: dict) -> tuple[date, str]:
         except ValueError as exc:
             raise UsageError("created_not_date", value=created) from exc
     return clock.today(), "today"
+
+
+def _in_records(progress: engine.Progress, records: dict[str, int], tables: list[str]) -> engine.Progress:
+    """The engine's progress, by tables done (of all buckets' tables: a bucket's are counted after the ones
+    before it), as records checked of the export's: each table counts its records, a bucket its share."""
+    total = sum(records.get(t, 0) for t in tables)
+    before = [sum(records.get(t, 0) for t in tables[:k]) for k in range(len(tables))]
+
+    def step(table: str, done: int, steps: int) -> None:
+        buckets = max(steps // len(tables), 1)
+        bucket, k = divmod(done, len(tables))
+        progress(table, (bucket * total + before[k]) // buckets, total)
+
+    return step
 
 
 def _record_counts(export) -> dict[str, int]:

@@ -31,7 +31,7 @@ from conform.model import FINDING_COLUMNS, HIT_COLUMNS, MAX_LISTED, Rule, empty_
 from conform.profile import Profile
 
 MASK = "__mask"
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, int, int], None]  # (table about to be checked, tables done, tables in all)
 # Called with each table's view and its findings (as hits) while the engine holds the view: what a caller
 # counts of the records besides the findings (conform.result.figures.Tally) is counted without reading again.
 Observer = Callable[[str, pl.DataFrame, pl.DataFrame], None]
@@ -134,8 +134,6 @@ def evaluate(profile: Profile, compiled: Compiled, export: Export, shared: Share
                       or hits_here.filter(pl.col("rule").is_in(sorted(compiled.duplicate_rules))).height > 0)
         views.keep_context(table, view, duplicates)
         del view  # before the next view is built, so two are never held at once
-    if progress:
-        progress("done", len(compiled.tables), len(compiled.tables))
     return (pl.concat(found, how="vertical") if found else empty_findings(),
             pl.concat(hits, how="vertical") if hits else empty_hits())
 

@@ -25,7 +25,8 @@ import click
 
 from conform import __version__, api
 from conform.catalogue import fill, labels
-from conform.cli.localised import LANGUAGES, Commands, fail, language, option, progress_printer, say, words, write
+from conform.cli.localised import LANGUAGES, Commands, fail, language, option, say, words, write
+from conform.cli.progress import progress_printer
 from conform.formatting import int_text
 from conform.input.convert import FORMATS as CONVERT_FORMATS
 from conform.model import Severity
@@ -45,6 +46,7 @@ AS_OF_OPTION = option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d
 FAIL_ON_OPTION = option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
                         show_default=True, help_key="fail_on")
 REVEAL_OPTION = option("--reveal-ids", is_flag=True, help_key="reveal_ids")
+QUIET_OPTION = option("--quiet", "-q", is_flag=True, help_key="quiet")
 
 
 def _show_version(ctx: click.Context, _param, value: bool) -> None:
@@ -84,16 +86,18 @@ def main(debug: bool) -> None:
 @option("--html", "html", type=click.Path(path_type=Path, dir_okay=False), help_key="html")
 @MAPPING_OPTION
 @REQUIREMENTS_OPTION
+@QUIET_OPTION
 def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, violations: Path | None,
           csv_dialect: str, lang: str, fail_on: str, reveal_ids: bool, html: Path | None, mapping: Path | None,
-          requirements: Path | None) -> None:
+          requirements: Path | None, quiet: bool) -> None:
     """Check EXPORT and report per information set.
 
     EXPORT is a folder of the profile's canonical CSV tables, or, with --mapping, whatever the vendor sent
     (a folder, .zip, .xlsx, .csv, .parquet or .jsonl) as the mapping describes it.
     """
     _refuse_overwriting_input(export, output, violations, html, mapping=mapping, requirements=requirements)
-    result = _checked(export, profile, as_of, mapping, requirements, figures=fmt == "json" or html is not None)
+    result = _checked(export, profile, as_of, mapping, requirements, figures=fmt == "json" or html is not None,
+                      quiet=quiet)
     document = build(result, lang=lang, reveal_ids=reveal_ids,
                      fingerprint_key=fingerprint.key() if fmt == "json" else None)
     if fmt == "json":
@@ -127,8 +131,8 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
 
 
 def _checked(export: Path, profile: str, as_of, mapping: Path | None, requirements: Path | None,
-             figures: bool = True):
-    result = api.check(export, profile, as_of.date() if as_of else None, progress=progress_printer(),
+             figures: bool = True, quiet: bool = False):
+    result = api.check(export, profile, as_of.date() if as_of else None, progress=progress_printer(quiet),
                        mapping=mapping, requirements=requirements, figures=figures)
     if result.as_of_source == "today":
         # Ages, overdue decisions and "after the reference date" move with the calendar: say so where a CI log
@@ -159,9 +163,10 @@ def _html_report(result, profile: str, lang: str, reveal_ids: bool, vendor: str 
 @option("--system-version", help_key="system_version")
 @MAPPING_OPTION
 @REQUIREMENTS_OPTION
+@QUIET_OPTION
 def report(export: Path | None, stored: Path | None, html: Path | None, pdf: Path | None, profile: str, as_of,
            lang: str, fail_on: str, reveal_ids: bool, vendor: str | None, system_version: str | None,
-           mapping: Path | None, requirements: Path | None) -> None:
+           mapping: Path | None, requirements: Path | None, quiet: bool) -> None:
     """Check EXPORT and write one self-contained HTML report: verdict, information sets per target group,
     value-set coverage, capability findings, findings per rule and follow-up figures. Opens offline and prints
     to A4. Exit codes as for `check`. With --from RESULT.json instead of EXPORT: the same report from a stored
@@ -186,7 +191,7 @@ def report(export: Path | None, stored: Path | None, html: Path | None, pdf: Pat
                                                        ("--requirements", requirements)) if given])
         return
     _refuse_overwriting_input(export, html, pdf, mapping=mapping, requirements=requirements)
-    result = _checked(export, profile, as_of, mapping, requirements)
+    result = _checked(export, profile, as_of, mapping, requirements, quiet=quiet)
     if pdf is None:
         _write_html(_html_report(result, profile, lang, reveal_ids, vendor, system_version), html)
     else:

@@ -74,19 +74,6 @@ def crashed(exc: BaseException) -> None:
     sys.exit(ExitCode.NOT_CHECKED)
 
 
-def progress_printer():
-    """Progress on a terminal only: quiet when stderr is redirected or under CI."""
-    if not sys.stderr.isatty() or os.environ.get("CI"):
-        return None
-
-    def show(step: str, done: int, total: int) -> None:
-        # A step is a table of the profile (its name is the standard's) or the end of the check.
-        shown = words()["progress_steps"].get(step, step)
-        click.echo(f"\r[{done}/{total}] {shown:<40}", err=True, nl=done == total)
-
-    return show
-
-
 def write(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
