@@ -14,6 +14,7 @@ from conform.check import engine
 from conform.check.ruleset import load_rules
 from conform.errors import UsageError
 from conform.input import partition
+from conform.input.readers import temp_base, temp_dir_under
 from conform.input.readers.text import is_not_utf8
 from conform.input.requirements import Requirements, default_requirements, load_requirements
 from conform.input.sources import open_export
@@ -38,7 +39,8 @@ def load(profile_name: str = DEFAULT_PROFILE, rules_path: Path | None = None) ->
 def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: date | None = None,
           rules_path: Path | None = None, progress: engine.Progress | None = None,
           mapping: Path | str | None = None, bucket_records: int = partition.RECORDS_PER_BUCKET,
-          requirements: Path | str | None = None, listed: int | None = None, figures: bool = True) -> CheckResult:
+          requirements: Path | str | None = None, listed: int | None = None, figures: bool = True,
+          temp_dir: Path | None = None) -> CheckResult:
     """Check an export: a folder of the profile's canonical tables, or with `mapping` (a mapping file) any
     export the mapping describes (folder, .zip, .xlsx, single file). An export of more than `bucket_records`
     records is checked in buckets of whole persons, with the same findings (see :mod:`conform.input.partition`).
@@ -46,7 +48,17 @@ def check(export_path: Path | str, profile_name: str = DEFAULT_PROFILE, as_of: d
     Every finding is counted; the first `listed` of each rule (:data:`conform.model.MAX_LISTED`) are kept in
     full (:attr:`CheckResult.findings`). The result carries the report's figures (:mod:`conform.result.figures`:
     target groups, capability, coverage, follow-up), which the JSON result and the HTML report need; an output
-    that needs none of them (text, JUnit, Markdown) leaves them out with `figures=False`."""
+    that needs none of them (text, JUnit, Markdown) leaves them out with `figures=False`. Intermediate files
+    (a large export's buckets, a mapped export's tables, transcoded copies, a zip's members) go to private
+    folders in `temp_dir`, by default the system's temporary directory."""
+    with temp_dir_under(temp_dir):
+        return _check(export_path, profile_name, as_of, rules_path, progress, mapping, bucket_records, requirements,
+                      listed, figures)
+
+
+def _check(export_path: Path | str, profile_name: str, as_of: date | None, rules_path: Path | None,
+           progress: engine.Progress | None, mapping: Path | str | None, bucket_records: int,
+           requirements: Path | str | None, listed: int | None, figures: bool) -> CheckResult:
     listed = model.MAX_LISTED if listed is None else listed
     profile, rules = load(profile_name, rules_path)
     wanted = (load_requirements(Path(requirements), profile, list(rules)) if requirements is not None
@@ -177,7 +189,7 @@ def _findings(profile: Profile, compiled: engine.Compiled, export, buckets: int,
     to the first `listed` of each rule after every bucket, so no more than two buckets' worth are held."""
     if buckets == 1:
         return engine.evaluate(profile, compiled, export, progress=progress, listed=listed, observe=observe)
-    with tempfile.TemporaryDirectory(prefix="conform-buckets-") as folder:
+    with tempfile.TemporaryDirectory(prefix="conform-buckets-", dir=temp_base()) as folder:
         whole, parts = partition.split(profile, export, buckets, Path(folder))
         shared = engine.shared_lookups(profile, compiled, whole)
         found, hits = empty_findings(), []

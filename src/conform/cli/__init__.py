@@ -47,6 +47,8 @@ FAIL_ON_OPTION = option("--fail-on", type=click.Choice(["error", "warning", "inf
                         show_default=True, help_key="fail_on")
 REVEAL_OPTION = option("--reveal-ids", is_flag=True, help_key="reveal_ids")
 QUIET_OPTION = option("--quiet", "-q", is_flag=True, help_key="quiet")
+TEMP_DIR_OPTION = option("--temp-dir", type=click.Path(path_type=Path, exists=True, file_okay=False, writable=True),
+                         help_key="temp_dir")
 
 
 def _show_version(ctx: click.Context, _param, value: bool) -> None:
@@ -87,9 +89,10 @@ def main(debug: bool) -> None:
 @MAPPING_OPTION
 @REQUIREMENTS_OPTION
 @QUIET_OPTION
+@TEMP_DIR_OPTION
 def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, violations: Path | None,
           csv_dialect: str, lang: str, fail_on: str, reveal_ids: bool, html: Path | None, mapping: Path | None,
-          requirements: Path | None, quiet: bool) -> None:
+          requirements: Path | None, quiet: bool, temp_dir: Path | None) -> None:
     """Check EXPORT and report per information set.
 
     EXPORT is a folder of the profile's canonical CSV tables, or, with --mapping, whatever the vendor sent
@@ -97,7 +100,7 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
     """
     _refuse_overwriting_input(export, output, violations, html, mapping=mapping, requirements=requirements)
     result = _checked(export, profile, as_of, mapping, requirements, figures=fmt == "json" or html is not None,
-                      quiet=quiet)
+                      quiet=quiet, temp_dir=temp_dir)
     document = build(result, lang=lang, reveal_ids=reveal_ids,
                      fingerprint_key=fingerprint.key() if fmt == "json" else None)
     if fmt == "json":
@@ -131,9 +134,9 @@ def check(export: Path, profile: str, as_of, fmt: str, output: Path | None, viol
 
 
 def _checked(export: Path, profile: str, as_of, mapping: Path | None, requirements: Path | None,
-             figures: bool = True, quiet: bool = False):
+             figures: bool = True, quiet: bool = False, temp_dir: Path | None = None):
     result = api.check(export, profile, as_of.date() if as_of else None, progress=progress_printer(quiet),
-                       mapping=mapping, requirements=requirements, figures=figures)
+                       mapping=mapping, requirements=requirements, figures=figures, temp_dir=temp_dir)
     if result.as_of_source == "today":
         # Ages, overdue decisions and "after the reference date" move with the calendar: say so where a CI log
         # shows it, so that a gate that starts failing on its own is explained.
@@ -164,9 +167,10 @@ def _html_report(result, profile: str, lang: str, reveal_ids: bool, vendor: str 
 @MAPPING_OPTION
 @REQUIREMENTS_OPTION
 @QUIET_OPTION
+@TEMP_DIR_OPTION
 def report(export: Path | None, stored: Path | None, html: Path | None, pdf: Path | None, profile: str, as_of,
            lang: str, fail_on: str, reveal_ids: bool, vendor: str | None, system_version: str | None,
-           mapping: Path | None, requirements: Path | None, quiet: bool) -> None:
+           mapping: Path | None, requirements: Path | None, quiet: bool, temp_dir: Path | None) -> None:
     """Check EXPORT and write one self-contained HTML report: verdict, information sets per target group,
     value-set coverage, capability findings, findings per rule and follow-up figures. Opens offline and prints
     to A4. Exit codes as for `check`. With --from RESULT.json instead of EXPORT: the same report from a stored
@@ -191,7 +195,7 @@ def report(export: Path | None, stored: Path | None, html: Path | None, pdf: Pat
                                                        ("--requirements", requirements)) if given])
         return
     _refuse_overwriting_input(export, html, pdf, mapping=mapping, requirements=requirements)
-    result = _checked(export, profile, as_of, mapping, requirements, quiet=quiet)
+    result = _checked(export, profile, as_of, mapping, requirements, quiet=quiet, temp_dir=temp_dir)
     if pdf is None:
         _write_html(_html_report(result, profile, lang, reveal_ids, vendor, system_version), html)
     else:
