@@ -310,3 +310,15 @@ def test_as_written_settles_a_coded_question_and_leaves_the_code_to_the_rules(co
     # Left as written, the three persons' code is the vendor's error against the value set.
     assert any(e["value"] == UNKNOWN_CODE for r in document["rules"] for e in r.get("examples", [])
                if "juridiskt_kon" in (e.get("field") or ""))
+
+
+def test_a_code_tables_text_that_holds_a_person_id_is_masked_in_the_result(coded, tmp_path):
+    """A hand-edited mapping can carry anything under code_texts; the result shows it as every value is shown."""
+    test_id = "189001019802"  # Skatteverket's test personnummer (shared/data/testpersonnummer)
+    text = (coded / "reviewed.yaml").read_text(encoding="utf-8")
+    edited = text.replace('"Uppgift saknas"', f'"Uppgift saknas, se {test_id}"', 1)
+    assert edited != text
+    (tmp_path / "edited.yaml").write_text(edited, encoding="utf-8")
+    _, document = check_json(coded / "export", tmp_path / "edited.yaml")
+    shown = json.dumps(document["mapping"]["open_items"], ensure_ascii=False)
+    assert test_id not in shown and "18900101-****" in shown

@@ -101,7 +101,9 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         "derived_fields": derived_fields(mapping),
         "unmapped_fields": not_mapped,
         # A value is shown by its shape where it looks like a person-ID, as everywhere conform shows a value.
-        "open_items": mapping.open_items([vars(q) | {"value": mask_text(q.value)} for q in questions]),
+        "open_items": mapping.open_items([vars(q) | {"value": mask_text(q.value),
+                                                     "text": mask_text(q.text) if q.text else None}
+                                          for q in questions]),
     }
     return export
 
