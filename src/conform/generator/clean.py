@@ -6,14 +6,15 @@ the value sets, -1 for "empty"); :func:`frames` turns them into the five tables 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import polars as pl
 
 from conform.generator import dates as D
 from conform.generator.dates import NA
-from conform.generator.persons import Numbers, load_test_numbers, synthesise
+from conform.generator.persons import Numbers, TakenNumbers, load_test_numbers, synthesise
 from conform.generator.valuesets import ValueSets
 
 
@@ -54,6 +55,11 @@ FILLED_OPTIONAL = 0.9    # ursprung, tidigare_kontakt
 FILLED_SIP = 0.85
 MIN_WINDOW_DAYS = 60
 BIRTHDAY_MARGIN = 3      # no datum_aktualisering this close to a birthday anniversary
+# Persons are drawn in blocks of this many, each block from its own random stream, so that an export can be
+# written a chunk at a time in flat memory and still be the same whatever the chunk. Up to one block the stream
+# is the one the generator has always used, so small exports are unchanged.
+BLOCK = 100_000
+OLDEST_BIRTH_YEARS = 130  # synthesised birth dates lie within this many years before as_of
 
 
 @dataclass
@@ -97,6 +103,27 @@ class World:
     u_date: np.ndarray = field(default=None)
     u_sip: np.ndarray = field(default=None)
     u_mal: np.ndarray = field(default=None)
+
+    @classmethod
+    def concat(cls, blocks: list[World]) -> World:
+        """One world of consecutive blocks, their row references shifted to the joined tables."""
+        if len(blocks) == 1:
+            return blocks[0]
+        shift = {"a_person": "person", "b_akt": "aktualisering", "i_beslut": "beslut", "u_insats": "insats"}
+        offsets = dict.fromkeys(shift.values(), 0)
+        parts: dict[str, list[np.ndarray]] = {}
+        for block in blocks:
+            for f in fields(cls):
+                value = getattr(block, f.name)
+                if isinstance(value, np.ndarray):
+                    parts.setdefault(f.name, []).append(value + offsets[shift[f.name]] if f.name in shift else value)
+            for table, n in block.counts.items():
+                if table in offsets:
+                    offsets[table] += n
+        first = blocks[0]
+        joined = {name: np.concatenate(arrays) for name, arrays in parts.items()}
+        return cls(vs=first.vs, as_of=first.as_of, start=first.start,
+                   synthesised=sum(b.synthesised for b in blocks), **joined)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -175,12 +202,26 @@ def _sample_ages(rng, p: GroupParams, n: int) -> np.ndarray:
     return np.clip(ages, p.age_lo, p.age_hi).astype(np.int64)
 
 
-def _persons(rng, vs: ValueSets, n: int, as_of: int, window: _Window):
+class IdPools:
+    """What the blocks of one export share: Skatteverket's test numbers (and which are given out) and every number
+    taken, so that no two persons of the export have the same ID."""
+
+    def __init__(self, as_of: int):
+        pn, sn = load_test_numbers()
+        self.lists = {"pn": (pn, np.zeros(len(pn.ids), bool)), "sn": (sn, np.zeros(len(sn.ids), bool))}
+        first_year = min(int(D.ymd(np.array([as_of]))[0][0]) - OLDEST_BIRTH_YEARS,
+                         int(min(pn.ids.min(), sn.ids.min()) // 10**8))
+        self.taken = TakenNumbers(first_year, int(D.ymd(np.array([as_of]))[0][0]))
+        self.taken.add(pn.ids)
+        self.taken.add(sn.ids)
+
+
+def _persons(rng, vs: ValueSets, n: int, as_of: int, window: _Window, id_pools: IdPools):
     params = group_params(vs)
     counts = _shares_to_counts(np.array([p.share for p in params]), n)
     group = rng.permutation(np.repeat(np.arange(len(params)), counts))
-    pn, sn = load_test_numbers()
-    pools = {"pn": (pn, np.zeros(len(pn.ids), bool)), "sn": (sn, np.zeros(len(sn.ids), bool))}
+    pools = id_pools.lists
+    pn, pn_used = pools["pn"]
     ids = np.zeros(n, np.int64)
     birth = np.zeros(n, np.int64)
     known = np.ones(n, bool)
@@ -194,7 +235,7 @@ def _persons(rng, vs: ValueSets, n: int, as_of: int, window: _Window):
     # the scarcest groups pick from the test lists first
     ratio = []
     for gi, p in enumerate(params):
-        ratio.append(feasible(pn, p).sum() / max(1, counts[gi]))
+        ratio.append((feasible(pn, p) & ~pn_used).sum() / max(1, counts[gi]))
     for gi in np.argsort(ratio, kind="stable"):
         p = params[gi]
         members = np.flatnonzero(group == gi)
@@ -229,18 +270,30 @@ def _persons(rng, vs: ValueSets, n: int, as_of: int, window: _Window):
             samordning[rest] = kind == "sn"
             synth_mask[rest] = True
     if synth_mask.any():
-        used_ids = set(pn.ids.tolist()) | set(sn.ids.tolist())
         rows = np.flatnonzero(synth_mask)
-        ids[rows] = synthesise(rng, birth[rows], samordning[rows], used_ids)
+        ids[rows] = synthesise(rng, birth[rows], samordning[rows], id_pools.taken)
     odd = ((ids // 10) % 10) % 2 == 1
     return params, group, ids, birth, known, samordning, odd, int(synth_mask.sum())
 
 
+def blocks(vs: ValueSets, persons: int, seed: int, as_of: int) -> Iterator[World]:
+    """The export's persons and their records, :data:`BLOCK` persons at a time."""
+    id_pools = IdPools(as_of)
+    for index, first in enumerate(range(0, persons, BLOCK)):
+        stream = np.random.SeedSequence([seed, 20250630, 1], spawn_key=(index,) if index else ())
+        yield _block(vs, min(BLOCK, persons - first), np.random.default_rng(stream), as_of, id_pools)
+
+
 def build(vs: ValueSets, persons: int, seed: int, as_of: int) -> World:
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 20250630, 1]))
+    """The whole export in one world (the defects reach across it)."""
+    return World.concat(list(blocks(vs, persons, seed, as_of)))
+
+
+def _block(vs: ValueSets, persons: int, rng: np.random.Generator, as_of: int, id_pools: IdPools) -> World:
     start = int(D.add_years(np.array([as_of]), -5)[0]) + 1
     window = _Window(start, as_of)
-    params, group, ids, birth, known, samordning, odd, synthesised = _persons(rng, vs, persons, as_of, window)
+    params, group, ids, birth, known, samordning, odd, synthesised = _persons(rng, vs, persons, as_of, window,
+                                                                             id_pools)
     kon = np.where(odd, vs.kon_odd, vs.kon_even)
     ursprung = np.where(rng.random(persons) < FILLED_OPTIONAL,
                         rng.integers(0, len(vs.ursprung), size=persons), -1)
@@ -377,12 +430,6 @@ def date_text(days: np.ndarray) -> pl.Series:
     return pl.Series(arr.astype("datetime64[D]")).cast(pl.String)
 
 
-def keys(prefix: str, n: int) -> pl.Series:
-    width = max(7, len(str(n)))
-    return pl.select((pl.lit(prefix) + pl.int_range(1, n + 1, dtype=pl.Int64).cast(pl.String).str.zfill(width))
-                     .alias("k"))["k"]
-
-
 def key_width(n: int) -> int:
     return max(7, len(str(n)))
 
@@ -390,15 +437,37 @@ def key_width(n: int) -> int:
 KEY_PREFIX = {"aktualisering": "A", "beslut": "B", "insats": "I", "uppfoljning": "U"}
 
 
-def frames(w: World) -> dict[str, pl.DataFrame]:
+def key_widths(persons: int) -> dict[str, int]:
+    """Digits of each table's keys, from the most rows ``persons`` can have, so that a chunk's keys can be written
+    before the later chunks are drawn (up to 370,000 persons this is seven digits, as the counts would give)."""
+    most = {"aktualisering": persons * max(AKT_PER_PERSON[0])}
+    most["beslut"] = most["aktualisering"]
+    most["insats"] = most["beslut"] * max(INSATS_PER_BESLUT[0])
+    most["uppfoljning"] = most["insats"] * max(UPPF_PER_INSATS[0])
+    return {table: key_width(n) for table, n in most.items()}
+
+
+def keys(prefix: str, n: int, first: int, width: int) -> pl.Series:
+    """Keys ``first + 1`` .. ``first + n``."""
+    numbers = pl.int_range(first + 1, first + n + 1, dtype=pl.Int64).cast(pl.String).str.zfill(width)
+    return pl.select((pl.lit(prefix) + numbers).alias("k"))["k"]
+
+
+def frames(w: World, widths: dict[str, int], first: dict[str, int] | None = None) -> dict[str, pl.DataFrame]:
+    """The five tables of ``w``; its keys are numbered from ``first`` (the rows of the chunks before it)."""
     vs = w.vs
+    first = first or {}
+
+    def table_keys(table: str, n: int) -> pl.Series:
+        return keys(KEY_PREFIX[table], n, first.get(table, 0), widths[table])
+
     pid = pl.Series(w.p_id).cast(pl.String)
     person = pl.DataFrame({
         "person_id": pid,
         "juridiskt_kon": lookup(vs.kon, w.p_kon),
         "ursprung": lookup(vs.ursprung, w.p_ursprung),
     })
-    akt_keys = keys("A", len(w.a_person))
+    akt_keys = table_keys("aktualisering", len(w.a_person))
     akt = pl.DataFrame({
         "aktualisering_id": akt_keys,
         "person_id": pid.gather(w.a_person),
@@ -409,14 +478,14 @@ def frames(w: World) -> dict[str, pl.DataFrame]:
         "tidigare_kontakt": lookup(vs.tidigare_kontakt, w.a_tk),
         "alder": pl.Series(w.a_alder).cast(pl.String),
     })
-    beslut_keys = keys("B", len(w.b_akt))
+    beslut_keys = table_keys("beslut", len(w.b_akt))
     beslut = pl.DataFrame({
         "beslut_id": beslut_keys,
         "aktualisering_id": akt_keys.gather(w.b_akt),
         "datum_beslut": date_text(w.b_date),
         "problematik": join_list(vs.orsak, w.b_prob),
     })
-    insats_keys = keys("I", len(w.i_beslut))
+    insats_keys = table_keys("insats", len(w.i_beslut))
     code_values = [k or "" for k in vs.insats_kod] + list(vs.andra_kod)
     code_idx = np.where(w.i_code >= 0, w.i_code, np.where(w.i_code <= -2, len(vs.insats_kod) + (-2 - w.i_code), -1))
     insats = pl.DataFrame({
@@ -430,7 +499,7 @@ def frames(w: World) -> dict[str, pl.DataFrame]:
         "maluppfyllelse": lookup(vs.maluppfyllelse, w.i_mal),
     })
     uppf = pl.DataFrame({
-        "uppfoljning_id": keys("U", len(w.u_insats)),
+        "uppfoljning_id": table_keys("uppfoljning", len(w.u_insats)),
         "insats_id": insats_keys.gather(w.u_insats),
         "datum_uppfoljning": date_text(w.u_date),
         "sip": lookup(vs.sip, w.u_sip),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -38,12 +41,25 @@ class Summary:
         return sum(self.counts.values())
 
 
-def write_csv(frame: pl.DataFrame, path: Path) -> None:
-    frame.write_csv(path, separator=",", line_terminator="\n", quote_style="necessary", null_value="")
+def _chunks(vs: ValueSets, persons: int, seed: int, as_of: int, chunk: int) -> Iterator[clean.World]:
+    """The export's blocks joined into worlds of at least ``chunk`` persons (the last one may hold fewer)."""
+    pending: list[clean.World] = []
+    for block in clean.blocks(vs, persons, seed, as_of):
+        pending.append(block)
+        if sum(b.counts["person"] for b in pending) >= chunk:
+            yield clean.World.concat(pending)
+            pending = []
+    if pending:
+        yield clean.World.concat(pending)
+
+
+def write_csv(frame: pl.DataFrame, path: Path | BinaryIO, header: bool = True) -> None:
+    frame.write_csv(path, separator=",", line_terminator="\n", quote_style="necessary", null_value="",
+                    include_header=header)
 
 
 def generate(outdir: Path, persons: int = 200, defects: float = 0.0, seed: int = 1,
-             as_of: date = date(2025, 6, 30), profile: str = DEFAULT_PROFILE) -> Summary:
+             as_of: date = date(2025, 6, 30), profile: str = DEFAULT_PROFILE, chunk: int = clean.BLOCK) -> Summary:
     """Write a realistic synthetic vendor export in conform's canonical shape to ``outdir``.
 
     Five CSV files (person, aktualisering, beslut, insats, uppfoljning; UTF-8, comma, header, ``\\n``, quoting
@@ -69,6 +85,10 @@ def generate(outdir: Path, persons: int = 200, defects: float = 0.0, seed: int =
     least one defect when there are 100 persons or more, so a very low rate gives somewhat more (at 0.005 and
     2,000 persons about 0.0055); above :data:`conform.generator.defects.PRIMARY_MAX` the rest of the rate is
     record-local defects (see :mod:`conform.generator.defects`).
+
+    A clean export is drawn and written ``chunk`` persons at a time (whole blocks of :data:`clean.BLOCK`), so its
+    memory does not grow with ``persons``; the files are the same whatever the chunk. Defects reach across the
+    whole export (a person's last date, keys used twice), so a defective export is drawn in one piece.
     """
     if persons < 1:
         raise ValueError("persons must be at least 1")
@@ -77,22 +97,27 @@ def generate(outdir: Path, persons: int = 200, defects: float = 0.0, seed: int =
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     vs = ValueSets(profile)
-    world = clean.build(vs, persons, seed, D.day(as_of))
-    frames = clean.frames(world)
-    summary = Summary(outdir=outdir, persons=persons, seed=seed, defect_rate=defects, as_of=as_of, counts={},
-                      synthesised_ids=world.synthesised)
+    widths = clean.key_widths(persons)
+    summary = Summary(outdir=outdir, persons=persons, seed=seed, defect_rate=defects, as_of=as_of,
+                      counts=dict.fromkeys(TABLES, 0))
+    paths = [outdir / f"{table}.csv" for table in TABLES]
     expected_path = outdir / EXPECTED_FILE
-    if defects > 0:
-        from conform.generator.defects import inject
+    with ExitStack() as stack:
+        files = [stack.enter_context(path.open("wb")) for path in paths]
+        for world in _chunks(vs, persons, seed, D.day(as_of), chunk if defects == 0 else persons):
+            frames = clean.frames(world, widths, first=summary.counts)
+            if defects > 0:
+                from conform.generator.defects import inject
 
-        frames, expected, injected = inject(world, frames, defects, seed)
-        summary.defects = injected
-        summary.expected = dict(sorted(expected.group_by("rule").len().iter_rows()))
-    for table in TABLES:
-        path = outdir / f"{table}.csv"
-        write_csv(frames[table], path)
-        summary.counts[table] = frames[table].height
-        summary.paths.append(path)
+                frames, expected, injected = inject(world, frames, defects, seed)
+                summary.defects = injected
+                summary.expected = dict(sorted(expected.group_by("rule").len().iter_rows()))
+            header = summary.records == 0
+            for table, file in zip(TABLES, files, strict=True):
+                write_csv(frames[table], file, header)
+                summary.counts[table] += frames[table].height
+            summary.synthesised_ids += world.synthesised
+    summary.paths.extend(paths)
     package = {
         "name": f"conform-synthetic-{seed}",
         "created": f"{as_of.isoformat()}T00:00:00Z",

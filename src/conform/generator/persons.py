@@ -58,15 +58,42 @@ def load_test_numbers() -> tuple[Numbers, Numbers]:
     return out[0], out[1]
 
 
-def synthesise(rng: np.random.Generator, birth: np.ndarray, samordning: np.ndarray, used: set[int]) -> np.ndarray:
+class TakenNumbers:
+    """The person numbers in use, as one bit per ``ÅÅÅÅMMDDNNN`` (the check digit follows from it).
+
+    A bitmap rather than a set or a sorted array: at ten million persons a set of Python ints takes gigabytes and
+    merging sorted arrays grows with every chunk, while the bitmap is some 25 MB and answers in constant time.
+    """
+
+    def __init__(self, first_year: int, last_year: int):
+        self.first_year, self.years = first_year, last_year - first_year + 1
+        self.bits = np.zeros((self.years * 13 * 100 * 1000 + 7) // 8, dtype=np.uint8)
+
+    def _index(self, ids: np.ndarray) -> np.ndarray:
+        eleven = np.asarray(ids, dtype=np.int64) // 10
+        year = eleven // 10**7
+        if len(eleven) and (year.min() < self.first_year or year.max() >= self.first_year + self.years):
+            raise ValueError("person number outside the years the generator keeps track of")
+        month, day, serial = (eleven // 10**5) % 100, (eleven // 1000) % 100, eleven % 1000
+        return (((year - self.first_year) * 13 + month) * 100 + day) * 1000 + serial
+
+    def contains(self, ids: np.ndarray) -> np.ndarray:
+        index = self._index(ids)
+        return (self.bits[index >> 3] >> (index & 7).astype(np.uint8)) & 1 == 1
+
+    def add(self, ids: np.ndarray) -> None:
+        index = self._index(ids)
+        np.bitwise_or.at(self.bits, index >> 3, np.left_shift(1, index & 7).astype(np.uint8))
+
+
+def synthesise(rng: np.random.Generator, birth: np.ndarray, samordning: np.ndarray, taken: TakenNumbers) -> np.ndarray:
     """New valid 12-digit numbers for the given birth dates (birth number 001-999 at random, correct Luhn digit),
-    unique among themselves and against ``used`` (which is updated)."""
+    unique among themselves and against ``taken`` (which is updated)."""
     y, m, d = ymd(birth)
     d = np.where(samordning, d + 60, d)
     head = (y * 10000 + m * 100 + d) * 1000
     ids = np.zeros(len(birth), dtype=np.int64)
     todo = np.arange(len(birth))
-    taken = np.sort(np.fromiter(used, dtype=np.int64, count=len(used))) if used else np.zeros(0, np.int64)
     for _ in range(200):
         if len(todo) == 0:
             break
@@ -74,18 +101,17 @@ def synthesise(rng: np.random.Generator, birth: np.ndarray, samordning: np.ndarr
         eleven = head[todo] + serial
         fresh = eleven * 10 + luhn(eleven)
         # a number is bad if it is taken already, or repeats an earlier number of this round
-        bad = np.isin(fresh, taken)
+        bad = taken.contains(fresh)
         _, first = np.unique(fresh, return_index=True)
         repeat = np.ones(len(fresh), dtype=bool)
         repeat[first] = False
         bad |= repeat
         ids[todo] = fresh
-        taken = np.union1d(taken, fresh[~bad])
+        taken.add(fresh[~bad])
         todo = todo[bad]
     if len(todo):
         raise RuntimeError("could not find free person numbers")
-    used.update(ids.tolist())
     return ids
 
 
-__all__ = ["Numbers", "load_test_numbers", "luhn", "parse", "synthesise"]
+__all__ = ["Numbers", "TakenNumbers", "load_test_numbers", "luhn", "parse", "synthesise"]

@@ -110,7 +110,8 @@ WORKBOOK_CREATED = dt.datetime(2025, 6, 30)
 
 # Another Swedish wording (standard value -> the system's word). Rare values (under 2 % of their column) keep the
 # standard's words: a draft cannot tell a rare unknown word from a data error, and does not guess (see
-# conform.input.mapping.crosswalks.RARE); such a word would be an edit for the reviewer, which this shape does not measure.
+# conform.input.mapping.crosswalks.RARE); such a word would be an edit for the reviewer, which this shape does not
+# measure.
 SYNONYMS_LOCAL = {
     "juridiskt_kon": {"Flicka/Kvinna": "Flickor och kvinnor", "Pojke/Man": "Pojkar och män"},
     "ursprung": {"Född i Sverige": "Sverigefödd", "Född i övriga Europa": "Övr. Europa",
