@@ -90,14 +90,23 @@ class Browser:
         flags = [f for f in BROWSER_FLAGS if f not in {"--headless", "--enable-logging=stderr", "--v=0"}]
         self._browser = self._playwright.chromium.launch(executable_path=BROWSER, args=flags)
 
-    def open(self, page: Path, width: int = 1280):
-        tab = self._browser.new_page(viewport={"width": width, "height": 1000})
+    def open(self, page: Path | str, width: int = 1280, context=None):
+        """A tab showing `page`: a file, or the address of a local server (a request to any other origin is a
+        problem, as a console line is)."""
+        address = page if isinstance(page, str) else page.resolve().as_uri()
+        origin = "file:" if not isinstance(page, str) else "/".join(page.split("/")[:3]) + "/"
+        tab = (context or self._browser).new_page()
+        tab.set_viewport_size({"width": width, "height": 1000})
         problems = []
         tab.on("console", lambda m: problems.append(m.text))
-        tab.on("request", lambda r: problems.append(f"request {r.url}") if not r.url.startswith("file:") else None)
-        tab.goto(page.resolve().as_uri())
+        tab.on("request", lambda r: problems.append(f"request {r.url}") if not r.url.startswith(origin) else None)
+        tab.goto(address)
         tab.console_problems = problems
         return tab
+
+    def context(self, **options):
+        """A browser context of its own (its own cookies), for a session with a local server."""
+        return self._browser.new_context(**options)
 
     def pdf(self, page: Path, target: Path) -> Path:
         tab = self.open(page)
@@ -105,11 +114,11 @@ class Browser:
         tab.close()
         return target
 
-    def axe(self, page: Path) -> dict:
+    def axe(self, page: Path | str, context=None) -> dict:
         """axe-core's results for the page: WCAG 2.1 A and AA, and the structure rules."""
         from axe_playwright_python.sync_playwright import Axe
 
-        tab = self.open(page)
+        tab = self.open(page, context=context)
         tags = Axe().run(tab, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
                                        "resultTypes": ["violations", "incomplete"]}).response
         structure = Axe().run(tab, options={"runOnly": {"type": "rule", "values": AXE_STRUCTURE},

@@ -27,3 +27,13 @@ def _shifted_clock():
         return
     with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=int(days)), tick=True):
         yield
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium for a test module (tests/browser.py); the module says it needs Playwright."""
+    from browser import Browser
+
+    b = Browser()
+    yield b
+    b.close()

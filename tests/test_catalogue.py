@@ -36,6 +36,7 @@ from conform.render.markdown import markdown_summary
 from conform.render.review import review_html
 from conform.render.text import render_text
 from conform.resources import TEMPLATES_DIR
+import serving
 from documents import FINGERPRINT_KEY
 from rulecases import write_export
 
@@ -236,9 +237,10 @@ def render_everything(root: Path, lang: str) -> dict[str, str]:
     out["diff text"] = diff_text(d, lang)
     out["diff html"] = visible(diff_html(d, lang))
     out["review"] = visible(review_html(draft(wide, api.load()[0]), lang))
+    out |= serve_pages(root / "serve", lang)
     runner = CliRunner()
     for command in ["", "check", "report", "rules", "explain", "compare", "diff", "generate", "init-mapping",
-                    "init-requirements"]:
+                    "init-requirements", "serve"]:
         out[f"help {command}"] = runner.invoke(main, [*command.split(), "--help"], prog_name="conform",
                                                env={"CONFORM_LANG": lang}).output
     for i, line in enumerate([["chekc"], ["check", "--frmat", "json", "."], ["check"], ["check", "--format", "xx", "."],
@@ -255,6 +257,20 @@ def render_everything(root: Path, lang: str) -> dict[str, str]:
     for rule in api.load()[1]:
         out[f"rule {rule.code}"] = " ".join([rule.message[lang], rule.fix[lang], (rule.reading or {}).get(lang, "")])
     return out
+
+
+def serve_pages(workdir: Path, lang: str) -> dict[str, str]:
+    """The pages of `conform serve`: the start page, an evaluation with a vendor checked and one that needs a
+    mapping, a refused form and a page that does not exist."""
+    c, service = serving.client(workdir, lang)
+    evaluation = serving.create_evaluation(c, service)
+    serving.upload(c, service, evaluation, "Leverantör AB", [("export.zip", serving.zipped(serving.EXAMPLE))])
+    serving.upload(c, service, evaluation, "Bred AB", serving.folder_files(VENDORS / "wide" / "export"))
+    serving.wait(service, evaluation)
+    return {"serve start": visible(c.get("/").text),
+            "serve evaluation": visible(c.get(f"/evaluations/{evaluation}").text),
+            "serve refused": visible(c.post("/evaluations", files={"name": (None, "x")}).text),
+            "serve not found": visible(c.get("/evaluations/ffffffffffff").text)}
 
 
 def test_swedish_output_holds_no_english(outputs):

@@ -35,13 +35,6 @@ SUMMARY_PAGES = 3
 
 
 @pytest.fixture(scope="module")
-def browser():
-    b = Browser()
-    yield b
-    b.close()
-
-
-@pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> dict[str, Path]:
     """Reports of a 2,000-person export with defects, of a clean one, and the English report; a comparison of
     three vendors and a diff."""

@@ -219,8 +219,7 @@ def _report_from(stored: Path, html: Path | None, pdf: Path | None, profile: str
     from conform.render.compare import load_result
     from conform.render.document import reworded
     from conform.render.gate import exit_code as stored_exit_code
-    from conform.render.html import extended, render_html
-    from conform.render.stored import require_renderable
+    from conform.render.stored import stored_report
 
     _refuse_overwriting_input(stored, html, pdf, key="overwrite_result")
     if ignored:
@@ -228,12 +227,9 @@ def _report_from(stored: Path, html: Path | None, pdf: Path | None, profile: str
     document = load_result(stored)
     # The profile the result was made with, unless another is named; it must be installed, at that version.
     loaded, rules = api.load(profile if profile != DEFAULT_PROFILE else document["profile"]["name"])
-    require_renderable(document, str(stored), loaded)
+    page, shown = stored_report(document, str(stored), loaded, rules, lang, reveal_ids, vendor, system_version)
     if reveal_ids and document["person_ids_masked"]:
         say("from_masked")
-    # A result made with --reveal-ids is shown in full only when this report asks for it too.
-    shown = reworded(document, lang, rules, mask=not reveal_ids)
-    page = render_html(extended(shown, loaded, vendor, system_version))
     if html is not None or pdf is None:
         _write_html(page, html)
     if pdf is not None:
@@ -473,6 +469,34 @@ def _generate_shape(outdir: Path, persons: int, defects: float, seed: int, as_of
         run_generator(Path(tmp), persons=persons, defects=defects, seed=seed, as_of=as_of)
         paths = write_shape(read_canonical(Path(tmp)), shape, outdir)
     say("shape", shape=shape, paths=", ".join(map(str, paths)))
+
+
+@main.command()
+@option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help_key="port")
+@option("--host", default="127.0.0.1", show_default=True, help_key="host")
+@option("--workdir", type=click.Path(path_type=Path, file_okay=False), default="conform-work", show_default=True,
+        help_key="workdir")
+@option("--open", "open_browser", is_flag=True, help_key="open")
+@option("--max-upload", type=click.IntRange(min=1), default=4096, show_default=True, help_key="max_upload")
+@LANG_OPTION
+@TEMP_DIR_OPTION
+def serve(port: int, host: str, workdir: Path, open_browser: bool, max_upload: int, lang: str,
+          temp_dir: Path | None) -> None:
+    """Start a local web page for evaluations."""
+    from conform.serve import LOOPBACK, run
+
+    def started(url: str) -> None:
+        say("serve_workdir", path=workdir.resolve())
+        if host not in LOOPBACK:
+            say("serve_host_warning", host=host)
+        say("serve_url", url=url)
+        if open_browser:
+            import threading
+            import webbrowser
+
+            threading.Timer(1.0, webbrowser.open, [url]).start()
+
+    run(workdir, host, port, lang, max_upload << 20, temp_dir, started)
 
 
 @main.command("init-requirements")

@@ -42,6 +42,18 @@ class Inconsistent(Exception):
         self.where, self.problem = where, problem
 
 
+def stored_report(document: dict, source: str, profile: Profile, rules, lang: str, reveal_ids: bool = False,
+                  vendor: str | None = None, system_version: str | None = None) -> tuple[str, dict]:
+    """The report page of a stored result and the result worded in `lang`, as the page shows it. Its figures are
+    the check's; a result made with --reveal-ids is shown in full only when `reveal_ids` asks for it too."""
+    from conform.render.document import reworded
+    from conform.render.html import extended, render_html
+
+    require_renderable(document, source, profile)
+    shown = reworded(document, lang, rules, mask=not reveal_ids)
+    return render_html(extended(shown, profile, vendor, system_version)), shown
+
+
 def require_renderable(document: dict, source: str, profile: Profile) -> None:
     """Raises a UsageError naming `source` and the first place where the stored result disagrees with itself,
     with the profile (which must be the one it was made with) or with the catalogue."""
