@@ -134,7 +134,8 @@ def test_an_upload_is_stored_under_names_of_conforms_own(checked):
     stored = sorted(p.relative_to(workdir).as_posix() for p in workdir.rglob("*") if p.is_file())
     assert stored == [f"evaluations/{evaluation}/evaluation.json",
                       f"evaluations/{evaluation}/vendors/{vendor.id}/result.json",
-                      f"evaluations/{evaluation}/vendors/{vendor.id}/upload/export.zip"]
+                      f"evaluations/{evaluation}/vendors/{vendor.id}/upload/export.zip",
+                      f"evaluations/{evaluation}/vendors/{vendor.id}/upload/violations.xlsx"]
 
 
 def test_a_zip_member_that_climbs_out_is_refused_by_the_readers(served):
@@ -401,3 +402,92 @@ def test_the_work_folder_is_where_the_data_stays(checked):
     _, service, workdir, _, _ = checked
     assert service.store.root == Path(workdir).resolve()
     assert all(p.is_relative_to(workdir) for p in workdir.rglob("*"))
+
+
+# -- downloads and the release comparison --------------------------------------------------------------------------
+
+def test_the_violations_download_is_the_command_line_s_list_and_is_person_data(checked, tmp_path):
+    import fastexcel
+
+    c, service, workdir, evaluation, vendor = checked
+    # a vendor with findings
+    export = tmp_path / "defective"
+    from conform.generator import generate
+
+    generate(export, persons=120, defects=0.1, seed=4)
+    (export / "expected_findings.csv").unlink()
+    upload(c, service, evaluation, "Leverantör B", [("export.zip", zipped(export))])
+    defective = wait(service, evaluation).vendors[1]
+    page = c.get(f"/evaluations/{evaluation}").text
+    assert f"/vendors/{defective.id}/violations.xlsx" in page
+    response = c.get(f"/evaluations/{evaluation}/vendors/{defective.id}/violations.xlsx")
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    served = tmp_path / "served.xlsx"
+    served.write_bytes(response.content)
+    expected = tmp_path / "cli.xlsx"
+    stored = service.store.export_path(service.store.load(evaluation), defective)
+    ran = CliRunner().invoke(main, ["check", str(stored), "--as-of", AS_OF, "--violations", str(expected)])
+    assert ran.exit_code == 1, ran.output
+
+    def sheets(path):
+        book = fastexcel.read_excel(str(path))
+        return {name: book.load_sheet(name, dtypes="string").to_polars().rows() for name in book.sheet_names}
+
+    assert sheets(served) == sheets(expected) and len(sheets(served)) > 0
+    c.post(f"/evaluations/{evaluation}/delete-person-data", data={"csrf": service.csrf})
+    assert c.get(f"/evaluations/{evaluation}/vendors/{defective.id}/violations.xlsx").status_code == 404
+    assert "violations.xlsx" not in c.get(f"/evaluations/{evaluation}").text
+
+
+def test_the_requirements_download_is_the_file_given_or_the_default(served):
+    c, service, _ = served
+    default = create_evaluation(c, service)
+    expected = CliRunner().invoke(main, ["init-requirements", "--lang", "sv"]).output
+    assert c.get(f"/evaluations/{default}/requirements.yaml").text == expected
+    own = expected.replace("tolerance: 0", "tolerance: 0.02", 1).encode("utf-8")
+    assert own != expected.encode("utf-8")
+    given = create_evaluation(c, service, requirements=own)
+    assert c.get(f"/evaluations/{given}/requirements.yaml").content == own
+
+
+def _results(tmp_path) -> tuple[Path, Path]:
+    from conform.generator import generate
+
+    paths = []
+    for name, rate in (("before", 0.0), ("after", 0.05)):
+        export = tmp_path / name
+        generate(export, persons=150, defects=rate, seed=9)
+        (export / "expected_findings.csv").unlink(missing_ok=True)
+        path = tmp_path / f"{name}.json"
+        CliRunner().invoke(main, ["check", str(export), "--as-of", AS_OF, "--format", "json", "-o", str(path)])
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def test_the_release_comparison_is_the_command_line_s_diff(served, tmp_path):
+    c, service, _ = served
+    before, after = _results(tmp_path)
+    expected = tmp_path / "diff.html"
+    CliRunner().invoke(main, ["diff", str(before), str(after), "--format", "html", "-o", str(expected)])
+    files = {"before": ("before.json", before.read_bytes()), "after": ("after.json", after.read_bytes()),
+             "csrf": (None, service.csrf)}
+    shown = c.post("/releases/diff", files=files)
+    assert shown.status_code == 200 and shown.headers["content-security-policy"] == DOCUMENT_POLICY
+    assert shown.text == expected.read_text(encoding="utf-8").replace(str(before), "before.json").replace(
+        str(after), "after.json")
+    downloaded = c.post("/releases/diff", files=files | {"download": (None, "1")})
+    assert "attachment" in downloaded.headers["content-disposition"] and downloaded.text == shown.text
+    assert not list(service.store.root.glob(".result-*"))   # nothing of the results is kept
+    assert "Jämför två versioner" in c.get("/releases").text
+
+
+def test_a_release_comparison_of_a_file_that_is_no_result_names_the_file(served, tmp_path):
+    c, service, _ = served
+    before, _ = _results(tmp_path)
+    files = {"before": ("before.json", before.read_bytes()), "after": ("nytt <b>.json", b"{not json"),
+             "csrf": (None, service.csrf)}
+    response = c.post("/releases/diff", files=files)
+    assert response.status_code == 400
+    assert "nytt &lt;b&gt;.json" in response.text and ".result-" not in response.text
+    assert c.post("/releases/diff", files={"before": files["before"], "csrf": (None, service.csrf)}).status_code == 400
+    assert c.post("/releases/diff", files={k: v for k, v in files.items() if k != "csrf"}).status_code == 403

@@ -91,6 +91,13 @@ def test_an_evaluation_start_to_finish_in_the_browser(browser, exports, tmp_path
         tab.fill("#as_of", "2025-06-30")
         tab.click("button[type=submit]")
         evaluation_url = tab.url
+        # the requirements, set in the form before any vendor is added
+        tab.click("text=Ställ in kraven")
+        tab.select_option("select[name='level.ursprung']", "bor")
+        tab.fill("input[name='weight.ursprung']", "2")
+        tab.fill("input[name='tolerance.ursprung']", "5")
+        tab.click("text=Spara kraven")
+        assert tab.url == evaluation_url and "egen kravfil" in tab.inner_text("body")
         for path, vendor in zip(exports, ["Alfa AB", "Beta AB", "Gamma AB"], strict=True):
             tab.fill("#vendor_name", vendor)
             tab.set_input_files("#export", str(path))
@@ -122,7 +129,8 @@ def test_an_evaluation_start_to_finish_in_the_browser(browser, exports, tmp_path
 
         report = tab.get_by_label("Rapport HTML: Alfa AB").get_attribute("href")
         evaluation_path = evaluation_url.removeprefix(running.origin)
-        for path in ["/?lang=en", "/?lang=sv", evaluation_path, "/evaluations/ffffffffffff"]:
+        for path in ["/?lang=en", "/?lang=sv", evaluation_path, evaluation_path + "/requirements", "/releases",
+                     "/evaluations/ffffffffffff"]:
             problems = axe_problems(browser.axe(running.origin + path, context=context))
             assert problems == [], (path, problems)
         # The report and the comparison are served in a sandbox (their policy), where axe cannot run: they are

@@ -307,26 +307,78 @@ def _practice(raw: dict, profile: Profile, doc) -> LocalPractice:
 def init_requirements_yaml(profile: Profile, lang: str = "sv") -> str:
     """The default requirements, written out for a buyer to edit (`conform init-requirements`), its comments in
     the buyer's language."""
+    return requirements_yaml(profile, lang)
+
+
+def requirements_yaml(profile: Profile, lang: str = "sv", chosen: Requirements | None = None) -> str:
+    """A requirements file with the comments `conform init-requirements` writes: the default requirements, or
+    `chosen` (a buyer's, set in `conform serve`'s form), with its own requirements, accepted deviations and
+    local practice."""
     words = labels(lang)["requirements_file"]
+    chosen = chosen or default_requirements(profile)
     lines = [f"# {line}" for line in words["header"]] + [
         "conform_requirements: 1",
         f"profile: {profile.name}",
-        f"name: {json.dumps(words['name'], ensure_ascii=False)}",
+        f"name: {json.dumps(chosen.name or words['name'], ensure_ascii=False)}",
         "information_sets:",
     ]
     for s in profile.information_sets:
-        lines.append(f"  {s.id}: {{level: skall, tolerance: 0}}  # {s.name}, [{s.cardinality}]")
-    lines += [f"# {words['bor_example']}"] + [f"# {line}" for line in words["own_requirements"]] + [
-        # Commented out so that removing the # leaves the YAML as meant (as the deviation example below).
-        "#own_requirements:",
-        f"#  DAT-001: {{level: skall, tolerance: 0.01, note: {json.dumps(words['example_note'], ensure_ascii=False)}}}",
-        "#  PLA-002: {level: bör, weight: 2, tolerance: 0.05}",
-    ] + [f"# {line}" for line in words["deviations"]] + [
-        "accepted_deviations: []",
-        "#  - rule: VAL-013",
-        "#    information_sets: [insats]",
-        f"#    justification: {json.dumps(words['example_justification'], ensure_ascii=False)}",
-        f"#    accepted_by: {json.dumps(words['example_accepted_by'], ensure_ascii=False)}",
-        "#    expires: 2027-06-30",
-    ]
+        lines.append(f"  {s.id}: {_set_text(chosen.of(s.id))}  # {s.name}, [{s.cardinality}]")
+    lines += [f"# {words['bor_example']}"] + [f"# {line}" for line in words["own_requirements"]]
+    if chosen.own:
+        lines.append("own_requirements:")
+        lines += [f"  {own.rule}: {_own_text(own)}" for own in chosen.own]
+    else:
+        lines += [  # commented out so that removing the # leaves the YAML as meant (as the deviation example below)
+            "#own_requirements:",
+            "#  DAT-001: {level: skall, tolerance: 0.01, note: "
+            + json.dumps(words["example_note"], ensure_ascii=False) + "}",
+            "#  PLA-002: {level: bör, weight: 2, tolerance: 0.05}",
+        ]
+    lines += [f"# {line}" for line in words["deviations"]]
+    if chosen.deviations:
+        lines.append("accepted_deviations:")
+        for d in chosen.deviations:
+            lines.append(f"  - rule: {d.rule}")
+            if d.information_sets:
+                lines.append(f"    information_sets: [{', '.join(d.information_sets)}]")
+            lines += [f"    justification: {json.dumps(d.justification, ensure_ascii=False)}",
+                      f"    accepted_by: {json.dumps(d.accepted_by, ensure_ascii=False)}"]
+            if d.expires is not None:
+                lines.append(f"    expires: {d.expires.isoformat()}")
+    else:
+        lines += [
+            "accepted_deviations: []",
+            "#  - rule: VAL-013",
+            "#    information_sets: [insats]",
+            f"#    justification: {json.dumps(words['example_justification'], ensure_ascii=False)}",
+            f"#    accepted_by: {json.dumps(words['example_accepted_by'], ensure_ascii=False)}",
+            "#    expires: 2027-06-30",
+        ]
+    if chosen.practice.declared:
+        import yaml
+
+        practice = {k: v for k, v in chosen.practice.as_dict().items() if v}
+        if "ibic" in practice:
+            practice["ibic"] = {k: v for k, v in practice["ibic"].items() if v not in (None, [])}
+        lines += ["local_practice:"] + ["  " + line for line in yaml.safe_dump(
+            practice, allow_unicode=True, sort_keys=False, default_flow_style=False).splitlines()]
     return "\n".join(lines) + "\n"
+
+
+def _set_text(wanted: SetRequirement) -> str:
+    weight = f", weight: {_number(wanted.weight)}" if wanted.level == BOR else ""  # a weight is for bör only
+    return f"{{level: {'bör' if wanted.level == BOR else SKALL}{weight}, tolerance: {_number(wanted.tolerance)}}}"
+
+
+def _own_text(own: OwnRequirement) -> str:
+    weight = f", weight: {_number(own.weight)}" if own.level == BOR else ""
+    note = f", note: {json.dumps(own.note, ensure_ascii=False)}" if own.note else ""
+    return f"{{level: {'bör' if own.level == BOR else SKALL}{weight}, tolerance: {_number(own.tolerance)}{note}}}"
+
+
+def _number(value: float) -> str:
+    """A share or weight as YAML reads it back: decimal notation, never 1e-05 (which YAML 1.1 reads as text)."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.9f}".rstrip("0")

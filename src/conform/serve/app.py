@@ -23,19 +23,22 @@ from conform import api
 from conform.catalogue import labels
 from conform.errors import ConformError
 from conform.render.compare import compare, compare_csv, compare_html, load_result
+from conform.render.diff import diff, diff_html
 from conform.render.document import reworded
 from conform.render.templates import environment
 from conform.render.stored import stored_report
 from conform.resources import TEMPLATES_DIR
 from conform.serve.jobs import Checks
+from conform.serve.requirements_form import FormProblem, chosen, rows
 from conform.serve.security import DOCUMENT_POLICY, BodyLimit, TokenGate, TooLarge, same, too_large_response
-from conform.serve.store import Evaluation, Store, UploadRefused, Vendor
+from conform.serve.store import Evaluation, Store, UploadRefused, Vendor, upload_name
 
 LANGUAGES = ("sv", "en")
 LANG_COOKIE = "conform_lang"
 MAX_UPLOAD = 4 << 30
-FORM_LIMITS = {"max_files": 10_000, "max_fields": 50, "max_part_size": 1 << 20}
+FORM_LIMITS = {"max_files": 10_000, "max_fields": 1000, "max_part_size": 1 << 20}
 NAME_LENGTH = 200
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Service:
@@ -162,6 +165,73 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
         s.stored(evaluation, vendor)
         return Response(path.read_bytes(), media_type="application/json", headers=_download(f"{vendor.id}.json"))
 
+    async def violations(request: Request) -> Response:
+        evaluation, vendor = s.vendor(request)
+        path = s.store.violations_path(evaluation, vendor)
+        if not path.is_file():
+            raise HTTPException(404)
+        return Response(path.read_bytes(), media_type=XLSX, headers=_download(f"{vendor.id}-violations.xlsx"))
+
+    async def requirements(request: Request) -> Response:
+        from conform.input.requirements import init_requirements_yaml
+
+        evaluation = s.evaluation(request.path_params["evaluation"])
+        path = s.store.requirements(evaluation)
+        text = (path.read_text(encoding="utf-8") if path is not None
+                else init_requirements_yaml(api.load()[0], s.language(request)))
+        return Response(text, media_type="application/yaml; charset=utf-8",
+                        headers=_download(f"{evaluation.id}-requirements.yaml"))
+
+    async def requirements_form(request: Request) -> Response:
+        evaluation = s.evaluation(request.path_params["evaluation"])
+        return _requirements_page(s, request, evaluation, _current_requirements(s, evaluation))
+
+    async def save_requirements(request: Request) -> Response:
+        from conform.input.requirements import requirements_yaml
+
+        evaluation = s.evaluation(request.path_params["evaluation"])
+        form = await s.form(request)
+        current = _current_requirements(s, evaluation)
+        if evaluation.vendors:
+            return _requirements_page(s, request, evaluation, current, status=409)
+        lang = s.language(request)
+        profile, _ = api.load()
+        try:
+            wanted = chosen(form, profile, current)
+        except FormProblem as problem:
+            words = labels(lang)["serve"]
+            return _requirements_page(s, request, evaluation, current, words[problem.key].replace("{row}",
+                                      problem.row), 400)
+        text = requirements_yaml(profile, lang, wanted).encode("utf-8")
+        problem = _requirements_problem(text, s.store.root, lang)
+        if problem is not None:
+            return _requirements_page(s, request, evaluation, wanted, problem, 400)
+        if not s.store.set_requirements(evaluation.id, text):
+            return _requirements_page(s, request, s.evaluation(evaluation.id), current, status=409)
+        return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)
+
+    async def releases(request: Request) -> Response:
+        return s.page(request, "releases.html.j2", error=None)
+
+    async def release_diff(request: Request) -> Response:
+        form = await s.form(request)
+        lang = s.language(request)
+        files = [form.get("before"), form.get("after")]
+        if not all(isinstance(f, UploadFile) and f.filename for f in files):
+            return s.page(request, "releases.html.j2", 400, error=labels(lang)["serve"]["releases_missing"])
+        try:
+            before, after = [await _uploaded_result(f, s.store.root, lang) for f in files]
+        except ResultRefused as refused:
+            return s.page(request, "releases.html.j2", 400, error=str(refused))
+        try:
+            d = diff(before, after, sources=[upload_name_shown(f.filename) for f in files])
+        except ConformError as error:   # results of different profiles
+            return s.page(request, "releases.html.j2", 400, error=error.text(lang))
+        headers = {"content-security-policy": DOCUMENT_POLICY}
+        if form.get("download"):
+            headers |= _download("diff.html")
+        return HTMLResponse(diff_html(d, lang), headers=headers)
+
     async def comparison(request: Request) -> Response:
         evaluation = s.evaluation(request.path_params["evaluation"])
         matrix = _matrix(s, evaluation)
@@ -193,6 +263,12 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
         Route("/evaluations/{evaluation}/vendors/{vendor}/report", report),
         Route("/evaluations/{evaluation}/vendors/{vendor}/report.pdf", report_pdf),
         Route("/evaluations/{evaluation}/vendors/{vendor}/result.json", result),
+        Route("/evaluations/{evaluation}/vendors/{vendor}/violations.xlsx", violations),
+        Route("/evaluations/{evaluation}/requirements.yaml", requirements),
+        Route("/evaluations/{evaluation}/requirements", requirements_form),
+        Route("/evaluations/{evaluation}/requirements", save_requirements, methods=["POST"]),
+        Route("/releases", releases),
+        Route("/releases/diff", release_diff, methods=["POST"]),
         Route("/serve.css", stylesheet),
     ]
     @asynccontextmanager
@@ -210,11 +286,31 @@ def _evaluation_page(s: Service, request: Request, evaluation: Evaluation, error
     lang = s.language(request)
     progress = {v.id: s.checks.progress(v.id) for v in evaluation.vendors}
     comparable = [v for v in evaluation.vendors if v.status == "done" and v.verdict != "provisional"]
+    listed = {v.id for v in evaluation.vendors if s.store.violations_path(evaluation, v).is_file()}
     return s.page(request, "evaluation.html.j2", status, evaluation=evaluation, progress=progress, error=error,
+                  listed=listed,
                   running=any(v.status in ("queued", "checking") for v in evaluation.vendors),
                   comparable=comparable, folder=str(s.store.folder(evaluation.id)),
                   uploads=[v for v in evaluation.vendors if v.export is not None],
                   message=lambda v: v.message.get(lang, ""))
+
+
+def _current_requirements(s: Service, evaluation: Evaluation):
+    """The evaluation's requirements as the check reads them (the default ones without a file)."""
+    from conform.input.requirements import load_requirements
+
+    path = s.store.requirements(evaluation)
+    if path is None:
+        return None
+    profile, rules = api.load()
+    return load_requirements(path, profile, list(rules))
+
+
+def _requirements_page(s: Service, request: Request, evaluation: Evaluation, current, error: str | None = None,
+                       status: int = 200) -> Response:
+    profile, rules = api.load()
+    return s.page(request, "requirements.html.j2", status, evaluation=evaluation, error=error,
+                  locked=bool(evaluation.vendors), form=rows(profile, rules, current))
 
 
 def _report_page(s: Service, evaluation: Evaluation, vendor: Vendor, lang: str) -> tuple[str, dict, tuple]:
@@ -245,6 +341,31 @@ async def _content(value) -> bytes | None:
     if isinstance(value, UploadFile) and value.filename:
         return await value.read()
     return None
+
+
+class ResultRefused(Exception):
+    """A result sent with a form that cannot be read, worded for the page."""
+
+
+async def _uploaded_result(upload: UploadFile, root: Path, lang: str) -> dict:
+    """A result document sent with a form, read and validated as `conform diff` reads a file; the message names the
+    file as it was sent."""
+    trial = root / f".result-{secrets.token_hex(6)}.json"
+    trial.write_bytes(await upload.read())
+    try:
+        return load_result(trial)
+    except ConformError as error:
+        raise ResultRefused(error.text(lang).replace(str(trial), upload_name_shown(upload.filename))) from None
+    finally:
+        trial.unlink(missing_ok=True)
+
+
+def upload_name_shown(name: str) -> str:
+    """A file name a browser sent, as a page shows it (the name only; one that climbs is shown as it is not)."""
+    try:
+        return upload_name(name)
+    except UploadRefused:
+        return "?"
 
 
 def _is_date(text: str) -> bool:

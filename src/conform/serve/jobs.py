@@ -19,6 +19,7 @@ from conform.errors import ConformError
 from conform.model import Severity
 from conform.personnummer import mask_text
 from conform.render.document import build
+from conform.render.violations import write_violations
 from conform.result import fingerprint
 from conform.serve.store import Store
 
@@ -65,6 +66,10 @@ class Checks:
             document = build(result, lang=self.lang, reveal_ids=False, fingerprint_key=fingerprint.key())
             path = self.store.result_path(evaluation, vendor)
             path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            # The data owner's work list names every record in full: person data, kept beside the upload and
+            # deleted with it.
+            write_violations(result, self.store.violations_path(evaluation, vendor), self.lang,
+                             profile=api.load(result.profile_name)[0])
             changes = {"status": "done", "verdict": document["summary"]["verdict"],
                        "exit_code": result.exit_code(Severity.ERROR)}
         except ConformError as error:

@@ -61,7 +61,8 @@ class Evaluation:
 
 class Store:
     """The work folder: ``evaluations/<id>/evaluation.json``, ``requirements.yaml`` and, per vendor,
-    ``vendors/<id>/upload/`` (the person data), ``mapping.yaml`` and ``result.json``."""
+    ``vendors/<id>/upload/`` (the person data: the export and the violations list), ``mapping.yaml`` and
+    ``result.json``."""
 
     def __init__(self, workdir: Path):
         self.root = Path(workdir).resolve()
@@ -115,6 +116,16 @@ class Store:
         self.save(evaluation)
         return evaluation
 
+    def set_requirements(self, evaluation_id: str, content: bytes) -> bool:
+        """Write the evaluation's requirements, unless a vendor has been added (then False): every vendor of an
+        evaluation is judged by the same requirements."""
+        with self.modify(evaluation_id) as evaluation:
+            if evaluation.vendors:
+                return False
+            (self.folder(evaluation_id) / "requirements.yaml").write_bytes(content)
+            evaluation.requirements = True
+            return True
+
     def requirements(self, evaluation: Evaluation) -> Path | None:
         return self.folder(evaluation.id) / "requirements.yaml" if evaluation.requirements else None
 
@@ -142,6 +153,10 @@ class Store:
 
     def mapping_path(self, evaluation: Evaluation, vendor: Vendor) -> Path | None:
         return self.folder(evaluation.id, vendor.id) / "mapping.yaml" if vendor.mapping else None
+
+    def violations_path(self, evaluation: Evaluation, vendor: Vendor) -> Path:
+        """Every finding with its record named in full (`check --violations`): person data, under upload/."""
+        return self.folder(evaluation.id, vendor.id) / "upload" / "violations.xlsx"
 
     def result_path(self, evaluation: Evaluation, vendor: Vendor) -> Path:
         return self.folder(evaluation.id, vendor.id) / RESULT
