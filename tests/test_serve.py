@@ -246,6 +246,21 @@ def test_a_person_id_in_a_message_is_masked(served, monkeypatch):
     assert "198501012383" not in page and "19850101" in page
 
 
+def test_a_running_check_shows_its_stage_in_the_standard_s_words(checked):
+    from conform.catalogue import labels
+    from conform.serve.jobs import Reached
+
+    c, service, _, evaluation, vendor = checked
+    with service.store.modify(evaluation) as changed:
+        changed.vendor(vendor.id).status = "checking"
+    service.checks.reached[vendor.id] = Reached("uppfoljning", 2_500_000, 6_300_000)
+    page = c.get(f"/evaluations/{evaluation}").text
+    noun = labels("sv")["html"]["table_nouns"]["uppfoljning"][1]
+    assert f"kontrollerar {noun}: 2 500 000 av 6 300 000 poster" in page.replace("\xa0", " ")
+    assert "uppfoljning:" not in page
+    assert '<meta http-equiv="refresh" content="2">' in page and '<progress max="6300000" value="2500000"' in page
+
+
 def test_the_page_speaks_english_on_request(checked):
     c, _, _, evaluation, _ = checked
     english = c.get(f"/evaluations/{evaluation}?lang=en")

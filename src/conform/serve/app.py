@@ -1,6 +1,10 @@
 """The pages of `conform serve`: evaluations, vendors' uploads checked in the background, each vendor's report,
 the comparison, and deleting the person data. Pages work without JavaScript (a running check's page reloads
 itself every few seconds); every value is shown as text (Jinja2 autoescapes).
+
+Nothing slow runs on the event loop: a page that only reads is a plain function (Starlette runs it in its thread
+pool), and a form's slow steps (copying an upload, reading a result) are sent there, so that a PDF being made or
+a large upload being stored never holds up another page.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -97,7 +102,7 @@ class Service:
 def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> Starlette:
     s = service
 
-    async def index(request: Request) -> Response:
+    def index(request: Request) -> Response:
         return s.page(request, "index.html.j2", evaluations=s.store.evaluations(), error=None)
 
     async def create(request: Request) -> Response:
@@ -112,13 +117,13 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
         elif as_of is not None and not _is_date(as_of):
             problem = labels(lang)["serve"]["as_of_invalid"]
         elif requirements is not None:
-            problem = _requirements_problem(requirements, s.store.root, lang)
+            problem = await run_in_threadpool(_requirements_problem, requirements, s.store.root, lang)
         if problem is not None:
             return s.page(request, "index.html.j2", 400, evaluations=s.store.evaluations(), error=problem)
         evaluation = s.store.create(name, as_of, requirements)
         return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)
 
-    async def show(request: Request) -> Response:
+    def show(request: Request) -> Response:
         evaluation = s.evaluation(request.path_params["evaluation"])
         return _evaluation_page(s, request, evaluation)
 
@@ -132,7 +137,9 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
             return _evaluation_page(s, request, evaluation, labels(lang)["serve"]["name_missing"], 400)
         mapping = await _content(form.get("mapping"))
         try:
-            vendor = s.store.add_vendor(evaluation.id, name, [(f.filename, f.file) for f in uploads], mapping)
+            # copying a large upload into the work folder takes a while: off the event loop, as every slow step
+            vendor = await run_in_threadpool(s.store.add_vendor, evaluation.id, name,
+                                             [(f.filename, f.file) for f in uploads], mapping)
         except UploadRefused as refused:
             return _evaluation_page(s, request, evaluation, refused.text(lang), 400)
         s.checks.submit(evaluation.id, vendor.id)
@@ -141,15 +148,15 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
     async def delete_person_data(request: Request) -> Response:
         evaluation = s.evaluation(request.path_params["evaluation"])
         await s.form(request)
-        s.store.delete_person_data(evaluation.id)
+        await run_in_threadpool(s.store.delete_person_data, evaluation.id)
         return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)
 
-    async def report(request: Request) -> Response:
+    def report(request: Request) -> Response:
         evaluation, vendor = s.vendor(request)
         page = _report_page(s, evaluation, vendor, s.language(request))[0]
         return HTMLResponse(page, headers={"content-security-policy": DOCUMENT_POLICY})
 
-    async def report_pdf(request: Request) -> Response:
+    def report_pdf(request: Request) -> Response:
         from conform.render.pdf import report_pdf as make_pdf
 
         evaluation, vendor = s.vendor(request)
@@ -159,20 +166,20 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
         data = make_pdf(page, json.dumps(attached, ensure_ascii=False, indent=2) + "\n", lang)
         return Response(data, media_type="application/pdf", headers=_download(f"{vendor.id}.pdf"))
 
-    async def result(request: Request) -> Response:
+    def result(request: Request) -> Response:
         evaluation, vendor = s.vendor(request)
         path = s.store.result_path(evaluation, vendor)
         s.stored(evaluation, vendor)
         return Response(path.read_bytes(), media_type="application/json", headers=_download(f"{vendor.id}.json"))
 
-    async def violations(request: Request) -> Response:
+    def violations(request: Request) -> Response:
         evaluation, vendor = s.vendor(request)
         path = s.store.violations_path(evaluation, vendor)
         if not path.is_file():
             raise HTTPException(404)
         return Response(path.read_bytes(), media_type=XLSX, headers=_download(f"{vendor.id}-violations.xlsx"))
 
-    async def requirements(request: Request) -> Response:
+    def requirements(request: Request) -> Response:
         from conform.input.requirements import init_requirements_yaml
 
         evaluation = s.evaluation(request.path_params["evaluation"])
@@ -182,7 +189,7 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
         return Response(text, media_type="application/yaml; charset=utf-8",
                         headers=_download(f"{evaluation.id}-requirements.yaml"))
 
-    async def requirements_form(request: Request) -> Response:
+    def requirements_form(request: Request) -> Response:
         evaluation = s.evaluation(request.path_params["evaluation"])
         return _requirements_page(s, request, evaluation, _current_requirements(s, evaluation))
 
@@ -203,14 +210,14 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
             return _requirements_page(s, request, evaluation, current, words[problem.key].replace("{row}",
                                       problem.row), 400)
         text = requirements_yaml(profile, lang, wanted).encode("utf-8")
-        problem = _requirements_problem(text, s.store.root, lang)
+        problem = await run_in_threadpool(_requirements_problem, text, s.store.root, lang)
         if problem is not None:
             return _requirements_page(s, request, evaluation, wanted, problem, 400)
         if not s.store.set_requirements(evaluation.id, text):
             return _requirements_page(s, request, s.evaluation(evaluation.id), current, status=409)
         return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)
 
-    async def releases(request: Request) -> Response:
+    def releases(request: Request) -> Response:
         return s.page(request, "releases.html.j2", error=None)
 
     async def release_diff(request: Request) -> Response:
@@ -224,15 +231,15 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
         except ResultRefused as refused:
             return s.page(request, "releases.html.j2", 400, error=str(refused))
         try:
-            d = diff(before, after, sources=[upload_name_shown(f.filename) for f in files])
+            d = await run_in_threadpool(diff, before, after, [upload_name_shown(f.filename) for f in files])
         except ConformError as error:   # results of different profiles
             return s.page(request, "releases.html.j2", 400, error=error.text(lang))
         headers = {"content-security-policy": DOCUMENT_POLICY}
         if form.get("download"):
             headers |= _download("diff.html")
-        return HTMLResponse(diff_html(d, lang), headers=headers)
+        return HTMLResponse(await run_in_threadpool(diff_html, d, lang), headers=headers)
 
-    async def comparison(request: Request) -> Response:
+    def comparison(request: Request) -> Response:
         evaluation = s.evaluation(request.path_params["evaluation"])
         matrix = _matrix(s, evaluation)
         lang = s.language(request)
@@ -241,7 +248,7 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
                             headers=_download(f"{evaluation.id}.csv"))
         return HTMLResponse(compare_html(matrix, lang), headers={"content-security-policy": DOCUMENT_POLICY})
 
-    async def stylesheet(request: Request) -> Response:
+    def stylesheet(request: Request) -> Response:
         return Response((TEMPLATES_DIR / "serve" / "serve.css").read_text(encoding="utf-8"), media_type="text/css")
 
     async def refused(request: Request, error: HTTPException) -> Response:
@@ -288,7 +295,7 @@ def _evaluation_page(s: Service, request: Request, evaluation: Evaluation, error
     comparable = [v for v in evaluation.vendors if v.status == "done" and v.verdict != "provisional"]
     listed = {v.id for v in evaluation.vendors if s.store.violations_path(evaluation, v).is_file()}
     return s.page(request, "evaluation.html.j2", status, evaluation=evaluation, progress=progress, error=error,
-                  listed=listed,
+                  listed=listed, nouns=labels(lang)["html"]["table_nouns"],
                   running=any(v.status in ("queued", "checking") for v in evaluation.vendors),
                   comparable=comparable, folder=str(s.store.folder(evaluation.id)),
                   uploads=[v for v in evaluation.vendors if v.export is not None],
@@ -353,7 +360,7 @@ async def _uploaded_result(upload: UploadFile, root: Path, lang: str) -> dict:
     trial = root / f".result-{secrets.token_hex(6)}.json"
     trial.write_bytes(await upload.read())
     try:
-        return load_result(trial)
+        return await run_in_threadpool(load_result, trial)
     except ConformError as error:
         raise ResultRefused(error.text(lang).replace(str(trial), upload_name_shown(upload.filename))) from None
     finally:
