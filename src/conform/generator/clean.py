@@ -209,9 +209,9 @@ class IdPools:
     def __init__(self, as_of: int):
         pn, sn = load_test_numbers()
         self.lists = {"pn": (pn, np.zeros(len(pn.ids), bool)), "sn": (sn, np.zeros(len(sn.ids), bool))}
-        first_year = min(int(D.ymd(np.array([as_of]))[0][0]) - OLDEST_BIRTH_YEARS,
-                         int(min(pn.ids.min(), sn.ids.min()) // 10**8))
-        self.taken = TakenNumbers(first_year, int(D.ymd(np.array([as_of]))[0][0]))
+        last_year = int(D.ymd(np.array([as_of]))[0][0])
+        first_year = min(last_year - OLDEST_BIRTH_YEARS, int(min(pn.ids.min(), sn.ids.min()) // 10**8))
+        self.taken = TakenNumbers(first_year, last_year)
         self.taken.add(pn.ids)
         self.taken.add(sn.ids)
 

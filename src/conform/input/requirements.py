@@ -367,14 +367,19 @@ def requirements_yaml(profile: Profile, lang: str = "sv", chosen: Requirements |
 
 
 def _set_text(wanted: SetRequirement) -> str:
-    weight = f", weight: {_number(wanted.weight)}" if wanted.level == BOR else ""  # a weight is for bör only
-    return f"{{level: {'bör' if wanted.level == BOR else SKALL}{weight}, tolerance: {_number(wanted.tolerance)}}}"
+    return _requirement_text(wanted.level, wanted.weight, wanted.tolerance)
 
 
 def _own_text(own: OwnRequirement) -> str:
-    weight = f", weight: {_number(own.weight)}" if own.level == BOR else ""
-    note = f", note: {json.dumps(own.note, ensure_ascii=False)}" if own.note else ""
-    return f"{{level: {'bör' if own.level == BOR else SKALL}{weight}, tolerance: {_number(own.tolerance)}{note}}}"
+    return _requirement_text(own.level, own.weight, own.tolerance, own.note)
+
+
+def _requirement_text(level: str, weight: float, tolerance: float, note: str | None = None) -> str:
+    """``{level: bör, weight: 2, tolerance: 0.05}``; a weight is written for bör only (the schema refuses it on
+    skall)."""
+    weighed = f", weight: {_number(weight)}" if level == BOR else ""
+    noted = f", note: {json.dumps(note, ensure_ascii=False)}" if note else ""
+    return f"{{level: {'bör' if level == BOR else SKALL}{weighed}, tolerance: {_number(tolerance)}{noted}}}"
 
 
 def _number(value: float) -> str:

@@ -92,11 +92,14 @@ class Service:
             raise HTTPException(404)
         return evaluation, vendor
 
-    def stored(self, evaluation: Evaluation, vendor: Vendor) -> dict:
+    def stored_path(self, evaluation: Evaluation, vendor: Vendor) -> Path:
         path = self.store.result_path(evaluation, vendor)
         if vendor.status != "done" or not path.is_file():
             raise HTTPException(404)
-        return load_result(path)
+        return path
+
+    def stored(self, evaluation: Evaluation, vendor: Vendor) -> dict:
+        return load_result(self.stored_path(evaluation, vendor))
 
 
 def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> Starlette:
@@ -168,8 +171,7 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
 
     def result(request: Request) -> Response:
         evaluation, vendor = s.vendor(request)
-        path = s.store.result_path(evaluation, vendor)
-        s.stored(evaluation, vendor)
+        path = s.stored_path(evaluation, vendor)
         return Response(path.read_bytes(), media_type="application/json", headers=_download(f"{vendor.id}.json"))
 
     def violations(request: Request) -> Response:
@@ -292,7 +294,7 @@ def _evaluation_page(s: Service, request: Request, evaluation: Evaluation, error
                      status: int = 200) -> Response:
     lang = s.language(request)
     progress = {v.id: s.checks.progress(v.id) for v in evaluation.vendors}
-    comparable = [v for v in evaluation.vendors if v.status == "done" and v.verdict != "provisional"]
+    comparable = evaluation.final()
     listed = {v.id for v in evaluation.vendors if s.store.violations_path(evaluation, v).is_file()}
     return s.page(request, "evaluation.html.j2", status, evaluation=evaluation, progress=progress, error=error,
                   listed=listed, nouns=labels(lang)["html"]["table_nouns"],
@@ -329,7 +331,7 @@ def _report_page(s: Service, evaluation: Evaluation, vendor: Vendor, lang: str) 
 
 def _matrix(s: Service, evaluation: Evaluation) -> dict:
     """The comparison of the vendors whose verdict is final (a provisional one waits for its mapping review)."""
-    vendors = [v for v in evaluation.vendors if v.status == "done" and v.verdict != "provisional"]
+    vendors = evaluation.final()
     if not vendors:
         raise HTTPException(404)
     return compare([s.stored(evaluation, v) for v in vendors], names=[v.name for v in vendors],
@@ -357,12 +359,23 @@ class ResultRefused(Exception):
 async def _uploaded_result(upload: UploadFile, root: Path, lang: str) -> dict:
     """A result document sent with a form, read and validated as `conform diff` reads a file; the message names the
     file as it was sent."""
-    trial = root / f".result-{secrets.token_hex(6)}.json"
-    trial.write_bytes(await upload.read())
+    document, problem = await run_in_threadpool(_read_trial, await upload.read(), "result.json", root, load_result,
+                                                lang, upload_name_shown(upload.filename))
+    if problem is not None:
+        raise ResultRefused(problem)
+    return document
+
+
+def _read_trial(content: bytes, name: str, root: Path, read, lang: str, shown: str):
+    """(what `read`, a loader that takes a path, makes of `content`, None), or (None, why it refused it, in `lang`
+    and naming the file `shown`). The content is written to a private file of the work folder, removed after."""
+    stem, suffix = name.split(".")
+    trial = root / f".{stem}-{secrets.token_hex(6)}.{suffix}"
+    trial.write_bytes(content)
     try:
-        return await run_in_threadpool(load_result, trial)
+        return read(trial), None
     except ConformError as error:
-        raise ResultRefused(error.text(lang).replace(str(trial), upload_name_shown(upload.filename))) from None
+        return None, error.text(lang).replace(str(trial), shown)
     finally:
         trial.unlink(missing_ok=True)
 
@@ -387,16 +400,9 @@ def _requirements_problem(content: bytes, root: Path, lang: str) -> str | None:
     """Why a requirements file cannot be used (the message `check --requirements` gives), or None."""
     from conform.input.requirements import load_requirements
 
-    trial = root / f".requirements-{secrets.token_hex(6)}.yaml"
-    trial.write_bytes(content)
-    try:
-        profile, rules = api.load()
-        load_requirements(trial, profile, list(rules))
-    except ConformError as error:
-        return error.text(lang).replace(str(trial), labels(lang)["serve"]["requirements_file"])
-    finally:
-        trial.unlink(missing_ok=True)
-    return None
+    profile, rules = api.load()
+    return _read_trial(content, "requirements.yaml", root, lambda path: load_requirements(path, profile, list(rules)),
+                       lang, labels(lang)["serve"]["requirements_file"])[1]
 
 
 __all__ = ["Service", "create_app"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 from urllib.parse import urlencode
 
-from starlette.datastructures import URL, QueryParams
+from starlette.requests import HTTPConnection
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,13 +39,12 @@ class TokenGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        url = URL(scope=scope)
-        cookie = _cookie(scope, TOKEN_COOKIE)
-        query = QueryParams(url.query)
-        given = query.get("token")
+        connection = HTTPConnection(scope)
+        cookie = connection.cookies.get(TOKEN_COOKIE)
+        given = connection.query_params.get("token")
         if given is not None and hmac.compare_digest(given.encode(), self.token.encode()):
-            rest = [(k, v) for k, v in query.multi_items() if k != "token"]
-            target = url.path + ("?" + urlencode(rest) if rest else "")
+            rest = [(k, v) for k, v in connection.query_params.multi_items() if k != "token"]
+            target = connection.url.path + ("?" + urlencode(rest) if rest else "")
             response = RedirectResponse(target, status_code=303)
             response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict", path="/")
             await _secured(response)(scope, receive, send)
@@ -72,16 +71,6 @@ def _secured(response):
     for name, value in HEADERS:
         response.headers[name.decode()] = value.decode()
     return response
-
-
-def _cookie(scope: Scope, name: str) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                k, _, v = part.strip().partition("=")
-                if k == name:
-                    return v
-    return None
 
 
 class TooLarge(Exception):

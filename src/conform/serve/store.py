@@ -58,6 +58,10 @@ class Evaluation:
     def vendor(self, vendor_id: str) -> Vendor | None:
         return next((v for v in self.vendors if v.id == vendor_id), None)
 
+    def final(self) -> list[Vendor]:
+        """The vendors checked with a final verdict (a provisional one waits for its mapping review)."""
+        return [v for v in self.vendors if v.status == "done" and v.verdict != "provisional"]
+
 
 class Store:
     """The work folder: ``evaluations/<id>/evaluation.json``, ``requirements.yaml`` and, per vendor,
