@@ -19,7 +19,9 @@ from browser import ARTIFACTS, axe_problems, needs_playwright
 from conform.generator import generate
 from conform.serve import address
 from conform.serve.app import Service, create_app
-from serving import TOKEN, zipped
+from serving import ROOT, TOKEN, zipped
+
+UNSEEN = ROOT / "tests" / "data" / "serve-unseen" / "export"
 
 pytestmark = needs_playwright
 
@@ -150,6 +152,59 @@ def test_an_evaluation_start_to_finish_in_the_browser(browser, exports, tmp_path
         again = browser.open(running.origin + report, context=context)
         assert "Alfa AB" in again.inner_text("body")   # rendered from the kept result
         shot(tab, "serve-deleted")
+    finally:
+        context.close()
+        running.stop()
+
+
+def test_a_mapping_review_and_a_release_comparison_in_the_browser(browser, exports, tmp_path):
+    """A unit manager reviews the mapping drafted for an export nobody here has seen (tests/data/serve-unseen),
+    choosing what the system's local values mean, until the verdict is final; a vendor compares two releases."""
+    running = Running(tmp_path / "work")
+    context = browser.context()
+    try:
+        context.set_default_timeout(60_000)
+        tab = browser.open(running.url, context=context)
+        tab.fill("#name", "Granskning av mappning")
+        tab.fill("#as_of", "2025-06-30")
+        tab.click("button[type=submit]")
+        tab.fill("#vendor_name", "Okänt system AB")
+        tab.set_input_files("#export", str(UNSEEN / "utdrag_ifo.csv"))
+        tab.click("form[action$='/vendors'] button[type=submit]")
+        finished(tab)
+        assert tab.locator("tbody tr td").nth(1).inner_text() == "preliminär"
+        tab.get_by_label("Granska mappningen: Okänt system AB").click()
+        assert "Kvar att granska" in tab.inner_text("body")
+        problems = axe_problems(browser.axe(tab.url, context=context))
+        assert problems == [], problems
+        # the domain expert knows what the system's words mean
+        tab.get_by_label("Ursprung: Rumänien", exact=True).select_option(label="Född i övriga Europa")
+        tab.get_by_label("Ursprung: Finland", exact=True).select_option(label="Född i övriga Europa")
+        for select in tab.locator("select[name^='value.']").all():   # the rest: the vendor's own values
+            if select.input_value() == "":
+                select.select_option("asis")
+        for box in tab.locator("input[type=checkbox]").all():
+            box.check()
+        shot(tab, "serve-mapping-review")
+        tab.click("text=Spara och kontrollera igen")
+        finished(tab)
+        verdict = tab.locator("tbody tr td").nth(1).inner_text()
+        assert verdict in ("godkänd", "godkänd med anmärkningar", "ej godkänd"), verdict
+        tab.get_by_label("Granska mappningen: Okänt system AB").click()
+        assert "bedömningen är slutlig" in tab.inner_text("body")
+        mapping = context.request.get(tab.url + ".yaml").text()
+        assert '"Rumänien": Född i övriga Europa' in mapping or "Rumänien: Född i övriga Europa" in mapping
+        assert tab.console_problems == []
+
+        # a vendor's release comparison, from two exports
+        releases = browser.open(running.origin + "/releases", context=context)
+        releases.set_input_files("#before", str(exports[0]))
+        releases.set_input_files("#after", str(exports[2]))
+        releases.fill("#release_as_of", "2025-06-30")
+        releases.click("text=Visa skillnaderna")
+        shown = releases.inner_text("body")
+        assert "alfa.zip" in shown and "gamma.zip" in shown
+        shot(releases, "serve-release-diff")
     finally:
         context.close()
         running.stop()

@@ -15,9 +15,9 @@ from conform.render.findings import coded_rules, masked, overall_verdict, with_m
 from conform.result.fingerprint import ALGORITHM, fingerprints, key_id
 
 FORMAT = "conform-result"
-FORMAT_VERSION = "1.7"
+FORMAT_VERSION = "1.8"
 # Each version only added fields and values.
-READABLE_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
+READABLE_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8")
 # The verdict through a mapping that still holds unreviewed guesses (format 1.6 on): never godkänd or ej godkänd.
 PROVISIONAL = "provisional"
 EXAMPLES_PER_RULE = 20

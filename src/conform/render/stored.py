@@ -22,8 +22,8 @@ from conform.result.figures import OTHER_GROUP, group_codes
 
 # The fields a result of this format always holds, beyond what the schema requires of every version.
 # The formats with the report's figures (1.5 added them; 1.6 only added the provisional verdict, 1.7 the code
-# table's text of a mapping question).
-RENDERABLE_VERSIONS = ("1.5", "1.6", "1.7")
+# table's text of a mapping question, 1.8 the values a mapping leaves as written).
+RENDERABLE_VERSIONS = ("1.5", "1.6", "1.7", "1.8")
 WRITTEN = {
     (): ("mapping", "accepted_deviations", "local_practice", "figures"),
     ("summary",): ("blocking_rules", "conformance", "requirements", "skall_met", "skall_total", "bor_score"),

@@ -8,6 +8,7 @@ work folder (see :mod:`conform.serve.store`). The command line starts it (:func:
 from __future__ import annotations
 
 import secrets
+import tempfile
 from pathlib import Path
 
 from conform.serve.app import MAX_UPLOAD, Service, create_app
@@ -26,6 +27,10 @@ def run(workdir: Path, host: str = "127.0.0.1", port: int = 8765, lang: str = "s
     and may open a browser)."""
     import uvicorn
 
+    if temp_dir is not None:
+        # An upload the form parser holds beyond its first megabyte is spooled to a temporary file: to the
+        # folder the user chose, as everything else this process writes for a while.
+        tempfile.tempdir = str(temp_dir)
     token = secrets.token_urlsafe(32)
     service = Service(workdir, lang, temp_dir)
     app = create_app(service, token, max_upload)

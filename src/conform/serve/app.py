@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -27,16 +28,21 @@ from starlette.routing import Route
 from conform import api
 from conform.catalogue import labels
 from conform.errors import ConformError
+from conform.input.mapping.spec import load_mapping
+from conform.input.mapping.written import mapping_yaml
 from conform.render.compare import compare, compare_csv, compare_html, load_result
 from conform.render.diff import diff, diff_html
 from conform.render.document import reworded
 from conform.render.templates import environment
 from conform.render.stored import stored_report
 from conform.resources import TEMPLATES_DIR
-from conform.serve.jobs import Checks
-from conform.serve.requirements_form import FormProblem, chosen, rows
+from conform.render.document import build
+from conform.result import fingerprint
+from conform.serve.jobs import NEEDS_MAPPING, Checks, without_folder
+from conform.serve.mapping_form import AS_WRITTEN, digest, review_form, reviewed
+from conform.serve.requirements_form import FormProblem, chosen, percent, rows
 from conform.serve.security import DOCUMENT_POLICY, BodyLimit, TokenGate, TooLarge, same, too_large_response
-from conform.serve.store import Evaluation, Store, UploadRefused, Vendor, upload_name
+from conform.serve.store import Evaluation, Store, UploadRefused, Vendor, store_upload, upload_name
 
 LANGUAGES = ("sv", "en")
 LANG_COOKIE = "conform_lang"
@@ -53,6 +59,7 @@ class Service:
         self.store = Store(workdir)
         self.lang = lang
         self.checks = Checks(self.store, lang, temp_dir)
+        self.checks.resume()
         self.csrf = secrets.token_urlsafe(32)
 
     def language(self, request: Request) -> str:
@@ -219,17 +226,54 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
             return _requirements_page(s, request, s.evaluation(evaluation.id), current, status=409)
         return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)
 
+    def mapping_review(request: Request) -> Response:
+        evaluation, vendor = s.vendor(request)
+        return _mapping_page(s, request, evaluation, vendor)
+
+    def mapping_file(request: Request) -> Response:
+        evaluation, vendor = s.vendor(request)
+        path = s.store.mapping_path(evaluation, vendor)
+        if path is None or not path.is_file():
+            raise HTTPException(404)
+        return Response(path.read_bytes(), media_type="application/yaml; charset=utf-8",
+                        headers=_download(f"{vendor.id}-mapping.yaml"))
+
+    async def save_mapping(request: Request) -> Response:
+        evaluation, vendor = s.vendor(request)
+        form = await s.form(request)
+        lang = s.language(request)
+        words = labels(lang)["serve"]
+        path = s.store.mapping_path(evaluation, vendor)
+        if path is None:
+            raise HTTPException(404)
+        if vendor.status in ("queued", "checking") or vendor.export is None:
+            return _mapping_page(s, request, evaluation, vendor, status=409)
+        if form.get("sha") != digest(path.read_bytes()):
+            return _mapping_page(s, request, evaluation, vendor, words["mapping_stale"], 409)
+        text, problem = await run_in_threadpool(_reviewed_mapping, s, evaluation, vendor, form, lang)
+        if problem is not None:
+            return _mapping_page(s, request, evaluation, vendor, problem, 400)
+        s.store.set_mapping(evaluation.id, vendor.id, text)
+        s.store.requeue(evaluation.id, vendor.id)
+        s.checks.submit(evaluation.id, vendor.id)
+        return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)
+
     def releases(request: Request) -> Response:
         return s.page(request, "releases.html.j2", error=None)
 
     async def release_diff(request: Request) -> Response:
         form = await s.form(request)
         lang = s.language(request)
+        words = labels(lang)["serve"]
         files = [form.get("before"), form.get("after")]
         if not all(isinstance(f, UploadFile) and f.filename for f in files):
-            return s.page(request, "releases.html.j2", 400, error=labels(lang)["serve"]["releases_missing"])
+            return s.page(request, "releases.html.j2", 400, error=words["releases_missing"])
+        as_of = _text(form.get("as_of")) or None
+        if as_of is not None and not _is_date(as_of):
+            return s.page(request, "releases.html.j2", 400, error=words["as_of_invalid"])
+        mapping = await _content(form.get("mapping"))
         try:
-            before, after = [await _uploaded_result(f, s.store.root, lang) for f in files]
+            before, after = [await _release(s, f, mapping, as_of, lang) for f in files]
         except ResultRefused as refused:
             return s.page(request, "releases.html.j2", 400, error=str(refused))
         try:
@@ -273,6 +317,9 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
         Route("/evaluations/{evaluation}/vendors/{vendor}/report.pdf", report_pdf),
         Route("/evaluations/{evaluation}/vendors/{vendor}/result.json", result),
         Route("/evaluations/{evaluation}/vendors/{vendor}/violations.xlsx", violations),
+        Route("/evaluations/{evaluation}/vendors/{vendor}/mapping", mapping_review),
+        Route("/evaluations/{evaluation}/vendors/{vendor}/mapping", save_mapping, methods=["POST"]),
+        Route("/evaluations/{evaluation}/vendors/{vendor}/mapping.yaml", mapping_file),
         Route("/evaluations/{evaluation}/requirements.yaml", requirements),
         Route("/evaluations/{evaluation}/requirements", requirements_form),
         Route("/evaluations/{evaluation}/requirements", save_requirements, methods=["POST"]),
@@ -304,6 +351,48 @@ def _evaluation_page(s: Service, request: Request, evaluation: Evaluation, error
                   message=lambda v: v.message.get(lang, ""))
 
 
+def _review_inputs(s: Service, evaluation: Evaluation, vendor: Vendor):
+    """What the mapping review is made from: the mapping, the vendor's last result (None before one), the export's
+    columns ({} once the person data is deleted) and the draft's notes ({} for a mapping the vendor sent)."""
+    profile = api.load()[0]
+    mapping = load_mapping(s.store.mapping_path(evaluation, vendor), profile)
+    result = s.store.result_path(evaluation, vendor)
+    document = load_result(result) if result.is_file() else None
+    columns, notes = s.store.columns_path(evaluation, vendor), s.store.review_notes_path(evaluation, vendor)
+    return (profile, mapping, document, json.loads(columns.read_text(encoding="utf-8")) if columns.is_file() else {},
+            json.loads(notes.read_text(encoding="utf-8")) if notes.is_file() else {})
+
+
+def _mapping_page(s: Service, request: Request, evaluation: Evaluation, vendor: Vendor, error: str | None = None,
+                  status: int = 200) -> Response:
+    lang = s.language(request)
+    path = s.store.mapping_path(evaluation, vendor)
+    if path is None or not path.is_file():
+        raise HTTPException(404)
+    try:
+        profile, mapping, document, columns, notes = _review_inputs(s, evaluation, vendor)
+    except ConformError as problem:   # a mapping the vendor sent that does not load: its message, no form
+        error = error or without_folder(problem.text(lang), str(s.store.folder(evaluation.id, vendor.id)))
+        return s.page(request, "mapping.html.j2", status, evaluation=evaluation, vendor=vendor, form=None,
+                      error=error, left=None, sha="", locked=True)
+    # what is left to review, once a check through this mapping has ended (0: the verdict is final)
+    left = ((document["summary"].get("provisional") or {}).get("open_items", 0)
+            if document and vendor.status == "done" else None)
+    return s.page(request, "mapping.html.j2", status, evaluation=evaluation, vendor=vendor, error=error,
+                  form=review_form(mapping, document, columns, notes, profile, lang), left=left,
+                  sha=digest(path.read_bytes()), as_written=AS_WRITTEN,
+                  locked=vendor.status in ("queued", "checking") or vendor.export is None)
+
+
+def _reviewed_mapping(s: Service, evaluation: Evaluation, vendor: Vendor, form, lang: str) -> tuple[bytes, str | None]:
+    """The mapping file a filled-in review form makes, and why it cannot be used (None when it can)."""
+    profile, mapping, document, columns, _ = _review_inputs(s, evaluation, vendor)
+    text = mapping_yaml(reviewed(form, mapping, document, columns, profile)).encode("utf-8")
+    problem = _read_trial(text, "mapping.yaml", s.store.root, lambda path: load_mapping(path, profile), lang,
+                          labels(lang)["serve"]["mapping_file"])[1]
+    return text, problem
+
+
 def _current_requirements(s: Service, evaluation: Evaluation):
     """The evaluation's requirements as the check reads them (the default ones without a file)."""
     from conform.input.requirements import load_requirements
@@ -319,7 +408,7 @@ def _requirements_page(s: Service, request: Request, evaluation: Evaluation, cur
                        status: int = 200) -> Response:
     profile, rules = api.load()
     return s.page(request, "requirements.html.j2", status, evaluation=evaluation, error=error,
-                  locked=bool(evaluation.vendors), form=rows(profile, rules, current))
+                  locked=bool(evaluation.vendors), form=rows(profile, rules, current), percent=percent)
 
 
 def _report_page(s: Service, evaluation: Evaluation, vendor: Vendor, lang: str) -> tuple[str, dict, tuple]:
@@ -364,6 +453,46 @@ async def _uploaded_result(upload: UploadFile, root: Path, lang: str) -> dict:
     if problem is not None:
         raise ResultRefused(problem)
     return document
+
+
+async def _release(s: Service, upload: UploadFile, mapping: bytes | None, as_of: str | None, lang: str) -> dict:
+    """One side of a release comparison: a stored result (.json) as it is, or an export checked here and now."""
+    if upload.filename.lower().endswith(".json"):
+        return await _uploaded_result(upload, s.store.root, lang)
+    return await run_in_threadpool(_checked_upload, s, upload, mapping, as_of, lang)
+
+
+def _checked_upload(s: Service, upload: UploadFile, mapping: bytes | None, as_of: str | None, lang: str) -> dict:
+    """The result document of an export sent with a form (through `mapping` where given), as `conform check
+    --format json` writes it; the export is kept in a private folder of the work folder until it is checked, then
+    removed: a release comparison keeps no person data."""
+    folder = s.store.root / f".release-{secrets.token_hex(6)}"
+    folder.mkdir()
+    try:
+        export = folder / store_upload(folder, [(upload.filename, upload.file)])
+        mapping_path = None
+        if mapping is not None:
+            mapping_path = folder / "mapping.yaml"
+            mapping_path.write_bytes(mapping)
+        result = api.check(export, as_of=date.fromisoformat(as_of) if as_of else None, mapping=mapping_path,
+                           temp_dir=s.checks.temp_dir)
+        document = build(result, lang=lang, reveal_ids=False, fingerprint_key=fingerprint.key())
+        # named as the browser sent them: the private folder is gone when the page is shown
+        shown = upload_name_shown(upload.filename)
+        document["export"]["path"] = shown
+        member = f"{shown}:" if shown.lower().endswith(".zip") else ""   # one file was packed as export.zip
+        for read in document["export"]["files"]:
+            read["path"] = read["path"].replace(f"{export.name}:", member, 1)
+        if document.get("mapping"):
+            document["mapping"]["path"] = "mapping.yaml"
+        return document
+    except ConformError as error:   # a refused upload too
+        if error.message.key in NEEDS_MAPPING:
+            error = ConformError("serve_needs_mapping")
+        shown = upload_name_shown(upload.filename)
+        raise ResultRefused(without_folder(error.text(lang), str(folder)).replace("export.zip", shown)) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _read_trial(content: bytes, name: str, root: Path, read, lang: str, shown: str):

@@ -41,7 +41,7 @@ class FormRows:
 def rows(profile: Profile, rules: tuple[Rule, ...], current: Requirements | None) -> FormRows:
     current = current or default_requirements(profile)
     sets = [{"id": s.id, "name": s.name, "wanted": current.of(s.id),
-             "percent": _percent(current.of(s.id).tolerance)} for s in profile.information_sets]
+             "percent": percent(current.of(s.id).tolerance)} for s in profile.information_sets]
     return FormRows(sets, [*current.own, *[None] * BLANK_ROWS], [*current.deviations, *[None] * BLANK_ROWS],
                     [r for r in rules if r.basis != Basis.KRAV], list(rules))
 
@@ -120,6 +120,7 @@ def _date(value, row: str) -> dt.date | None:
         raise FormProblem("requirements_form_date", row) from None
 
 
-def _percent(share: float) -> str:
-    percent = round(share * 100, 6)
-    return str(int(percent)) if percent.is_integer() else f"{percent:g}"
+def percent(share: float) -> str:
+    """A share as the form shows it: in per cent, without a trailing zero ("2.5", "10")."""
+    value = round(share * 100, 6)
+    return str(int(value)) if value.is_integer() else f"{value:g}"

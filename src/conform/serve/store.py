@@ -43,6 +43,7 @@ class Vendor:
     exit_code: int | None = None
     export: str | None = None        # the stored upload's file name, None once the person data is deleted
     mapping: bool = False
+    drafted: bool = False            # the mapping is the page's own draft
     created: str = ""
 
 
@@ -140,7 +141,7 @@ class Store:
         folder = self.folder(evaluation_id, vendor.id)
         (folder / "upload").mkdir(parents=True)
         try:
-            vendor.export = _store_upload(folder / "upload", files)
+            vendor.export = store_upload(folder / "upload", files)
         except UploadRefused:
             shutil.rmtree(folder)
             raise
@@ -157,6 +158,36 @@ class Store:
 
     def mapping_path(self, evaluation: Evaluation, vendor: Vendor) -> Path | None:
         return self.folder(evaluation.id, vendor.id) / "mapping.yaml" if vendor.mapping else None
+
+    def set_mapping(self, evaluation_id: str, vendor_id: str, content: bytes, drafted: bool = False) -> Path:
+        """Write the vendor's mapping (a draft of the page's own, or one a person has reviewed)."""
+        path = self.folder(evaluation_id, vendor_id) / "mapping.yaml"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(content)
+        temporary.replace(path)
+        with self.modify(evaluation_id) as evaluation:
+            vendor = evaluation.vendor(vendor_id)
+            vendor.mapping = True
+            vendor.drafted = vendor.drafted or drafted
+        return path
+
+    def requeue(self, evaluation_id: str, vendor_id: str) -> None:
+        """Mark the vendor to be checked again (its mapping has changed, or a check was cut off)."""
+        with self.modify(evaluation_id) as evaluation:
+            vendor = evaluation.vendor(vendor_id)
+            vendor.status, vendor.verdict, vendor.exit_code, vendor.message = "queued", None, None, {}
+
+    def waiting(self) -> list[tuple[str, str]]:
+        """(evaluation, vendor) of every check queued or under way: after a restart, the checks to run again."""
+        return [(e.id, v.id) for e in self.evaluations() for v in e.vendors if v.status in ("queued", "checking")]
+
+    def review_notes_path(self, evaluation: Evaluation, vendor: Vendor) -> Path:
+        """The draft's notes in the page's languages (mapping_form.draft_notes), beside the mapping."""
+        return self.folder(evaluation.id, vendor.id) / "review-notes.json"
+
+    def columns_path(self, evaluation: Evaluation, vendor: Vendor) -> Path:
+        """The export's columns with their common values (masked), for the mapping review: person data."""
+        return self.folder(evaluation.id, vendor.id) / "upload" / "columns.json"
 
     def violations_path(self, evaluation: Evaluation, vendor: Vendor) -> Path:
         """Every finding with its record named in full (`check --violations`): person data, under upload/."""
@@ -191,7 +222,7 @@ def upload_name(name: str) -> str:
     return parts[-1]
 
 
-def _store_upload(folder: Path, files: list[tuple[str, bytes | BinaryIO]]) -> str:
+def store_upload(folder: Path, files: list[tuple[str, bytes | BinaryIO]]) -> str:
     """A zip as it came, as ``export.zip``; any other file or files packed into ``export.zip`` under the names the
     browser gave them, so that a mapping finds its sources (``socialtjanst_export.csv``, ``system.xlsx:Beslut``)."""
     names = [upload_name(name) for name, _ in files]

@@ -63,7 +63,7 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         unmapped = unmapped_columns(mapping, tables)
         built_frames = {t: pl.scan_parquet(p) for t, p in parquet.items()}
         uses = crosswalk_uses(profile, {t: mapping.tables[t] for t in tables}, built_frames)
-        questions = mapping_questions(profile, {t: mapping.tables[t] for t in tables}, built_frames)
+        questions, left = mapping_questions(profile, {t: mapping.tables[t] for t in tables}, built_frames)
         if any(built.source.header_row for built in tables.values()):
             export.notes.append("read_below_title")
         for table, built in tables.items():
@@ -101,6 +101,7 @@ def open_mapped_export(path: Path, mapping_path: Path, profile: Profile,
         "derived_fields": derived_fields(mapping),
         "unmapped_fields": not_mapped,
         # A value is shown by its shape where it looks like a person-ID, as everywhere conform shows a value.
+        "left_as_written": [vars(v) | {"value": mask_text(v.value)} for v in left],
         "open_items": mapping.open_items([vars(q) | {"value": mask_text(q.value),
                                                      "text": mask_text(q.text) if q.text else None}
                                           for q in questions]),

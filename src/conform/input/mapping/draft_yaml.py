@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 
 from conform import __version__, clock
-from conform.input.mapping.proposals import REVIEW_BELOW, Draft
+from conform.catalogue import labels
+from conform.input.mapping.proposals import REVIEW_BELOW, Draft, Drafted
 
 
 def render_yaml(draft: Draft) -> str:
@@ -65,15 +66,23 @@ def render_yaml(draft: Draft) -> str:
                 out.append("        code_texts:  # the export's code table: codes it explains that no crosswalk covers")
                 out += [f"          {_q(code)}: {_q(text)}" for code, text in d.code_texts.items()]
             out.append(f"        confidence: {d.confidence:.2f}")
-            reasons = ([d.why.text()] if d.confidence < REVIEW_BELOW and d.why else
-                       ["a guess"] if d.confidence < REVIEW_BELOW else [])
-            reasons += [f"crosswalk {_q(local)} -> {_q(c.standard)} ({c.basis.text()})"
-                        for local, c in (d.values or {}).items() if c.confidence < REVIEW_BELOW]
+            reasons = review_reasons(d)
             if reasons:
                 out.append(f"        review: {_q('; '.join(reasons))}")
     out.append("unmapped:" if draft.unmapped else "unmapped: []")
     out += [f"  - {_q(u.text())}" for u in draft.unmapped]
     return "\n".join(out) + "\n"
+
+
+def review_reasons(d: Drafted, lang: str = "en", names: dict[str, str] | None = None) -> list[str]:
+    """Why a person must look at the drafted field `d` (none when the draft is sure of it and of its crosswalks),
+    in `lang`; the file's ``review:`` line in English, a page in the reader's language (`names`: Note.text's)."""
+    words = labels(lang)["draft"]
+    reasons = ([d.why.text(lang, names)] if d.confidence < REVIEW_BELOW and d.why else
+               [words["a_guess"]] if d.confidence < REVIEW_BELOW else [])
+    return reasons + [words["crosswalk_reason"].format(local=_q(local), standard=_q(c.standard),
+                                                       basis=c.basis.text(lang, names))
+                      for local, c in (d.values or {}).items() if c.confidence < REVIEW_BELOW]
 
 
 def _q(text: str) -> str:

@@ -26,6 +26,7 @@ from conform.vocabulary import closest, profile_lexicon
 # A non-standard value in at least this share of a field's filled records, and in more than one, is a question.
 QUESTION_SHARE = 0.05
 MOST_QUESTIONS = 50  # per export: a mapping with more open questions has not been reviewed at all
+MOST_LEFT = 20       # per field: the non-standard values a reviewer is shown, the most frequent first
 
 
 @dataclass(frozen=True)
@@ -39,32 +40,45 @@ class Question:
     text: str | None = None  # the export's code table's text for the value
 
 
+@dataclass(frozen=True)
+class Left:
+    """A value of a mapped field of a value set that is not the standard's after the crosswalks: the rules report
+    it as written. What a reviewer may still crosswalk, with its records."""
+    table: str
+    field: str
+    value: str
+    records: int
+
+
 def mapping_questions(profile: Profile, tmaps: dict[str, TableMap], frames: dict[str, pl.LazyFrame]) \
-        -> list[Question]:
-    """The open questions of the mapped fields of a value set (not of codes, which are compared as written), from
-    the built tables (`frames`: the standard values after the crosswalks), counted in one pass."""
+        -> tuple[list[Question], list[Left]]:
+    """The open questions of the mapped fields of a value set (not of codes, which are compared as written), and
+    each such field's non-standard values (the :data:`MOST_LEFT` most frequent), from the built tables (`frames`:
+    the standard values after the crosswalks), counted in one pass."""
     codes = drafting_hints(profile).codes
     fields = [(t, name, f) for t, tmap in tmaps.items() for name, f in tmap.fields.items()
-              if _allowed(profile, t, name) and name not in codes and f.value is None]
+              if standard_values(profile, t, name) and name not in codes and f.value is None]
     queries = [_counts(frames[t], name, profile.tables[t].field(name).is_list, profile.list_delimiter)
                for t, name, _ in fields]
-    questions = []
+    questions, left = [], []
     for (table, name, f), counted in zip(fields, pl.collect_all(queries)):
         spec = profile.tables[table].field(name)
-        allowed = _allowed(profile, table, name)
+        allowed = standard_values(profile, table, name)
         filled = int(counted["len"].sum())
         settled = set(allowed) | set(f.as_written)
         lexicon = profile_lexicon(profile).of(spec.value_set)
+        others = counted.filter(~pl.col("v").is_in(allowed)).sort(["len", "v"], descending=[True, False])
+        left += [Left(table, name, value, records) for value, records in others.head(MOST_LEFT).iter_rows()]
         for value, records in counted.filter(~pl.col("v").is_in(list(settled))).iter_rows():
             text = f.code_texts.get(value)
             if text is not None or (records > 1 and records >= QUESTION_SHARE * filled):
                 near, _ = closest(text, allowed, lexicon) if text else (None, None)
                 near = near or closest(value, allowed, lexicon)[0]
                 questions.append(Question(table, name, value, records, records / filled, near, text))
-    return sorted(questions, key=lambda q: (-q.records, q.table, q.field, q.value))[:MOST_QUESTIONS]
+    return sorted(questions, key=lambda q: (-q.records, q.table, q.field, q.value))[:MOST_QUESTIONS], left
 
 
-def _allowed(profile: Profile, table: str, name: str) -> list[str]:
+def standard_values(profile: Profile, table: str, name: str) -> list[str]:
     """The standard values of a field ([] for a field of no value set, or of codes: compared as written)."""
     spec = profile.tables[table].field(name)
     if not spec.value_set or profile.field_value_column(name, spec.value_set) == "kod":
