@@ -260,15 +260,17 @@ def render_everything(root: Path, lang: str) -> dict[str, str]:
 
 
 def serve_pages(workdir: Path, lang: str) -> dict[str, str]:
-    """The pages of `conform serve`: the start page, an evaluation with a vendor checked and one that needs a
-    mapping, a refused form and a page that does not exist."""
+    """The pages of `conform serve`: the start page, an evaluation with a vendor checked and one drafted a
+    mapping, that mapping's review, the release comparison, a refused form and a page that does not exist."""
     c, service = serving.client(workdir, lang)
     evaluation = serving.create_evaluation(c, service)
     serving.upload(c, service, evaluation, "Leverantör AB", [("export.zip", serving.zipped(serving.EXAMPLE))])
     serving.upload(c, service, evaluation, "Bred AB", serving.folder_files(VENDORS / "wide" / "export"))
-    serving.wait(service, evaluation)
+    drafted = serving.wait(service, evaluation).vendors[1]
     return {"serve start": visible(c.get("/").text),
             "serve evaluation": visible(c.get(f"/evaluations/{evaluation}").text),
+            "serve mapping review": visible(c.get(f"/evaluations/{evaluation}/vendors/{drafted.id}/mapping").text),
+            "serve releases": visible(c.get("/releases").text),
             "serve refused": visible(c.post("/evaluations", files={"name": (None, "x")}).text),
             "serve not found": visible(c.get("/evaluations/ffffffffffff").text)}
 

@@ -554,3 +554,19 @@ def test_a_release_comparison_of_two_exports_is_the_diff_of_their_checks(served,
     refused = c.post("/releases/diff", files={k: v for k, v in files.items() if k != "mapping"})
     assert refused.status_code == 400 and "behöver en mappning" in refused.text
     assert str(service.store.root) not in refused.text and not list(service.store.root.glob(".release-*"))
+
+
+def test_a_release_check_that_crashes_says_so_without_a_trace(served, tmp_path, monkeypatch):
+    from conform import api
+
+    c, service, _ = served
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("191212121212 in a value")
+
+    monkeypatch.setattr(api, "check", crash)
+    files = {"before": ("v1.zip", zipped(EXAMPLE)), "after": ("v2.zip", zipped(EXAMPLE)),
+             "csrf": (None, service.csrf)}
+    response = c.post("/releases/diff", files=files)
+    assert response.status_code == 400 and "191212121212" not in response.text
+    assert not list(service.store.root.glob(".release-*"))

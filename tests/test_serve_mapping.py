@@ -19,6 +19,7 @@ from conform import api
 from conform.input.mapping.spec import load_mapping
 from conform.input.mapping.written import mapping_yaml
 from conform.serve.app import Service
+from conform.serve.mapping_form import digest
 from serving import ROOT, client, create_evaluation, folder_files, upload, wait
 
 UNSEEN = ROOT / "tests" / "data" / "serve-unseen" / "export"
@@ -121,8 +122,19 @@ def test_a_question_is_never_answered_for_the_person(unseen):
     questions = document["mapping"]["open_items"]["questions"]
     assert questions
     text, form = review(c, evaluation, vendor)
-    unanswered = [name for name, value in form.form_values() if name.startswith("value.") and value == ""]
-    assert len(unanswered) == len(questions)
+    # nothing the mapping says nothing of is answered for the person, the questions included (the result lists
+    # at most 50 of them: a value not listed may be one)
+    mapping = load_mapping(stored(service, evaluation, vendor)[1], api.load()[0])
+    said = {(t, n, v) for t, m in mapping.tables.items() for n, f in m.fields.items()
+            for v in (*f.values, *f.as_written)}
+    for name, value in form.form_values():
+        if name.startswith("value."):
+            row = form.inputs[name].getparent().getparent()
+            local = row.find("th").text
+            _, table, field, _ = name.split(".")
+            assert (value == "") == ((table, field, local) not in said), (name, local, value)
+    assert {q["value"] for q in questions} <= {form.inputs[n].getparent().getparent().find("th").text
+                                               for n, v in form.form_values() if n.startswith("value.") and v == ""}
     # every guess confirmed and every item settled, but the questions left: still provisional, with only them
     again = saved_again(c, service, evaluation, vendor, filled(form))
     assert again.verdict == "provisional"
@@ -251,3 +263,102 @@ def test_a_written_mapping_reads_as_the_file_it_was_made_from(shape, tmp_path):
     assert fields(again) == fields(original)
     assert (again.profile, again.vendor, again.draft, again.unmapped) == \
         (original.profile, original.vendor, original.draft, original.unmapped)
+
+
+@pytest.mark.parametrize("text", ["Mål\x85uppföljning", "a\u2028b", "yes", "null", "1e3", "- x", ": y", "#z", "~",
+                                  "2024-01-01", "12:30", " kant ", "Ja <2 år"])
+def test_a_written_mapping_keeps_every_text_exactly(text):
+    import yaml
+
+    data = {"tables": {"person": {"source": text, "fields": {"juridiskt_kon": {"column": text,
+                                                                              "values": {text: "Pojke/Man"}}}}}}
+    assert yaml.safe_load(mapping_yaml(data)) == data
+
+
+@pytest.mark.parametrize("crafted", ["²", "٣", "9" * 5000, "-1", "999999", " 1", "Flicka/Kvinna"])
+def test_a_crafted_choice_changes_nothing(wide, crafted):
+    c, service, evaluation, vendor = wide
+    _, path = stored(service, evaluation, vendor)
+    _, form = review(c, evaluation, vendor)
+    before = load_mapping(path, api.load()[0])
+    crafted_values = {n: crafted for n, _ in form.form_values() if n.startswith(("column.", "value."))}
+    again = saved_again(c, service, evaluation, vendor, filled(form, tick=False, change=crafted_values))
+    after = load_mapping(service.store.mapping_path(service.store.load(evaluation), again), api.load()[0])
+    for table, tmap in before.tables.items():
+        for name, f in tmap.fields.items():
+            kept = after.tables[table].fields[name]
+            assert (kept.column, kept.values, kept.as_written) == (f.column, f.values, f.as_written), name
+
+
+def test_of_two_saves_of_one_form_the_second_is_refused(wide):
+    c, service, evaluation, vendor = wide
+    _, path = stored(service, evaluation, vendor)
+    shown = path.read_bytes()
+    service.checks.shutdown()   # the first save's check must not run before the second arrives
+    store = service.store
+    assert store.replace_mapping(evaluation, vendor.id, b"first", lambda current: current == shown)
+    assert not store.replace_mapping(evaluation, vendor.id, b"second", lambda current: current == shown)
+    assert path.read_bytes() == b"first" and store.load(evaluation).vendor(vendor.id).status == "queued"
+
+
+def test_a_person_id_in_a_field_of_a_value_set_is_no_question():
+    import polars as pl
+
+    from conform.input.mapping.questions import mapping_questions
+    from conform.input.mapping.spec import FieldMap, TableMap
+
+    profile = api.load()[0]
+    tmaps = {"uppfoljning": TableMap("uppfoljning", "x.csv", {"sip": FieldMap("sip", column="SIP")})}
+    frame = pl.LazyFrame({"sip": ["197906189282"] * 5 + ["Behov av SIP"] * 5})
+    questions, left = mapping_questions(profile, tmaps, {"uppfoljning": frame})
+    assert [q.value for q in questions] == ["Behov av SIP"]
+    assert {v.value for v in left} == {"197906189282", "Behov av SIP"}   # masked when the result is written
+
+
+def test_a_mapping_naming_a_lone_workbook_s_sheet_alone_is_reviewed_with_its_columns(tmp_path):
+    workbook = ROOT / "fixtures" / "vendors" / "workbook"
+    text = (workbook / "mapping.yaml").read_text(encoding="utf-8").replace("source: verksamhetssystem.xlsx:",
+                                                                            "source: ")
+    c, service = client(tmp_path / "work")
+    evaluation = create_evaluation(c, service)
+    upload(c, service, evaluation, "Arbetsbok", folder_files(workbook / "export"), text.encode("utf-8"))
+    vendor = wait(service, evaluation).vendors[0]
+    assert vendor.status == "done", vendor
+    _, form = review(c, evaluation, vendor)
+    columns = {n: v for n, v in form.form_values() if n.startswith("column.")}
+    assert columns and all(v not in ("", "keep") for v in columns.values())
+    # saved untouched, every field is read as before
+    again = saved_again(c, service, evaluation, vendor, filled(form, tick=False))
+    assert again.status == "done", again
+
+
+def test_a_column_the_file_does_not_list_is_kept_as_it_is(wide):
+    c, service, evaluation, vendor = wide
+    loaded = service.store.load(evaluation)
+    service.store.columns_path(loaded, loaded.vendor(vendor.id)).write_text("{}", encoding="utf-8")
+    text, form = review(c, evaluation, vendor)
+    assert form.form_values() and dict(form.form_values())["column.person.juridiskt_kon"] == "keep"
+    again = saved_again(c, service, evaluation, vendor, filled(form, tick=False))
+    mapping = load_mapping(service.store.mapping_path(service.store.load(evaluation), again), api.load()[0])
+    assert mapping.tables["person"].fields["juridiskt_kon"].column == "Kön"
+
+
+def test_a_vendor_mapping_that_does_not_load_is_refused_on_save_too(tmp_path):
+    c, service = client(tmp_path / "work")
+    evaluation = create_evaluation(c, service)
+    broken = b"conform_mapping: 1\nprofile: basinformation-1.0\ntables: {person: {source: x.csv}}\n"
+    upload(c, service, evaluation, "Trasig", folder_files(WIDE / "export"), broken)
+    vendor = wait(service, evaluation).vendors[0]
+    page = c.get(f"/evaluations/{evaluation}/vendors/{vendor.id}/mapping")
+    assert page.status_code == 200 and "<form method=\"post\" action=\"/evaluations" not in page.text.split("<main>")[1]
+    loaded = service.store.load(evaluation)
+    sha = digest(service.store.mapping_path(loaded, loaded.vendor(vendor.id)).read_bytes())
+    response = save(c, evaluation, vendor, [("csrf", service.csrf), ("sha", sha)])
+    assert response.status_code == 400 and "role=\"alert\"" in response.text
+
+
+def test_a_review_of_many_local_values_can_be_saved(wide):
+    c, service, evaluation, vendor = wide
+    _, form = review(c, evaluation, vendor)
+    many = filled(form, tick=False) + [(f"value.person.juridiskt_kon.{i}", "") for i in range(1000, 2500)]
+    assert save(c, evaluation, vendor, many).status_code == 303

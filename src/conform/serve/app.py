@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import sys
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -39,7 +40,7 @@ from conform.resources import TEMPLATES_DIR
 from conform.render.document import build
 from conform.result import fingerprint
 from conform.serve.jobs import NEEDS_MAPPING, Checks, without_folder
-from conform.serve.mapping_form import AS_WRITTEN, digest, review_form, reviewed
+from conform.serve.mapping_form import AS_WRITTEN, KEEP, digest, review_form, reviewed
 from conform.serve.requirements_form import FormProblem, chosen, percent, rows
 from conform.serve.security import DOCUMENT_POLICY, BodyLimit, TokenGate, TooLarge, same, too_large_response
 from conform.serve.store import Evaluation, Store, UploadRefused, Vendor, store_upload, upload_name
@@ -47,7 +48,8 @@ from conform.serve.store import Evaluation, Store, UploadRefused, Vendor, store_
 LANGUAGES = ("sv", "en")
 LANG_COOKIE = "conform_lang"
 MAX_UPLOAD = 4 << 30
-FORM_LIMITS = {"max_files": 10_000, "max_fields": 1000, "max_part_size": 1 << 20}
+# A mapping review sends a few inputs per local value: a mapping of a thousand crosswalks must still be saved.
+FORM_LIMITS = {"max_files": 10_000, "max_fields": 20_000, "max_part_size": 1 << 20}
 NAME_LENGTH = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -248,13 +250,16 @@ def create_app(service: Service, token: str, max_upload: int = MAX_UPLOAD) -> St
             raise HTTPException(404)
         if vendor.status in ("queued", "checking") or vendor.export is None:
             return _mapping_page(s, request, evaluation, vendor, status=409)
-        if form.get("sha") != digest(path.read_bytes()):
+        shown = form.get("sha")
+        if shown != digest(path.read_bytes()):
             return _mapping_page(s, request, evaluation, vendor, words["mapping_stale"], 409)
         text, problem = await run_in_threadpool(_reviewed_mapping, s, evaluation, vendor, form, lang)
         if problem is not None:
             return _mapping_page(s, request, evaluation, vendor, problem, 400)
-        s.store.set_mapping(evaluation.id, vendor.id, text)
-        s.store.requeue(evaluation.id, vendor.id)
+        # Written only if the mapping is still the one the form showed and no check has begun since: of two
+        # forms sent at once, the second is refused rather than silently undoing the first.
+        if not s.store.replace_mapping(evaluation.id, vendor.id, text, lambda current: digest(current) == shown):
+            return _mapping_page(s, request, s.evaluation(evaluation.id), vendor, words["mapping_stale"], 409)
         s.checks.submit(evaluation.id, vendor.id)
         return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)
 
@@ -380,13 +385,16 @@ def _mapping_page(s: Service, request: Request, evaluation: Evaluation, vendor: 
             if document and vendor.status == "done" else None)
     return s.page(request, "mapping.html.j2", status, evaluation=evaluation, vendor=vendor, error=error,
                   form=review_form(mapping, document, columns, notes, profile, lang), left=left,
-                  sha=digest(path.read_bytes()), as_written=AS_WRITTEN,
+                  sha=digest(path.read_bytes()), as_written=AS_WRITTEN, keep=KEEP,
                   locked=vendor.status in ("queued", "checking") or vendor.export is None)
 
 
 def _reviewed_mapping(s: Service, evaluation: Evaluation, vendor: Vendor, form, lang: str) -> tuple[bytes, str | None]:
     """The mapping file a filled-in review form makes, and why it cannot be used (None when it can)."""
-    profile, mapping, document, columns, _ = _review_inputs(s, evaluation, vendor)
+    try:
+        profile, mapping, document, columns, _ = _review_inputs(s, evaluation, vendor)
+    except ConformError as error:   # a mapping the vendor sent that does not load: the page shows no form for it
+        return b"", without_folder(error.text(lang), str(s.store.folder(evaluation.id, vendor.id)))
     text = mapping_yaml(reviewed(form, mapping, document, columns, profile)).encode("utf-8")
     problem = _read_trial(text, "mapping.yaml", s.store.root, lambda path: load_mapping(path, profile), lang,
                           labels(lang)["serve"]["mapping_file"])[1]
@@ -491,6 +499,9 @@ def _checked_upload(s: Service, upload: UploadFile, mapping: bytes | None, as_of
             error = ConformError("serve_needs_mapping")
         shown = upload_name_shown(upload.filename)
         raise ResultRefused(without_folder(error.text(lang), str(folder)).replace("export.zip", shown)) from None
+    except Exception as error:  # noqa: BLE001 - as a vendor's check: the page says it failed, the log its kind
+        print(f"conform serve: a release's check failed ({type(error).__name__})", file=sys.stderr)
+        raise ResultRefused(ConformError("serve_check_crashed").text(lang)) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -31,6 +32,7 @@ from conform.profile import Profile
 from conform.render.review import reader_names
 
 AS_WRITTEN = "asis"
+KEEP = "keep"     # a field's column the file's columns do not list (a sheet named alone, say): kept as it is
 MASKED = "-****"  # what conform.personnummer.mask_text leaves of a person-ID: such a value is shown, never mapped
 
 
@@ -95,7 +97,7 @@ def review_form(mapping: Mapping, document: dict | None, columns: dict[str, list
             general.append(item)
     tables = []
     for table, tmap in mapping.tables.items():
-        heads = columns.get(tmap.source, [])
+        heads = columns_of(columns, tmap.source)
         fields = []
         for spec in profile.tables[table].fields:
             f = tmap.fields.get(spec.name)
@@ -104,14 +106,16 @@ def review_form(mapping: Mapping, document: dict | None, columns: dict[str, list
             fields.append({
                 "key": key, "name": spec.title, "fixed": _fixed(f, W),
                 "options": [(i, _option(h, W)) for i, h in enumerate(heads)],
-                "chosen": next((i for i, h in enumerate(heads) if f and h["column"] == f.column), None),
+                "chosen": next((i for i, h in enumerate(heads) if f and h["column"] == f.column),
+                               KEEP if f and f.column else None),
+                "kept": mask_text(f.column) if f and f.column else "",
                 "missing": f is None,
                 "review": None if f is None or f.review is None else
                 _note(notes.get("fields", {}).get(key), lang, f.review, W["guess_generic"]),
                 "standard": allowed,
                 "values": [{"local": mask_text(v.value), "records": int_text(v.records, lang),
                             "question": v.question, "closest": v.closest,
-                            "chosen": _chosen_value(f, v.value, v.question, allowed)}
+                            "chosen": _chosen_value(f, v.value, allowed)}
                            for v in (locals_of(mapping, document, table, spec.name) if allowed else [])],
                 "unmapped": by_field.pop((table, spec.name), []),
             })
@@ -126,7 +130,7 @@ def reviewed(form, mapping: Mapping, document: dict | None, columns: dict[str, l
     """The mapping file's document with the filled-in form's choices (see the module's description)."""
     data = copy.deepcopy(mapping.doc.data)
     for table, tmap in mapping.tables.items():
-        heads = columns.get(tmap.source, [])
+        heads = columns_of(columns, tmap.source)
         fields = data["tables"][table]["fields"]
         for spec in profile.tables[table].fields:
             key, f = f"{table}.{spec.name}", tmap.fields.get(spec.name)
@@ -147,16 +151,31 @@ def reviewed(form, mapping: Mapping, document: dict | None, columns: dict[str, l
     return data
 
 
+def _index(chosen, count: int) -> int | None:
+    """An option's number as the form sent it, None unless it is one of `count` (a crafted value is ignored)."""
+    if isinstance(chosen, str) and re.fullmatch(r"[0-9]{1,9}", chosen) and int(chosen) < count:
+        return int(chosen)
+    return None
+
+
+def columns_of(columns: dict[str, list[dict]], source: str) -> list[dict]:
+    """The listed columns of a mapping's source: by its id, or by a lone workbook's sheet named alone (as the
+    check finds it: conform.input.mapping.apply)."""
+    if source in columns:
+        return columns[source]
+    sheets = [sid for sid in columns if ":" in sid and sid.rsplit(":", 1)[1] == source]
+    return columns[sheets[0]] if len(sheets) == 1 else []
+
+
 def _column(fields: dict, spec, heads: list[dict], chosen) -> None:
-    """A field read from one column: the column chosen (an index into the file's columns), or none."""
-    if not isinstance(chosen, str):
-        return
+    """A field read from one column: the column chosen (an index into the file's columns), none, or as it was."""
     if chosen == "":
         fields.pop(spec.name, None)
         return
-    if not chosen.isdigit() or int(chosen) >= len(heads):
+    at = _index(chosen, len(heads))
+    if at is None:
         return
-    head = heads[int(chosen)]
+    head = heads[at]
     current = fields.get(spec.name)
     entry = dict(current) if isinstance(current, dict) else {}
     if entry.get("column") == head["column"] or current == head["column"]:
@@ -176,15 +195,16 @@ def _values(fields: dict, name: str, allowed: list[str], form, key: str, local: 
     as_written = list(entry.get("as_written") or [])
     for i, v in enumerate(local):
         chosen = form.get(f"value.{key}.{i}")
-        if not isinstance(chosen, str):
-            continue
+        standard = _index(chosen, len(allowed))
+        if chosen not in ("", AS_WRITTEN) and standard is None:
+            continue   # not an option of the list: the value stays as the mapping has it
         values.pop(v.value, None)
         if v.value in as_written:
             as_written.remove(v.value)
         if chosen == AS_WRITTEN:
             as_written.append(v.value)
-        elif chosen.isdigit() and int(chosen) < len(allowed):
-            values[v.value] = allowed[int(chosen)]
+        elif standard is not None:
+            values[v.value] = allowed[standard]
     for name_, kept in (("values", values), ("as_written", as_written)):
         if kept:
             entry[name_] = kept
@@ -193,12 +213,15 @@ def _values(fields: dict, name: str, allowed: list[str], form, key: str, local: 
     fields[name] = entry
 
 
-def _chosen_value(f: FieldMap | None, value: str, question: bool, allowed: list[str]) -> str:
+def _chosen_value(f: FieldMap | None, value: str, allowed: list[str]) -> str:
+    """What the mapping says of a local value: its standard value's number, as written, or nothing yet ("").
+    Nothing is answered for the person: a value the mapping says nothing of may be a question the result did not
+    list (it lists the first 50), and only the person may settle it."""
     if f is not None and value in f.values and f.values[value] in allowed:
         return str(allowed.index(f.values[value]))
     if f is not None and value in f.as_written:
         return AS_WRITTEN
-    return "" if question else AS_WRITTEN   # an open question is never answered for the person
+    return ""
 
 
 def _fixed(f: FieldMap | None, W: dict) -> str | None:

@@ -108,9 +108,7 @@ class Store:
     def save(self, evaluation: Evaluation) -> None:
         path = self.folder(evaluation.id) / "evaluation.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(asdict(evaluation), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        temporary.replace(path)  # a reader never sees half a file
+        _replace(path, (json.dumps(asdict(evaluation), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
     def create(self, name: str, as_of: str | None, requirements: bytes | None) -> Evaluation:
         evaluation = Evaluation(secrets.token_hex(6), name, as_of, requirements is not None, timestamp())
@@ -162,20 +160,24 @@ class Store:
     def set_mapping(self, evaluation_id: str, vendor_id: str, content: bytes, drafted: bool = False) -> Path:
         """Write the vendor's mapping (a draft of the page's own, or one a person has reviewed)."""
         path = self.folder(evaluation_id, vendor_id) / "mapping.yaml"
-        temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(content)
-        temporary.replace(path)
+        _replace(path, content)
         with self.modify(evaluation_id) as evaluation:
             vendor = evaluation.vendor(vendor_id)
             vendor.mapping = True
             vendor.drafted = vendor.drafted or drafted
         return path
 
-    def requeue(self, evaluation_id: str, vendor_id: str) -> None:
-        """Mark the vendor to be checked again (its mapping has changed, or a check was cut off)."""
+    def replace_mapping(self, evaluation_id: str, vendor_id: str, content: bytes, unchanged) -> bool:
+        """Write a reviewed mapping and mark the vendor to be checked again, in one step, only if the vendor is
+        not being checked, still has its upload, and `unchanged(current mapping's bytes)` holds; else False."""
         with self.modify(evaluation_id) as evaluation:
             vendor = evaluation.vendor(vendor_id)
+            path = self.folder(evaluation_id, vendor_id) / "mapping.yaml"
+            if vendor.status in ("queued", "checking") or vendor.export is None or not unchanged(path.read_bytes()):
+                return False
+            _replace(path, content)
             vendor.status, vendor.verdict, vendor.exit_code, vendor.message = "queued", None, None, {}
+            return True
 
     def waiting(self) -> list[tuple[str, str]]:
         """(evaluation, vendor) of every check queued or under way: after a restart, the checks to run again."""
@@ -246,6 +248,12 @@ def store_upload(folder: Path, files: list[tuple[str, bytes | BinaryIO]]) -> str
                 with archive.open(name, "w", force_zip64=True) as member:
                     shutil.copyfileobj(content, member, 1 << 20)
     return target.name
+
+
+def _replace(path: Path, content: bytes) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(content)
+    temporary.replace(path)  # a reader never sees half a file
 
 
 def _write(target: Path, content: bytes | BinaryIO) -> None:

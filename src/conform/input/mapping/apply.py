@@ -24,7 +24,7 @@ import polars as pl
 from conform.input import readers
 from conform.input.readers.source import ROW
 from conform.errors import MappingError, msg
-from conform.input.mapping.spec import EXCEL_EPOCH, EXCEL_SERIAL, FieldMap, Mapping, TableMap
+from conform.input.mapping.spec import EXCEL_EPOCH, EXCEL_SERIAL, EXCEL_SERIAL_TEXT, FieldMap, Mapping, TableMap
 from conform.profile import FieldSpec, Profile
 
 PRESENT = "__present"
@@ -117,7 +117,7 @@ def _date(expr: pl.Expr, formats: tuple[str, ...]) -> pl.Expr:
 def _serial(expr: pl.Expr) -> pl.Expr:
     """An Excel serial day number (five digits, 1927 to 2173, a whole day: "44013" or "44013.0") as its ISO date;
     null for anything else, which the date rules then report as written."""
-    days = expr.str.extract(r"^\s*(\d{5})(?:\.0+)?\s*$").cast(pl.Int64)
+    days = expr.str.extract(EXCEL_SERIAL_TEXT).cast(pl.Int64)
     return (pl.lit(EXCEL_EPOCH).str.to_date() + pl.duration(days=days)).dt.strftime("%Y-%m-%d")
 
 

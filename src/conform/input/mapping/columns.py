@@ -14,7 +14,7 @@ import polars as pl
 from conform.input.mapping.crosswalks import standard_for
 from conform.input.mapping.hints import drafting_hints
 from conform.input.mapping.proposals import Candidate, Drafted, Note, masked
-from conform.input.mapping.spec import EXCEL_SERIAL
+from conform.input.mapping.spec import EXCEL_SERIAL, EXCEL_SERIAL_TEXT
 from conform.input.mapping.words import FieldNames
 from conform.profile import FieldSpec, Profile
 from conform.vocabulary import ANSWERS, Lexicon, fold
@@ -210,7 +210,7 @@ def serial_share(values: pl.Series) -> float:
     texts = values.drop_nulls()
     if texts.is_empty():
         return 0.0
-    days = texts.str.extract(r"^\s*(\d{5})(?:\.0+)?\s*$").cast(pl.Int64)
+    days = texts.str.extract(EXCEL_SERIAL_TEXT).cast(pl.Int64)
     return float(days.is_between(*SERIALS).fill_null(False).mean())
 
 

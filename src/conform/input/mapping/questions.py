@@ -20,6 +20,7 @@ import polars as pl
 
 from conform.input.mapping.hints import drafting_hints
 from conform.input.mapping.spec import TableMap
+from conform.personnummer import mask_text
 from conform.profile import Profile
 from conform.vocabulary import closest, profile_lexicon
 
@@ -70,6 +71,10 @@ def mapping_questions(profile: Profile, tmaps: dict[str, TableMap], frames: dict
         others = counted.filter(~pl.col("v").is_in(allowed)).sort(["len", "v"], descending=[True, False])
         left += [Left(table, name, value, records) for value, records in others.head(MOST_LEFT).iter_rows()]
         for value, records in counted.filter(~pl.col("v").is_in(list(settled))).iter_rows():
+            if mask_text(value) != value:
+                # A person-ID in a field of a value set is data in the wrong place, never a local wording of a
+                # standard value: the rules report it, and no question asks what it means.
+                continue
             text = f.code_texts.get(value)
             if text is not None or (records > 1 and records >= QUESTION_SHARE * filled):
                 near, _ = closest(text, allowed, lexicon) if text else (None, None)

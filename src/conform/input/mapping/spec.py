@@ -29,6 +29,8 @@ DATE_TYPES = ("date",)
 EXCEL_SERIAL = "excel"
 # Excel's day 0 (its serials count from 1900-01-01 as 1, with Lotus's leap day 1900-02-29 counted: so from here).
 EXCEL_EPOCH = "1899-12-30"
+# A serial as a cell holds it: five digits, a whole day ("44013", or "44013.0" from a number cell).
+EXCEL_SERIAL_TEXT = r"^\s*(\d{5})(?:\.0+)?\s*$"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,21 @@ import yaml
 from conform import __version__, clock
 
 ORDER = ("conform_mapping", "profile", "vendor", "draft", "tables", "unmapped")
+# Characters YAML reads as a line break: in a plain or single-quoted scalar they would come back as a space (U+0085,
+# EBCDIC's newline, is one), so a text holding one is written double-quoted, where it is escaped.
+LINE_BREAKS = frozenset("\r\n\x85\u2028\u2029")
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, with every text written so that it reads back exactly."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if LINE_BREAKS.intersection(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
 
 
 def mapping_yaml(data: dict) -> str:
@@ -23,5 +38,6 @@ def mapping_yaml(data: dict) -> str:
         "# The format is described in docs/mapping.md and schemas/mapping.schema.json. While a `review` line, an",
         "# item under `unmapped` or `draft: true` is left, a verdict through this mapping is preliminary.",
     ]
-    body = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1 << 16)
+    body = yaml.dump(ordered, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                     width=1 << 16)
     return "\n".join(header) + "\n" + body
