@@ -95,6 +95,7 @@ def test_an_export_of_its_own_shape_is_drafted_and_leads_to_the_review(unseen):
     assert vendor.status == "done" and vendor.drafted and vendor.verdict == "provisional", vendor
     page = c.get(f"/evaluations/{evaluation}").text
     assert f"/vendors/{vendor.id}/mapping" in page and "Granska mappningen" in page
+    assert "conform har gjort ett utkast till mappning: bedömningen är preliminär" in page
     text, form = review(c, evaluation, vendor)
     assert "gjort ett utkast till mappning" in text and "Kvar att granska" in text
     # the draft's guesses and questions in the reader's language: a Swedish page holds no English note

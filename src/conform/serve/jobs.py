@@ -130,6 +130,9 @@ class Checks:
         notes = draft_notes(drafted, LANGUAGES)
         self.store.review_notes_path(evaluation, vendor).write_text(json.dumps(notes, ensure_ascii=False) + "\n",
                                                                    encoding="utf-8")
+        # the draft has read the columns the review shows: they are not read again
+        self.store.columns_path(evaluation, vendor).write_text(json.dumps(drafted.columns, ensure_ascii=False)
+                                                               + "\n", encoding="utf-8")
         return path
 
     def _columns(self, evaluation: Evaluation, vendor: Vendor, export: Path) -> None:

@@ -30,14 +30,12 @@ from conform.input.mapping.columns import Drafter
 from conform.input.mapping.draft_yaml import render_yaml
 from conform.input.mapping.field_values import refine
 from conform.input.mapping.proposals import Draft, Note, masked
+from conform.input.mapping.samples import SAMPLE_ROWS, sampled_columns
 from conform.input.mapping.tables import plan_tables
 from conform.profile import Profile
 from conform.vocabulary import Lexicon, profile_lexicon
 
 __all__ = ["Draft", "draft", "draft_mapping", "render_yaml"]
-
-SAMPLE_ROWS = 5000      # the rows of each file that columns are judged by
-
 
 def draft_mapping(export: Path, profile: Profile, lexicon: Lexicon | None = None) -> str:
     """The draft (YAML text). `lexicon`: the local values known (the profile's own, :func:`profile_lexicon`,
@@ -67,4 +65,5 @@ def draft(export: Path, profile: Profile, lexicon: Lexicon | None = None) -> Dra
         elif sid not in code_files:
             # A cover sheet, a sheet of totals, a file of the system's own: no table of the standard is read from it.
             unmapped.append(Note("unused_source", {"source": sid}))
-    return Draft(export, profile, plan, unmapped)
+    return Draft(export, profile, plan, unmapped,
+                 sampled_columns({sid: s.header for sid, s in named.items()}, samples))

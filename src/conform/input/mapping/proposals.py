@@ -94,3 +94,6 @@ class Draft:
     profile: Profile
     plan: dict[str, tuple[str, dict[str, Drafted]]]
     unmapped: list[Note]
+    # every file's columns with their most common values, masked (conform.input.mapping.samples): what a person
+    # choosing another column is shown
+    columns: dict[str, list[dict]] = field(default_factory=dict)

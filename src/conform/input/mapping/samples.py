@@ -9,9 +9,10 @@ import polars as pl
 
 from conform.input import readers
 from conform.input.mapping.apply import source_ids
-from conform.input.mapping.draft import SAMPLE_ROWS
 from conform.input.mapping.field_values import SAMPLES
 from conform.input.mapping.proposals import masked
+
+SAMPLE_ROWS = 5000      # the rows of each file that columns are judged by (the draft) and shown by (the review)
 
 
 def column_samples(export: Path) -> dict[str, list[dict]]:
@@ -22,10 +23,13 @@ def column_samples(export: Path) -> dict[str, list[dict]]:
     with readers.opened(export) as sources:
         named = source_ids(export, sources)
         frames = pl.collect_all([readers.read(s).head(SAMPLE_ROWS) for s in named.values()])
-    found = {}
-    for (sid, source), frame in zip(named.items(), frames, strict=True):
-        found[sid] = [{"column": c, "samples": _common(frame[c])} for c in source.header]
-    return found
+    return sampled_columns({sid: s.header for sid, s in named.items()}, dict(zip(named, frames, strict=True)))
+
+
+def sampled_columns(headers: dict[str, list[str]], samples: dict[str, pl.DataFrame]) -> dict[str, list[dict]]:
+    """:func:`column_samples` from rows already read (`samples`: each source's first rows, by its id)."""
+    return {sid: [{"column": c, "samples": _common(samples[sid][c])} for c in header]
+            for sid, header in headers.items()}
 
 
 def _common(values: pl.Series) -> list[list]:
