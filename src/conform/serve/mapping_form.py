@@ -33,7 +33,7 @@ from conform.render.review import reader_names
 
 AS_WRITTEN = "asis"
 KEEP = "keep"     # a field's column the file's columns do not list (a sheet named alone, say): kept as it is
-MASKED = "-****"  # what conform.personnummer.mask_text leaves of a person-ID: such a value is shown, never mapped
+MASKED = "-****"  # what mask_text leaves of a person-ID: such a value cannot be crosswalked, nor is it a question
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,7 @@ def locals_of(mapping: Mapping, document: dict | None, table: str, name: str) ->
             records[left["value"]] = left["records"]
     questions = {q["value"]: q for q in ((found.get("open_items") or {}).get("questions") or [])
                  if (q["table"], q["field"]) == (table, name)}
-    listed = [*f.values, *f.as_written] if f else []
-    listed += [v for v in records if v not in listed] + [v for v in questions if v not in listed and v not in records]
+    listed = list(dict.fromkeys([*f.values, *f.as_written, *records, *questions] if f else [*records, *questions]))
     return [Local(v, records.get(v, questions.get(v, {}).get("records", 0)), v in questions,
                   questions[v]["closest"] if v in questions else None) for v in listed if MASKED not in v]
 
@@ -109,7 +108,6 @@ def review_form(mapping: Mapping, document: dict | None, columns: dict[str, list
                 "chosen": next((i for i, h in enumerate(heads) if f and h["column"] == f.column),
                                KEEP if f and f.column else None),
                 "kept": mask_text(f.column) if f and f.column else "",
-                "missing": f is None,
                 "review": None if f is None or f.review is None else
                 _note(notes.get("fields", {}).get(key), lang, f.review, W["guess_generic"]),
                 "standard": allowed,
